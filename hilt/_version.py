@@ -1,0 +1,3 @@
+"""The HILT package version, nothing else."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,182 @@
+"""``instrument()`` and ``uninstrument()``: the explicit door, and the machinery the agent reuses.
+
+``instrument()`` is idempotent: a second call re-reads the configuration and switches writers, but
+never adds a second wrapper layer or leaks a file handle. ``uninstrument()`` puts the SDK's original
+methods back. If ``openai`` is already imported the patches go on at once; otherwise (agent path,
+``lazy=True``) they go on when the application first imports the SDK modules that define the classes.
+"""
+
+from __future__ import annotations
+
+import atexit
+import sys
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .._config import Settings, load_settings
+from .._safety import logger, report_exception
+from ._targets import OPENAI_REQUIREMENT, TARGETS, PatchTarget
+
+__all__ = ["Instrumentation", "instrument", "is_instrumented", "uninstrument", "watched_modules"]
+
+
+@dataclass
+class Instrumentation:
+    """The live state behind ``instrument()``: settings, pipeline and patches."""
+
+    settings: Settings
+    pipeline: Any
+    lazy: bool = False
+    recorder: Any = None
+    patcher: Any = None
+    pending: set[str] = field(default_factory=set)
+
+    def patched(self) -> list[str]:
+        """``Class.method`` of every active patch."""
+        if self.patcher is None:
+            return []
+        return sorted(f"{p.owner.__module__}.{p.target.attribute}" for p in self.patcher.applied.values() if p.switch.on)
+
+
+_lock = threading.RLock()
+_state: Instrumentation | None = None
+_patcher: Any = None  # one per process, so that no method is ever wrapped twice
+_atexit_registered = False
+
+
+def watched_modules() -> frozenset[str]:
+    """The SDK modules whose import triggers patching (for the agent's import hook)."""
+    return frozenset(module for target in TARGETS for module in target.modules)
+
+
+def is_instrumented() -> bool:
+    """True between ``instrument()`` and ``uninstrument()``."""
+    return _state is not None
+
+
+def current() -> Instrumentation | None:
+    """The live :class:`Instrumentation`, if any."""
+    return _state
+
+
+def instrument(
+    backend: str | None = None,
+    filepath: str | None = None,
+    *,
+    lazy: bool = False,
+    settings: Settings | None = None,
+    **options: Any,
+) -> Instrumentation:
+    """Log every call the application makes through the ``openai`` SDK.
+
+    Args:
+        backend: ``"local"`` (a JSONL file, the default) or ``"sheets"`` (a Google Sheet).
+        filepath: the JSONL file; default: see ``docs/configuration.md``.
+        lazy: wait for the application to import ``openai`` instead of importing it now.
+        settings: fully resolved settings (the agent passes them); ``options`` are ignored then.
+        **options: any other setting (``capture_content``, ``prices``, ``sheet_id``, ``columns``, ...).
+
+    Returns:
+        The live :class:`Instrumentation`.
+
+    Raises:
+        hilt.ConfigError: a setting is invalid (an explicit call fails loudly; the agent catches it).
+    """
+    global _state
+    if settings is None:
+        settings = load_settings({"backend": backend, "filepath": filepath, **options})
+    from .._pipeline import Pipeline
+    from ..writers import build_writers
+
+    pipeline = Pipeline(build_writers(settings), capture_content=settings.capture_content, prices=settings.prices)
+    with _lock:
+        old = _state
+        _state = Instrumentation(settings=settings, pipeline=pipeline, lazy=lazy)
+        if old is not None:
+            _state.recorder, _state.patcher = old.recorder, old.patcher
+            if _state.recorder is not None:
+                _state.recorder.pipeline = pipeline
+            old.pipeline.close()
+        _register_atexit()
+        if "openai" in sys.modules or not lazy:
+            _patch_now(_state)
+    return _state
+
+
+def uninstrument() -> None:
+    """Restore the SDK's original methods and close the writers. Does nothing when not instrumented."""
+    global _state
+    with _lock:
+        state, _state = _state, None
+        if state is None:
+            return
+        if state.patcher is not None:
+            state.patcher.remove_all()
+        state.pipeline.close()
+
+
+def on_module_imported(module_name: str) -> None:
+    """Called by the import hook after ``module_name`` (one of :func:`watched_modules`) was imported."""
+    with _lock:
+        if _state is None:
+            return
+        _apply(_state, [t for t in TARGETS if module_name in t.modules], import_modules=False)
+
+
+def _patch_now(state: Instrumentation) -> None:
+    if not _openai_supported():
+        return
+    _apply(state, list(TARGETS), import_modules=True)
+
+
+def _apply(state: Instrumentation, targets: list[PatchTarget], *, import_modules: bool) -> None:
+    global _patcher
+    try:
+        if state.recorder is None:
+            from ._patching import Patcher
+            from ._recorder import Recorder
+
+            state.recorder = Recorder(state.pipeline)
+            if _patcher is None:
+                _patcher = Patcher()
+            state.patcher = _patcher
+        for target in targets:
+            state.patcher.apply(target, state.recorder.make_wrapper, import_modules=import_modules)
+    except Exception as exc:
+        report_exception("patch the openai SDK", exc)
+
+
+def _openai_supported() -> bool:
+    try:
+        from importlib.metadata import version
+
+        installed = version("openai")
+    except Exception:
+        logger.warning("HILT: the openai package is not installed; nothing to instrument")
+        return False
+    parts = tuple(int(p) if p.isdigit() else 0 for p in installed.split(".")[:3])
+    if parts < OPENAI_REQUIREMENT:
+        wanted = ".".join(map(str, OPENAI_REQUIREMENT))
+        logger.error("HILT needs openai >= %s, found %s: calls will not be logged", wanted, installed)
+        return False
+    return True
+
+
+def _register_atexit() -> None:
+    global _atexit_registered
+    if not _atexit_registered:
+        _atexit_registered = True
+        atexit.register(_close_at_exit)
+
+
+def _close_at_exit() -> None:
+    state = _state
+    if state is not None:
+        state.pipeline.close()
+
+
+def settings_overrides(options: Mapping[str, Any]) -> dict[str, Any]:
+    """The non-``None`` options of an ``instrument()`` call."""
+    return {k: v for k, v in options.items() if v is not None}

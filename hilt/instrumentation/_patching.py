@@ -1,0 +1,130 @@
+"""Apply and remove the patch table, keeping the exact original objects.
+
+Each patch replaces ``Class.method`` with a ``wrapt.FunctionWrapper`` around the object found in the
+class's own ``__dict__`` (never through ``getattr``, which would bind it and lose the original). Undoing
+puts that very object back. If another library has wrapped the method on top of HILT since, HILT's
+layer cannot be lifted out without removing theirs, so it is switched off instead (``enabled``) and
+switched back on by the next ``instrument()``: there is never more than one HILT layer.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import wrapt
+
+from .._safety import logger, report_exception
+from ._targets import PatchTarget
+
+__all__ = ["AppliedPatch", "Patcher"]
+
+_MISSING = object()
+
+
+class _Switch:
+    """A cheap on/off flag that ``wrapt`` consults on every call."""
+
+    __slots__ = ("on",)
+
+    def __init__(self) -> None:
+        self.on = True
+
+    def __call__(self) -> bool:
+        return self.on
+
+
+@dataclass
+class AppliedPatch:
+    """One applied patch and what is needed to undo it."""
+
+    target: PatchTarget
+    owner: type
+    original: Any
+    wrapper: Any
+    switch: _Switch = field(default_factory=_Switch)
+
+
+def _find_class(target: PatchTarget, import_modules: bool) -> tuple[type | None, str]:
+    """The class to patch, or ``(None, reason)``."""
+    reason = "module not found"
+    for module_name in target.modules:
+        module = sys.modules.get(module_name)
+        if module is None and import_modules:
+            try:
+                module = importlib.import_module(module_name)
+            except ImportError:
+                continue
+        if module is None:
+            reason = "module not imported yet"
+            continue
+        owner = getattr(module, target.class_name, None)
+        if isinstance(owner, type) and target.method_name in _class_attributes(owner):
+            return owner, ""
+        reason = f"{module_name} has no {target.attribute}"
+    return None, reason
+
+
+def _class_attributes(owner: type) -> set[str]:
+    return {name for klass in owner.__mro__ for name in vars(klass)}
+
+
+class Patcher:
+    """Applies :class:`PatchTarget` rows with wrapper factories and undoes them."""
+
+    def __init__(self) -> None:
+        self.applied: dict[tuple[type, str], AppliedPatch] = {}
+        self.skipped: dict[PatchTarget, str] = {}
+
+    def apply(
+        self, target: PatchTarget, make_wrapper: Callable[[PatchTarget], Any], *, import_modules: bool = True
+    ) -> bool:
+        """Wrap one target; return True when HILT's layer is in place. Never raises."""
+        try:
+            owner, reason = _find_class(target, import_modules)
+            if owner is None:
+                self.skipped[target] = reason
+                return False
+            key = (owner, target.method_name)
+            existing = self.applied.get(key)
+            if existing is not None:
+                existing.switch.on = True
+                return True
+            original = owner.__dict__.get(target.method_name, _MISSING)
+            resolved = original
+            if original is _MISSING:  # inherited: wrap what the MRO resolves to, on this class
+                resolved = next(vars(k)[target.method_name] for k in owner.__mro__ if target.method_name in vars(k))
+            patch = AppliedPatch(target, owner, original, None)
+            patch.wrapper = wrapt.FunctionWrapper(resolved, make_wrapper(target), patch.switch)
+            setattr(owner, target.method_name, patch.wrapper)
+            self.applied[key] = patch
+            self.skipped.pop(target, None)
+            return True
+        except Exception as exc:
+            self.skipped[target] = f"{type(exc).__name__}: {exc}"
+            report_exception(f"patch {target.attribute}", exc)
+            return False
+
+    def remove_all(self) -> None:
+        """Undo every patch: restore originals, or switch HILT's layer off where another wrapper sits on top."""
+        for key, patch in list(self.applied.items()):
+            owner, name = key
+            try:
+                if owner.__dict__.get(name) is patch.wrapper:
+                    if patch.original is _MISSING:
+                        delattr(owner, name)
+                    else:
+                        setattr(owner, name, patch.original)
+                    del self.applied[key]
+                else:
+                    patch.switch.on = False
+                    logger.debug("HILT switched off its layer on %s.%s (another wrapper sits on top)", owner, name)
+            except Exception as exc:
+                report_exception(f"unpatch {patch.target.attribute}", exc)
+
+    def is_active(self) -> bool:
+        """True when at least one HILT layer is switched on."""
+        return any(p.switch.on for p in self.applied.values())

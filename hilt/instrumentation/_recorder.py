@@ -1,0 +1,157 @@
+"""The sync and async wrappers: time the call, fill a record, hand it to the pipeline.
+
+Each wrapper calls the SDK method with the arguments it was given, unchanged, and returns its result
+unchanged (a stream is observed in place, see :mod:`._streams`). An exception from the SDK is recorded
+and re-raised as the same object. A fault inside HILT is reported and the call goes on.
+
+A context variable marks "inside a recorded call", so a method that reaches another patched one
+(``.stream()`` helpers, parse paths in some SDK versions) gives one record, not two.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from contextvars import ContextVar
+from typing import Any
+
+from .._record import STATUS_CANCELLED, STATUS_ERROR, CallRecord
+from .._safety import report_exception
+from ._streams import StreamObserver, observe_async_stream, observe_sync_stream
+from ._targets import PatchTarget
+
+__all__ = ["Recorder", "inside_recorded_call"]
+
+inside_recorded_call: ContextVar[bool] = ContextVar("hilt_inside_recorded_call", default=False)
+
+_CANCELLATION_NAMES = frozenset({"CancelledError", "KeyboardInterrupt"})
+
+
+class Recorder:
+    """Builds the wrappers for a pipeline; ``pipeline`` may be swapped by a later ``instrument()``."""
+
+    def __init__(self, pipeline: Any) -> None:
+        self.pipeline = pipeline
+        self._warmed = False
+        from ..providers import openai as provider
+
+        self._provider = provider
+
+    def make_wrapper(self, target: PatchTarget) -> Callable[..., Any]:
+        """The ``wrapt`` wrapper for one target (an ``async def`` for async methods)."""
+        extractor = self._provider.EXTRACTORS[target.extractor]
+        endpoint = target.endpoint
+        begin, succeed, fail = self._begin, self._succeed, self._fail
+
+        if target.is_async:
+
+            async def async_wrapper(wrapped: Any, instance: Any, args: tuple, kwargs: dict) -> Any:
+                if inside_recorded_call.get():
+                    return await wrapped(*args, **kwargs)
+                record = begin(extractor, endpoint, instance, kwargs)
+                token = inside_recorded_call.set(True)
+                try:
+                    result = await wrapped(*args, **kwargs)
+                except BaseException as exc:
+                    inside_recorded_call.reset(token)
+                    fail(record, exc)
+                    raise
+                inside_recorded_call.reset(token)
+                return succeed(extractor, record, result)
+
+            return async_wrapper
+
+        def wrapper(wrapped: Any, instance: Any, args: tuple, kwargs: dict) -> Any:
+            if inside_recorded_call.get():
+                return wrapped(*args, **kwargs)
+            record = begin(extractor, endpoint, instance, kwargs)
+            token = inside_recorded_call.set(True)
+            try:
+                result = wrapped(*args, **kwargs)
+            except BaseException as exc:
+                inside_recorded_call.reset(token)
+                fail(record, exc)
+                raise
+            inside_recorded_call.reset(token)
+            return succeed(extractor, record, result)
+
+        return wrapper
+
+    def _begin(self, extractor: Any, endpoint: str, instance: Any, kwargs: dict) -> CallRecord | None:
+        try:
+            pipeline = self.pipeline
+            if not self._warmed:
+                self._warmed = True
+                pipeline.warm_up()
+            provider, server = self._provider.describe_client(instance)
+            record = CallRecord(endpoint=endpoint, provider=provider, server=server, started_ns=0)
+            extractor.capture_request(record, kwargs, pipeline.capture_content)
+            pipeline.begin(record)
+            record.started_ns = time.perf_counter_ns()
+            return record
+        except Exception as exc:
+            report_exception("record a request", exc)
+            return None
+
+    def _fail(self, record: CallRecord | None, exc: BaseException) -> None:
+        if record is None:
+            return
+        try:
+            record.ended_ns = time.perf_counter_ns()
+            record.status = STATUS_CANCELLED if type(exc).__name__ in _CANCELLATION_NAMES else STATUS_ERROR
+            record.error = exc
+            self._provider.fill_error(record, exc)
+            self.pipeline.end(record)
+        except Exception as inner:
+            report_exception("record an error", inner)
+
+    def _succeed(self, extractor: Any, record: CallRecord | None, result: Any) -> Any:
+        if record is None:
+            return result
+        try:
+            record.ended_ns = time.perf_counter_ns()
+            record.status_code = 200
+            raw = self._provider.raw_kind(result)
+            if raw is not None:
+                return self._succeed_raw(extractor, record, result, raw)
+            if self._observe(extractor, record, result):
+                return result
+            extractor.capture_response(record, result, self.pipeline.capture_content)
+            self.pipeline.end(record)
+        except Exception as exc:
+            report_exception("record a response", exc)
+        return result
+
+    def _succeed_raw(self, extractor: Any, record: CallRecord, result: Any, raw: str) -> Any:
+        record.status_code = getattr(result, "status_code", 200)
+        record.request_id = getattr(result, "request_id", None)
+        record.response_extras["raw_response"] = raw
+        if raw == "raw":
+            # LegacyAPIResponse.parse() is cached: the application's own .parse() gets the same object.
+            parsed = result.parse()
+            if self._observe(extractor, record, parsed):
+                return result
+            extractor.capture_response(record, parsed, self.pipeline.capture_content)
+        self.pipeline.end(record)
+        return result
+
+    def _observe(self, extractor: Any, record: CallRecord, result: Any) -> bool:
+        """Attach a stream observer when ``result`` is a stream; True if it was one."""
+        if self._provider.is_sync_stream(result):
+            observe = observe_sync_stream
+        elif self._provider.is_async_stream(result):
+            observe = observe_async_stream
+        else:
+            return False
+        record.stream_started = True
+        observer = StreamObserver(record, extractor.new_accumulator(), self._finish_stream)
+        if not observe(result, observer):
+            record.response_extras["stream_not_observed"] = True
+            self.pipeline.end(record)
+        return True
+
+    def _finish_stream(self, record: CallRecord, accumulator: Any) -> None:
+        accumulator.apply(record, self.pipeline.capture_content)
+        if record.error is not None:  # the status of the failure, not the 200 the headers carried
+            self._provider.fill_error(record, record.error)
+        self.pipeline.end(record)

@@ -1,0 +1,69 @@
+"""Extractors for the ``openai`` SDK. Imported only once the application has imported ``openai``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import openai
+
+from ..._record import CallRecord
+from . import _chat
+
+__all__ = ["EXTRACTORS", "Extractor", "describe_client", "fill_error", "is_async_stream", "is_sync_stream", "raw_kind"]
+
+
+@dataclass(frozen=True)
+class Extractor:
+    """How one endpoint's requests, responses and stream chunks become record fields."""
+
+    capture_request: Callable[[CallRecord, dict[str, Any], bool], None]
+    capture_response: Callable[[CallRecord, Any, bool], None]
+    new_accumulator: Callable[[], Any]
+
+
+EXTRACTORS: dict[str, Extractor] = {
+    "chat": Extractor(_chat.capture_request, _chat.capture_response, _chat.ChatStreamAccumulator),
+}
+
+_AZURE_CLIENTS = tuple(c for c in (getattr(openai, "AzureOpenAI", None), getattr(openai, "AsyncAzureOpenAI", None)) if c)
+
+
+def describe_client(resource: Any) -> tuple[str, str | None]:
+    """``(provider, server)`` for a resource object (``client.chat.completions``)."""
+    client = getattr(resource, "_client", None)
+    provider = "azure" if _AZURE_CLIENTS and isinstance(client, _AZURE_CLIENTS) else "openai"
+    base_url = getattr(client, "base_url", None)
+    host = getattr(base_url, "host", None)
+    port = getattr(base_url, "port", None)
+    server = f"{host}:{port}" if host and port else host
+    return provider, server
+
+
+def is_sync_stream(value: Any) -> bool:
+    """True for ``openai.Stream`` instances."""
+    return isinstance(value, openai.Stream)
+
+
+def is_async_stream(value: Any) -> bool:
+    """True for ``openai.AsyncStream`` instances."""
+    return isinstance(value, openai.AsyncStream)
+
+
+def fill_error(record: CallRecord, exc: BaseException) -> None:
+    """Fill the error fields of ``record`` from an exception."""
+    from ._common import describe_error
+
+    record.status_code, record.error_type, record.error_message, request_id, record.error_code = describe_error(exc)
+    record.request_id = record.request_id or request_id
+
+
+def raw_kind(value: Any) -> str | None:
+    """``"raw"`` for ``with_raw_response`` results, ``"streaming"`` for ``with_streaming_response``, else None."""
+    name = type(value).__name__
+    if name == "LegacyAPIResponse":
+        return "raw"
+    if name in ("APIResponse", "AsyncAPIResponse"):
+        return "streaming"
+    return None

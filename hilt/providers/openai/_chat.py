@@ -1,0 +1,208 @@
+"""Chat Completions: request → prompt fields, response → completion fields, and a stream accumulator."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..._record import CallRecord
+from ._common import get, is_given, jsonable, text_of_content, usage_tokens
+
+__all__ = ["ChatStreamAccumulator", "capture_request", "capture_response"]
+
+# Request keywords that are plumbing, not part of what the user asked the model.
+_NOT_PARAMS = frozenset({"messages", "extra_headers", "extra_query", "extra_body", "timeout"})
+_MAX_STREAM_CHARS = 1_000_000
+
+
+def capture_request(record: CallRecord, kwargs: dict[str, Any], capture_content: bool) -> None:
+    """Fill the request side of ``record`` from the keyword arguments of ``create``/``parse``."""
+    record.request_model = kwargs.get("model") if isinstance(kwargs.get("model"), str) else None
+    record.stream = kwargs.get("stream") is True
+    record.params = {k: jsonable(v) for k, v in kwargs.items() if k not in _NOT_PARAMS and is_given(v)}
+    messages = kwargs.get("messages")
+    if not isinstance(messages, (list, tuple)):
+        # a generator or other one-shot iterable belongs to the SDK: never consume it
+        record.params["messages_not_captured"] = type(messages).__name__
+        return
+    record.history = list(messages)
+    if not capture_content:
+        return
+    record.prompt_content["messages"] = [jsonable(m) for m in messages]
+    for message in reversed(messages):
+        if get(message, "role") == "user":
+            record.prompt_text = text_of_content(get(message, "content"))
+            break
+
+
+def capture_response(record: CallRecord, response: Any, capture_content: bool) -> None:
+    """Fill the response side of ``record`` from a ``ChatCompletion`` (or ``ParsedChatCompletion``)."""
+    record.response_model = _str(get(response, "model"))
+    record.response_id = _str(get(response, "id"))
+    record.tokens = usage_tokens(get(response, "usage"))
+    _extras(record, response)
+    choices = get(response, "choices")
+    if not isinstance(choices, list) or not choices:
+        return
+    summaries = [_choice_summary(choice) for choice in choices]
+    record.finish_reasons = [s["finish_reason"] for s in summaries if s.get("finish_reason")]
+    first = summaries[0]
+    record.answer_message = answer_message(first)
+    if capture_content:
+        _apply_summaries(record, summaries)
+
+
+def answer_message(summary: dict[str, Any]) -> dict[str, Any]:
+    """The assistant message a client appends to its history, in the SDK's shape (for conversation threading)."""
+    calls = summary.get("tool_calls") or []
+    return {
+        "role": "assistant",
+        "content": summary.get("text"),
+        "tool_calls": [
+            {"id": c["id"], "type": c["type"], "function": {"name": c["name"], "arguments": c["arguments"]}} for c in calls
+        ],
+    }
+
+
+def _apply_summaries(record: CallRecord, summaries: list[dict[str, Any]]) -> None:
+    first = summaries[0]
+    record.completion_text = first.get("text")
+    if first.get("tool_calls"):
+        record.completion_content["tool_calls"] = first["tool_calls"]
+    if first.get("refusal"):
+        record.completion_content["refusal"] = first["refusal"]
+    if first.get("parsed") is not None:
+        record.completion_content["parsed"] = first["parsed"]
+    if len(summaries) > 1:
+        record.completion_content["choices"] = summaries
+
+
+def _choice_summary(choice: Any) -> dict[str, Any]:
+    message = get(choice, "message")
+    summary: dict[str, Any] = {"index": get(choice, "index", 0), "finish_reason": get(choice, "finish_reason")}
+    summary["text"] = text_of_content(get(message, "content"))
+    calls = get(message, "tool_calls")
+    if calls:
+        summary["tool_calls"] = [_tool_call(c) for c in calls]
+    refusal = get(message, "refusal")
+    if refusal:
+        summary["refusal"] = refusal
+    parsed = get(message, "parsed")
+    if parsed is not None:
+        summary["parsed"] = jsonable(parsed)
+    return {k: v for k, v in summary.items() if v is not None}
+
+
+def _tool_call(call: Any) -> dict[str, Any]:
+    function = get(call, "function")
+    return {
+        "id": get(call, "id"),
+        "type": get(call, "type") or "function",
+        "name": get(function, "name"),
+        "arguments": get(function, "arguments"),
+    }
+
+
+def _extras(record: CallRecord, response: Any) -> None:
+    for name in ("system_fingerprint", "service_tier"):
+        value = get(response, name)
+        if isinstance(value, str):
+            record.response_extras[name] = value
+    request_id = get(response, "_request_id")
+    if isinstance(request_id, str):
+        record.request_id = request_id
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+class ChatStreamAccumulator:
+    """Collects what a chat stream said, chunk by chunk, without keeping the chunks."""
+
+    __slots__ = ("_texts", "_chars", "_tool_calls", "_finish", "_model", "_id", "_usage", "_extras", "truncated")
+
+    def __init__(self) -> None:
+        self._texts: dict[int, list[str]] = {}
+        self._chars = 0
+        self._tool_calls: dict[tuple[int, int], dict[str, Any]] = {}
+        self._finish: dict[int, str] = {}
+        self._model: str | None = None
+        self._id: str | None = None
+        self._usage: Any = None
+        self._extras: dict[str, str] = {}
+        self.truncated = False
+
+    def add(self, chunk: Any) -> bool:
+        """Take one chunk; return True if it carried output (text or a tool call), for time to first token."""
+        if self._id is None:
+            self._id = getattr(chunk, "id", None)
+            self._model = getattr(chunk, "model", None)
+            for name in ("system_fingerprint", "service_tier"):
+                value = getattr(chunk, name, None)
+                if isinstance(value, str):
+                    self._extras[name] = value
+        usage = getattr(chunk, "usage", None)
+        if usage is not None:
+            self._usage = usage
+        produced = False
+        for choice in getattr(chunk, "choices", None) or ():
+            index = getattr(choice, "index", 0) or 0
+            delta = getattr(choice, "delta", None)
+            text = getattr(delta, "content", None)
+            if text:
+                produced = True
+                if self._chars < _MAX_STREAM_CHARS:
+                    self._texts.setdefault(index, []).append(text)
+                    self._chars += len(text)
+                else:
+                    self.truncated = True
+            calls = getattr(delta, "tool_calls", None)
+            if calls:
+                produced = True
+                self._add_tool_calls(index, calls)
+            reason = getattr(choice, "finish_reason", None)
+            if reason:
+                self._finish[index] = reason
+        return produced
+
+    def _add_tool_calls(self, choice_index: int, calls: Any) -> None:
+        for call in calls:
+            key = (choice_index, getattr(call, "index", 0) or 0)
+            entry = self._tool_calls.setdefault(key, {"id": None, "type": "function", "name": None, "arguments": ""})
+            if getattr(call, "id", None):
+                entry["id"] = call.id
+            function = getattr(call, "function", None)
+            if getattr(function, "name", None):
+                entry["name"] = function.name
+            arguments = getattr(function, "arguments", None)
+            if arguments:  # may be None in a delta
+                entry["arguments"] += arguments
+
+    def apply(self, record: CallRecord, capture_content: bool) -> None:
+        """Write what was collected into ``record``."""
+        record.response_id = self._id
+        record.response_model = self._model
+        record.response_extras.update(self._extras)
+        record.tokens = usage_tokens(self._usage)
+        indexes = sorted(set(self._texts) | set(self._finish) | {i for i, _ in self._tool_calls}) or [0]
+        summaries = []
+        for index in indexes:
+            summary: dict[str, Any] = {"index": index}
+            text = "".join(self._texts.get(index, ()))
+            summary["text"] = text if text or index not in self._finish or not self._calls_of(index) else None
+            calls = self._calls_of(index)
+            if calls:
+                summary["tool_calls"] = calls
+            if index in self._finish:
+                summary["finish_reason"] = self._finish[index]
+            summaries.append({k: v for k, v in summary.items() if v is not None})
+        record.finish_reasons = [s["finish_reason"] for s in summaries if "finish_reason" in s]
+        first = summaries[0]
+        record.answer_message = answer_message(first)
+        if self.truncated:
+            record.response_extras["content_truncated"] = True
+        if capture_content:
+            _apply_summaries(record, summaries)
+
+    def _calls_of(self, index: int) -> list[dict[str, Any]]:
+        return [call for (choice, _), call in sorted(self._tool_calls.items()) if choice == index]

@@ -1,0 +1,110 @@
+"""``Session``: read and append HILT JSONL logs.
+
+    with Session("logs/app.jsonl", mode="r") as session:
+        for event in session.read():
+            print(event.action, event.content.text, event.metrics.cost_usd)
+
+A corrupt or truncated line is reported with its line number through the ``hilt`` logger and
+skipped; ``read(strict=True)`` raises :class:`~hilt.exceptions.LogReadError` instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal
+
+from pydantic import ValidationError
+
+from ._safety import logger
+from .events import Event
+from .exceptions import HILTError, LogReadError
+from .writers.jsonl import JsonlWriter
+
+__all__ = ["Session", "read_events"]
+
+Mode = Literal["a", "w", "r"]
+
+
+class Session:
+    """A HILT log file opened for appending (``"a"``), overwriting (``"w"``) or reading (``"r"``)."""
+
+    def __init__(self, path: str | os.PathLike[str], mode: Mode = "a") -> None:
+        if mode not in ("a", "w", "r"):
+            raise ValueError(f"mode must be 'a', 'w' or 'r', not {mode!r}")
+        self.path = Path(path)
+        self.mode: Mode = mode
+        self._writer: JsonlWriter | None = None
+        self._open = False
+
+    def open(self) -> Session:
+        """Open the file (idempotent). In ``"w"`` mode an existing file is emptied."""
+        if self._open:
+            return self
+        if self.mode == "r":
+            if not self.path.exists():
+                raise FileNotFoundError(f"HILT log not found: {self.path}")
+        else:
+            self._writer = JsonlWriter(self.path)
+            if self.mode == "w":
+                self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+                fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                os.close(fd)
+        self._open = True
+        return self
+
+    def close(self) -> None:
+        """Close the file; safe to call twice."""
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        self._open = False
+
+    def __enter__(self) -> Session:
+        return self.open()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def append(self, event: Event | dict[str, Any]) -> None:
+        """Append one event (an :class:`Event` or a dict in the same shape) as one line."""
+        if self.mode == "r":
+            raise HILTError(f"{self.path} is open for reading (mode='r')")
+        self.open()
+        assert self._writer is not None
+        data = event.to_dict() if isinstance(event, Event) else Event.model_validate(event).to_dict()
+        self._writer.write(data)
+
+    def read(self, *, strict: bool = False) -> Iterator[Event]:
+        """Yield the events of the file in order; see the module docstring for bad lines."""
+        return read_events(self.path, strict=strict)
+
+
+def read_events(path: str | os.PathLike[str], *, strict: bool = False) -> Iterator[Event]:
+    """Yield the events of a HILT JSONL file, reporting (or, if ``strict``, raising on) bad lines."""
+    with open(path, "rb") as stream:
+        for number, raw in enumerate(stream, start=1):
+            if not raw.strip():
+                continue
+            try:
+                yield Event.model_validate(json.loads(raw))
+            except (ValueError, ValidationError, TypeError) as exc:
+                reason = _describe(raw, exc)
+                if strict:
+                    raise LogReadError(str(path), number, reason) from exc
+                logger.warning("%s:%d: skipped a line that is not a HILT event: %s", path, number, reason)
+
+
+def _describe(raw: bytes, exc: Exception) -> str:
+    if not raw.endswith(b"\n"):
+        return f"truncated line ({exc.__class__.__name__})"
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "event"
+        return f"{where}: {first['msg']}"
+    return f"invalid JSON: {exc}"

@@ -1,0 +1,40 @@
+"""Writers: where events go.
+
+A writer takes events already in their on-disk shape (plain dicts, see :meth:`hilt.events.Event.to_dict`)
+and has three methods: ``write(event)``, ``flush()`` and ``close()``. ``write`` may raise; the pipeline
+guards every call so that a failing writer never reaches the application.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from .jsonl import JsonlWriter
+
+if TYPE_CHECKING:
+    from .._config import Settings
+
+__all__ = ["JsonlWriter", "Writer", "build_writers"]
+
+
+@runtime_checkable
+class Writer(Protocol):
+    """What the pipeline needs from a backend."""
+
+    def write(self, event: dict[str, Any]) -> None:
+        """Record one event."""
+
+    def flush(self) -> None:
+        """Push out anything buffered."""
+
+    def close(self) -> None:
+        """Flush and release resources; the writer may be reopened by a later ``write``."""
+
+
+def build_writers(settings: Settings) -> list[Writer]:
+    """The writers a configuration asks for."""
+    if settings.backend == "sheets":
+        from .sheets import build_sheets_writers
+
+        return build_sheets_writers(settings)
+    return [JsonlWriter(settings.log_path)]
