@@ -5,16 +5,24 @@
 
 Every ``client.chat.completions.create`` call (sync, async, streaming) is then logged as a ``prompt``
 event before the request and a ``completion`` (or ``system`` error) event after it.
+
+Names are imported on first use, so that the agent's start-up path (``import hilt.instrumentation``)
+does not pay for pydantic and the reader.
 """
 
 from __future__ import annotations
 
-from ._context import conversation
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ._version import __version__
-from .events import Actor, Content, Event, Metrics
-from .exceptions import ConfigError, HILTError, LogReadError, WriterError
-from .instrumentation import instrument, is_instrumented, uninstrument
-from .session import Session
+
+if TYPE_CHECKING:
+    from ._context import conversation
+    from .events import Actor, Content, Event, Metrics
+    from .exceptions import ConfigError, HILTError, LogReadError, WriterError
+    from .instrumentation import instrument, is_instrumented, uninstrument
+    from .session import Session
 
 __all__ = [
     "Actor",
@@ -32,3 +40,32 @@ __all__ = [
     "is_instrumented",
     "uninstrument",
 ]
+
+_LAZY = {
+    "conversation": "._context",
+    "Actor": ".events",
+    "Content": ".events",
+    "Event": ".events",
+    "Metrics": ".events",
+    "ConfigError": ".exceptions",
+    "HILTError": ".exceptions",
+    "LogReadError": ".exceptions",
+    "WriterError": ".exceptions",
+    "instrument": ".instrumentation",
+    "is_instrumented": ".instrumentation",
+    "uninstrument": ".instrumentation",
+    "Session": ".session",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'hilt' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ._format import FORMAT_VERSION
 from ._ids import new_event_id
 
 __all__ = [
@@ -31,8 +32,6 @@ __all__ = [
     "Metrics",
 ]
 
-FORMAT_VERSION = "1.0.0"
-"""Version of the HILT event format written on every line as ``hilt_version``."""
 
 ActorType = Literal["human", "agent", "tool", "system"]
 Action = Literal[

@@ -15,7 +15,7 @@ from ._context import current_context
 from ._conversations import ConversationLinker, extend_digest, new_conversation_id, prefix_digests
 from ._ids import new_event_id, utc_now_iso
 from ._record import STATUS_ERROR, STATUS_OK, CallRecord
-from .events import FORMAT_VERSION
+from ._format import FORMAT_VERSION
 from .pricing import ModelRates, PriceBook
 
 __all__ = [

@@ -27,13 +27,11 @@ EXTRACTORS: dict[str, Extractor] = {
     "chat": Extractor(_chat.capture_request, _chat.capture_response, _chat.ChatStreamAccumulator),
 }
 
-_AZURE_CLIENTS = tuple(c for c in (getattr(openai, "AzureOpenAI", None), getattr(openai, "AsyncAzureOpenAI", None)) if c)
-
-
 def describe_client(resource: Any) -> tuple[str, str | None]:
     """``(provider, server)`` for a resource object (``client.chat.completions``)."""
     client = getattr(resource, "_client", None)
-    provider = "azure" if _AZURE_CLIENTS and isinstance(client, _AZURE_CLIENTS) else "openai"
+    # looked up per call: this module may be imported while ``openai/__init__`` is still running
+    provider = "azure" if "Azure" in type(client).__name__ else "openai"
     base_url = getattr(client, "base_url", None)
     host = getattr(base_url, "host", None)
     port = getattr(base_url, "port", None)
