@@ -115,20 +115,26 @@ async def _observed_async(inner: Any, observer: StreamObserver) -> Any:
         observer.finish(status, error)
 
 
-def _hook_close(response: Any, name: str, inner: Any, running: str, observer: StreamObserver, is_async: bool) -> None:
+def _iteration_in_charge(inner: Any, prefix: str) -> bool:
+    """True while the SDK's iterator is running or has ended: then the iteration reports the outcome.
+
+    The SDK (and httpx) close the response from inside the iterator when the body ends; that is not
+    an early close.
+    """
+    return bool(getattr(inner, prefix + "_running", False)) or getattr(inner, prefix + "_frame", True) is None
+
+
+def _hook_close(response: Any, name: str, inner: Any, prefix: str, observer: StreamObserver, is_async: bool) -> None:
     original = getattr(response, name, None)
     if original is None:
         return
-
-    # Closing from inside the SDK's own iterator (its ``finally`` at the end of the body) is not an
-    # early close: the iteration is about to report how it ended.
     if is_async:
 
         async def close_hook() -> Any:
             try:
                 return await original()
             finally:
-                if not getattr(inner, running, False):
+                if not _iteration_in_charge(inner, prefix):
                     observer.finish(STATUS_INCOMPLETE)
 
     else:
@@ -137,7 +143,7 @@ def _hook_close(response: Any, name: str, inner: Any, running: str, observer: St
             try:
                 return original()
             finally:
-                if not getattr(inner, running, False):
+                if not _iteration_in_charge(inner, prefix):
                     observer.finish(STATUS_INCOMPLETE)
 
     setattr(response, name, close_hook)
@@ -151,7 +157,7 @@ def observe_sync_stream(stream: Any, observer: StreamObserver) -> bool:
     stream._iterator = _observed_sync(inner, observer)
     response = getattr(stream, "response", None)
     if response is not None:
-        _hook_close(response, "close", inner, "gi_running", observer, is_async=False)
+        _hook_close(response, "close", inner, "gi", observer, is_async=False)
     weakref.finalize(stream, observer.finish, STATUS_INCOMPLETE)
     return True
 
@@ -164,6 +170,6 @@ def observe_async_stream(stream: Any, observer: StreamObserver) -> bool:
     stream._iterator = _observed_async(inner, observer)
     response = getattr(stream, "response", None)
     if response is not None:
-        _hook_close(response, "aclose", inner, "ag_running", observer, is_async=True)
+        _hook_close(response, "aclose", inner, "ag", observer, is_async=True)
     weakref.finalize(stream, observer.finish, STATUS_INCOMPLETE)
     return True
