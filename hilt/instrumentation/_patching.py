@@ -68,6 +68,17 @@ def _find_class(target: PatchTarget, import_modules: bool) -> tuple[type | None,
     return None, reason
 
 
+def _reachable(current: Any, wrapper: Any) -> bool:
+    """True if ``wrapper`` is ``current`` or sits anywhere under it in a chain of ``__wrapped__``."""
+    for _ in range(32):
+        if current is None:
+            return False
+        if current is wrapper:
+            return True
+        current = getattr(current, "__wrapped__", None)
+    return False
+
+
 def _class_attributes(owner: type) -> set[str]:
     return {name for klass in owner.__mro__ for name in vars(klass)}
 
@@ -91,8 +102,10 @@ class Patcher:
             key = (owner, target.method_name)
             existing = self.applied.get(key)
             if existing is not None:
-                existing.switch.on = True
-                return True
+                if _reachable(owner.__dict__.get(target.method_name), existing.wrapper):
+                    existing.switch.on = True
+                    return True
+                del self.applied[key]  # someone else removed HILT's layer: wrap afresh
             original = owner.__dict__.get(target.method_name, _MISSING)
             resolved = original
             if original is _MISSING:  # inherited: wrap what the MRO resolves to, on this class
