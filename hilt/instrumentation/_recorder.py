@@ -17,6 +17,7 @@ from typing import Any
 
 from .._record import STATUS_CANCELLED, STATUS_ERROR, CallRecord
 from .._safety import report_exception
+from ._raw import follow_streaming_response
 from ._streams import StreamObserver, observe_async_stream, observe_sync_stream
 from ._targets import PatchTarget
 
@@ -42,13 +43,18 @@ class Recorder:
         extractor = self._provider.EXTRACTORS[target.extractor]
         endpoint = target.endpoint
         begin, succeed, fail = self._begin, self._succeed, self._fail
+        select = extractor.select
+        is_async = target.is_async
 
-        if target.is_async:
+        if is_async:
 
             async def async_wrapper(wrapped: Any, instance: Any, args: tuple, kwargs: dict) -> Any:
                 if inside_recorded_call.get():
                     return await wrapped(*args, **kwargs)
-                record = begin(extractor, endpoint, instance, kwargs)
+                captured = kwargs if select is None else _selected(select, args, kwargs)
+                if captured is None:
+                    return await wrapped(*args, **kwargs)
+                record = begin(extractor, endpoint, instance, captured)
                 token = inside_recorded_call.set(True)
                 try:
                     result = await wrapped(*args, **kwargs)
@@ -57,14 +63,17 @@ class Recorder:
                     fail(record, exc)
                     raise
                 inside_recorded_call.reset(token)
-                return succeed(extractor, record, result)
+                return succeed(extractor, record, result, True)
 
             return async_wrapper
 
         def wrapper(wrapped: Any, instance: Any, args: tuple, kwargs: dict) -> Any:
             if inside_recorded_call.get():
                 return wrapped(*args, **kwargs)
-            record = begin(extractor, endpoint, instance, kwargs)
+            captured = kwargs if select is None else _selected(select, args, kwargs)
+            if captured is None:
+                return wrapped(*args, **kwargs)
+            record = begin(extractor, endpoint, instance, captured)
             token = inside_recorded_call.set(True)
             try:
                 result = wrapped(*args, **kwargs)
@@ -73,7 +82,7 @@ class Recorder:
                 fail(record, exc)
                 raise
             inside_recorded_call.reset(token)
-            return succeed(extractor, record, result)
+            return succeed(extractor, record, result, False)
 
         return wrapper
 
@@ -105,7 +114,7 @@ class Recorder:
         except Exception as inner:
             report_exception("record an error", inner)
 
-    def _succeed(self, extractor: Any, record: CallRecord | None, result: Any) -> Any:
+    def _succeed(self, extractor: Any, record: CallRecord | None, result: Any, is_async: bool = False) -> Any:
         if record is None:
             return result
         try:
@@ -113,7 +122,7 @@ class Recorder:
             record.status_code = 200
             raw = self._provider.raw_kind(result)
             if raw is not None:
-                return self._succeed_raw(extractor, record, result, raw)
+                return self._succeed_raw(extractor, record, result, raw, is_async)
             if self._observe(extractor, record, result):
                 return result
             extractor.capture_response(record, result, self.pipeline.capture_content)
@@ -122,7 +131,7 @@ class Recorder:
             report_exception("record a response", exc)
         return result
 
-    def _succeed_raw(self, extractor: Any, record: CallRecord, result: Any, raw: str) -> Any:
+    def _succeed_raw(self, extractor: Any, record: CallRecord, result: Any, raw: str, is_async: bool) -> Any:
         record.status_code = getattr(result, "status_code", 200)
         record.request_id = getattr(result, "request_id", None)
         record.response_extras["raw_response"] = raw
@@ -132,8 +141,24 @@ class Recorder:
             if self._observe(extractor, record, parsed):
                 return result
             extractor.capture_response(record, parsed, self.pipeline.capture_content)
+        elif self._follow(extractor, record, result, is_async):
+            return result
         self.pipeline.end(record)
         return result
+
+    def _follow(self, extractor: Any, record: CallRecord, result: Any, is_async: bool) -> bool:
+        """A ``with_streaming_response`` result: record it when the application reads it (never read here)."""
+
+        def on_parsed(parsed: Any) -> None:
+            if not self._observe(extractor, record, parsed):
+                extractor.capture_response(record, parsed, self.pipeline.capture_content)
+                self.pipeline.end(record)
+
+        def on_unread() -> None:
+            record.response_extras["body_not_parsed"] = True
+            self.pipeline.end(record)
+
+        return follow_streaming_response(result, is_async, on_parsed, on_unread)
 
     def _observe(self, extractor: Any, record: CallRecord, result: Any) -> bool:
         """Attach a stream observer when ``result`` is a stream; True if it was one."""
@@ -155,3 +180,12 @@ class Recorder:
         if record.error is not None:  # the status of the failure, not the 200 the headers carried
             self._provider.fill_error(record, record.error)
         self.pipeline.end(record)
+
+
+def _selected(select: Any, args: tuple, kwargs: dict) -> dict | None:
+    """The arguments an extractor wants recorded, or None (pass through); a fault records nothing."""
+    try:
+        return select(args, kwargs)
+    except Exception as exc:
+        report_exception("select the arguments to record", exc)
+        return None

@@ -9,7 +9,7 @@ from typing import Any
 import openai
 
 from ..._record import CallRecord
-from . import _chat
+from . import _chat, _completions, _embeddings, _responses
 
 __all__ = ["EXTRACTORS", "Extractor", "describe_client", "fill_error", "is_async_stream", "is_sync_stream", "raw_kind"]
 
@@ -21,11 +21,27 @@ class Extractor:
     capture_request: Callable[[CallRecord, dict[str, Any], bool], None]
     capture_response: Callable[[CallRecord, Any, bool], None]
     new_accumulator: Callable[[], Any]
+    select: Callable[[tuple[Any, ...], dict[str, Any]], dict[str, Any] | None] | None = None
+    """Optional: the arguments to record, or None to pass the call through unrecorded."""
 
 
 EXTRACTORS: dict[str, Extractor] = {
     "chat": Extractor(_chat.capture_request, _chat.capture_response, _chat.ChatStreamAccumulator),
+    "responses": Extractor(
+        _responses.capture_request, _responses.capture_response, _responses.ResponsesStreamAccumulator
+    ),
+    "responses_resume": Extractor(
+        _responses.capture_resume_request,
+        _responses.capture_response,
+        _responses.ResponsesStreamAccumulator,
+        select=_responses.select_resume,
+    ),
+    "completions": Extractor(
+        _completions.capture_request, _completions.capture_response, _completions.CompletionStreamAccumulator
+    ),
+    "embeddings": Extractor(_embeddings.capture_request, _embeddings.capture_response, _embeddings.NoStream),
 }
+
 
 def describe_client(resource: Any) -> tuple[str, str | None]:
     """``(provider, server)`` for a resource object (``client.chat.completions``)."""

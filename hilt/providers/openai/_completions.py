@@ -1,0 +1,114 @@
+"""Legacy Completions (``client.completions.create``): prompt, choices' text, usage, and streams."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..._record import CallRecord
+from ._common import get, is_given, jsonable, usage_tokens
+
+__all__ = ["CompletionStreamAccumulator", "capture_request", "capture_response"]
+
+_NOT_PARAMS = frozenset({"prompt", "extra_headers", "extra_query", "extra_body", "timeout"})
+_MAX_STREAM_CHARS = 1_000_000
+
+
+def capture_request(record: CallRecord, kwargs: dict[str, Any], capture_content: bool) -> None:
+    """Fill the request side of ``record`` from the keyword arguments of ``completions.create``."""
+    model = kwargs.get("model")
+    record.request_model = model if isinstance(model, str) else None
+    record.stream = kwargs.get("stream") is True
+    record.params = {k: jsonable(v) for k, v in kwargs.items() if k not in _NOT_PARAMS and is_given(v)}
+    if not capture_content:
+        return
+    prompt = kwargs.get("prompt")
+    if isinstance(prompt, str):
+        record.prompt_text = jsonable(prompt)
+    elif isinstance(prompt, (list, tuple)) and prompt and all(isinstance(p, str) for p in prompt):
+        record.prompt_content["prompts"] = [jsonable(p) for p in prompt]
+    elif isinstance(prompt, (list, tuple)):
+        record.params["prompt_kind"] = "token_ids"
+
+
+def capture_response(record: CallRecord, response: Any, capture_content: bool) -> None:
+    """Fill the response side of ``record`` from a ``Completion``."""
+    model, response_id = get(response, "model"), get(response, "id")
+    record.response_model = model if isinstance(model, str) else None
+    record.response_id = response_id if isinstance(response_id, str) else None
+    record.tokens = usage_tokens(get(response, "usage"))
+    request_id = get(response, "_request_id")
+    if isinstance(request_id, str):
+        record.request_id = request_id
+    choices = get(response, "choices")
+    if not isinstance(choices, list) or not choices:
+        return
+    texts = {get(c, "index", 0) or 0: get(c, "text") for c in choices}
+    reasons = {get(c, "index", 0) or 0: get(c, "finish_reason") for c in choices}
+    _apply(record, texts, reasons, capture_content)
+
+
+def _apply(record: CallRecord, texts: dict[int, Any], reasons: dict[int, Any], capture_content: bool) -> None:
+    indexes = sorted(set(texts) | set(reasons))
+    record.finish_reasons = [reasons[i] for i in indexes if isinstance(reasons.get(i), str)]
+    first = texts.get(indexes[0]) if indexes else None
+    record.answer_message = {"role": "assistant", "content": first if isinstance(first, str) else None}
+    if not capture_content:
+        return
+    if isinstance(first, str):
+        record.completion_text = jsonable(first)
+    if len(indexes) > 1:
+        record.completion_content["choices"] = [
+            {k: v for k, v in (("index", i), ("text", jsonable(texts.get(i))), ("finish_reason", reasons.get(i))) if v is not None}
+            for i in indexes
+        ]
+
+
+class CompletionStreamAccumulator:
+    """Collects a legacy completions stream, chunk by chunk, without keeping the chunks."""
+
+    __slots__ = ("_texts", "_chars", "_finish", "_id", "_model", "_usage", "truncated")
+
+    def __init__(self) -> None:
+        self._texts: dict[int, list[str]] = {}
+        self._chars = 0
+        self._finish: dict[int, str] = {}
+        self._id: str | None = None
+        self._model: str | None = None
+        self._usage: Any = None
+        self.truncated = False
+
+    def add(self, chunk: Any) -> bool:
+        """Take one chunk; return True if it carried text."""
+        if self._id is None:
+            self._id = getattr(chunk, "id", None)
+            self._model = getattr(chunk, "model", None)
+        usage = getattr(chunk, "usage", None)
+        if usage is not None:
+            self._usage = usage
+        produced = False
+        for choice in getattr(chunk, "choices", None) or ():
+            index = getattr(choice, "index", 0) or 0
+            text = getattr(choice, "text", None)
+            if text:
+                produced = True
+                if self._chars < _MAX_STREAM_CHARS:
+                    self._texts.setdefault(index, []).append(text)
+                    self._chars += len(text)
+                else:
+                    self.truncated = True
+            else:
+                self._texts.setdefault(index, [])
+            reason = getattr(choice, "finish_reason", None)
+            if reason:
+                self._finish[index] = reason
+        return produced
+
+    def apply(self, record: CallRecord, capture_content: bool) -> None:
+        """Write what was collected into ``record``."""
+        record.response_id = self._id if isinstance(self._id, str) else None
+        record.response_model = self._model if isinstance(self._model, str) else None
+        record.tokens = usage_tokens(self._usage)
+        texts = {index: "".join(parts) for index, parts in self._texts.items()}
+        _apply(record, texts, dict(self._finish), capture_content)
+        if self.truncated:
+            record.response_extras["content_truncated"] = True
