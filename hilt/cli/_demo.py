@@ -1,0 +1,118 @@
+"""``hilt demo``: an instrumented chat flow against a loopback server, offline and without an API key."""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+from typing import Any
+
+__all__ = ["register", "run_demo"]
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``demo`` sub-command."""
+    parser = subparsers.add_parser(
+        "demo",
+        help="run an instrumented chat flow against a local fake OpenAI server (offline, no API key)",
+        description=run_demo.__doc__,
+    )
+    parser.add_argument("--filepath", help="where to write the events (default: a new temporary folder)")
+    parser.set_defaults(func=_main)
+
+
+def _main(args: argparse.Namespace) -> int:
+    path = Path(args.filepath) if args.filepath else Path(tempfile.mkdtemp(prefix="hilt-demo-")) / "demo.jsonl"
+    summary = run_demo(path)
+    print(f"HILT demo: {summary['calls']} calls logged to {path}")
+    print(
+        f"  events: {summary['events']}  conversations: {summary['conversations']}  "
+        f"errors: {summary['errors']}  tokens: {summary['tokens']}  "
+        f"cost: ${summary['cost_usd']:.6f}  median latency: {summary['median_latency_ms']} ms"
+    )
+    print(f"Read them back:  python -c \"from hilt import Session; [print(e.action, e.content.text) for e in Session('{path}', mode='r').read()]\"")
+    return 0
+
+
+def run_demo(path: Path) -> dict[str, Any]:
+    """Start a fake OpenAI server on 127.0.0.1, make a multi-turn conversation, a streamed answer, a tool
+    call and a rate-limited call through the real ``openai`` SDK with HILT on, and summarise the log."""
+    import openai
+
+    import hilt
+    from hilt.testing import FakeOpenAIServer
+
+    if path.exists():
+        path.unlink()
+    was_instrumented = hilt.is_instrumented()
+    with FakeOpenAIServer() as server:
+        hilt.instrument(backend="local", filepath=str(path))
+        try:
+            with openai.OpenAI(base_url=server.base_url, api_key="demo-key-not-sent-anywhere", max_retries=0) as client:
+                _conversation(client)
+                _streamed(client)
+                _tool_call(client)
+                _rate_limited(client)
+        finally:
+            if not was_instrumented:
+                hilt.uninstrument()
+    from ._logs import summarize
+
+    return summarize(path)
+
+
+def _conversation(client: Any) -> None:
+    history: list[Any] = [
+        {"role": "system", "content": "You are a helpful travel assistant."},
+        {"role": "user", "content": "I want to visit Lisbon in spring."},
+    ]
+    with_name = {"x-fake-reply": "Spring is lovely in Lisbon: mild weather and fewer crowds."}
+    answer = client.chat.completions.create(model="gpt-4o-mini", messages=history, extra_headers=with_name)
+    history += [answer.choices[0].message, {"role": "user", "content": "What should I pack?"}]
+    client.chat.completions.create(
+        model="gpt-4o-mini", messages=history, extra_headers={"x-fake-reply": "A light jacket and good shoes."}
+    )
+
+
+def _streamed(client: Any) -> None:
+    stream = client.chat.completions.create(
+        model="gpt-4o-mini",
+        messages=[{"role": "user", "content": "Write a haiku about the sea."}],
+        stream=True,
+        stream_options={"include_usage": True},
+        extra_headers={"x-fake-reply": "Waves fold into foam, salt wind carries gull voices, the tide keeps its time."},
+    )
+    for _chunk in stream:
+        pass
+
+
+def _tool_call(client: Any) -> None:
+    tools = [
+        {
+            "type": "function",
+            "function": {
+                "name": "get_weather",
+                "description": "Current weather for a city",
+                "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+            },
+        }
+    ]
+    client.chat.completions.create(
+        model="gpt-4o-mini",
+        messages=[{"role": "user", "content": "What is the weather in Paris?"}],
+        tools=tools,
+        extra_headers={"x-fake-tool-call": "get_weather"},
+    )
+
+
+def _rate_limited(client: Any) -> None:
+    import openai
+
+    try:
+        client.chat.completions.create(
+            model="gpt-4o-mini",
+            messages=[{"role": "user", "content": "One more question?"}],
+            extra_headers={"x-fake-status": "429"},
+        )
+    except openai.RateLimitError:
+        pass  # the demo shows how an error is logged; the application handles it as usual

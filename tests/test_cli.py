@@ -1,0 +1,46 @@
+"""The hilt command: demo and logs."""
+
+from __future__ import annotations
+
+import json
+
+from _support import read_lines
+
+from hilt.cli import main
+
+
+def test_demo_runs_offline_and_summarises(tmp_path, capsys):
+    """hilt demo logs 5 calls (conversation, stream, tool call, rate limit) and prints where and a summary."""
+    path = tmp_path / "demo.jsonl"
+    assert main(["demo", "--filepath", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert f"5 calls logged to {path}" in out
+    assert "errors: 1" in out
+    events = read_lines(path)
+    assert [e["action"] for e in events] == ["prompt", "completion"] * 4 + ["prompt", "system"]
+    assert events[0]["session_id"] == events[2]["session_id"]  # the follow-up joined the conversation
+    assert events[5]["metrics"]["ttft_ms"] >= 0  # streamed
+    assert events[7]["content"]["tool_calls"][0]["name"] == "get_weather"
+    assert events[9]["extensions"]["status_code"] == 429
+    assert "demo-key-not-sent-anywhere" not in path.read_text()
+
+
+def test_logs_stats_json(tmp_path, capsys):
+    """hilt logs stats --json summarises a log."""
+    path = tmp_path / "demo.jsonl"
+    main(["demo", "--filepath", str(path)])
+    capsys.readouterr()
+    assert main(["logs", "stats", str(path), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["calls"] == 5
+    assert summary["errors"] == 1
+    assert summary["events"] == 10
+    assert summary["conversations"] == 4
+    assert summary["tokens"] > 0
+
+
+def test_logs_path_is_the_configured_file(tmp_path, capsys, monkeypatch):
+    """hilt logs path prints HILT_FILEPATH when set."""
+    monkeypatch.setenv("HILT_FILEPATH", str(tmp_path / "x.jsonl"))
+    assert main(["logs", "path"]) == 0
+    assert capsys.readouterr().out.strip() == str(tmp_path / "x.jsonl")
