@@ -1,6 +1,7 @@
 """A loopback OpenAI-compatible HTTP server for tests (stdlib only).
 
-Routes (``/v1`` prefix optional, query string ignored for routing):
+Routes (``/v1`` prefix optional, query string ignored for routing; Azure OpenAI paths
+``/openai/deployments/{name}/...`` and ``/openai/...`` route like their OpenAI twins):
 ``POST /chat/completions``, ``POST /responses`` (also ``?beta=true``),
 ``GET /responses/{id}`` (``?stream=true`` replays the events, honouring
 ``starting_after``), ``POST /embeddings``, ``POST /completions``; anything else is
@@ -298,6 +299,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _route(self, request: RecordedRequest) -> None:
         path = request.path.rstrip("/")
+        if path.startswith("/openai/deployments/") and path.count("/") >= 4:
+            path = "/" + path.split("/", 4)[4]
+        elif path.startswith("/openai/"):
+            path = path[7:]
         if path.startswith("/v1/"):
             path = path[3:]
         if request.method == "GET" and path.startswith("/responses/") and path.count("/") == 2:
