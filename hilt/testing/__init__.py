@@ -14,5 +14,6 @@ See ``hilt.testing._server`` for the fault-injection headers and
 """
 
 from ._server import FakeOpenAIServer, RecordedRequest
+from ._sheets_server import FakeSheetsServer
 
-__all__ = ["FakeOpenAIServer", "RecordedRequest"]
+__all__ = ["FakeOpenAIServer", "FakeSheetsServer", "RecordedRequest"]

@@ -1,0 +1,492 @@
+"""A loopback fake of the Google Sheets API v4 and of Google's OAuth token endpoint (stdlib only).
+
+Enough of the API for gspread's ``open_by_key``, ``worksheets``, ``add_worksheet``, ``values_get``,
+``values_update`` and ``append_rows``::
+
+    POST /token                                         an access token for any JWT assertion
+    GET  /v4/spreadsheets/{id}                          metadata (no grid data)
+    POST /v4/spreadsheets/{id}:batchUpdate              addSheet
+    GET  /v4/spreadsheets/{id}/values/{range}           values (A1 ranges: 'T'!A2:C9, 'T'!1:1, 'T'!C2:C, 'T')
+    PUT  /v4/spreadsheets/{id}/values/{range}           update
+    POST /v4/spreadsheets/{id}/values/{range}:append    append after the last non-empty row
+
+Point a service-account file's ``token_uri`` at :attr:`FakeSheetsServer.token_uri` and HILT's
+``sheets_endpoint`` at :attr:`FakeSheetsServer.endpoint`. API calls without ``Authorization: Bearer``
+get a 401. Faults are injected from Python: :meth:`fail` (an error before the write), :meth:`fail_after_apply`
+(the write happens, then an error: the ambiguous case), ``delay`` (seconds per request), ``hang``
+(requests block until :meth:`release` or :meth:`stop`), ``forbidden`` (every spreadsheet answers 403).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+__all__ = ["FakeSheetsServer", "SheetsRequest"]
+
+DEFAULT_SPREADSHEET_ID = "fake-spreadsheet-id"
+
+
+@dataclass(frozen=True)
+class SheetsRequest:
+    """One request as the fake received it, and how it answered."""
+
+    method: str
+    path: str
+    kind: str  # token, metadata, batch_update, values_get, values_update, append, unknown
+    query: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    status: int = 0
+
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+
+@dataclass
+class _Fault:
+    status: int
+    times: int
+    kind: str
+    after_apply: bool
+
+
+def _col_number(letters: str) -> int:
+    number = 0
+    for char in letters:
+        number = number * 26 + (ord(char) - 64)
+    return number
+
+
+def _col_letters(number: int) -> str:
+    letters = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+_A1 = re.compile(r"^([A-Z]*)(\d*)(?::([A-Z]*)(\d*))?$")
+
+
+def _parse_range(text: str) -> tuple[str, tuple[int, int, int | None, int | None]]:
+    """``'Logs'!A2:C`` → ``("Logs", (first_row, first_col, last_row or None, last_col or None))``."""
+    if text.startswith("'"):
+        end = 1
+        while True:
+            end = text.index("'", end)
+            if text[end + 1 : end + 2] == "'":
+                end += 2
+                continue
+            break
+        title, rest = text[1:end].replace("''", "'"), text[end + 1 :]
+    else:
+        title, _, rest = text.partition("!")
+        rest = "!" + rest if rest else ""
+    cells = rest[1:] if rest.startswith("!") else ""
+    if not cells:
+        return title, (1, 1, None, None)
+    match = _A1.match(cells)
+    if not match:
+        raise ValueError(f"bad range {text!r}")
+    c1, r1, c2, r2 = match.groups()
+    if match.group(3) is None and match.group(4) is None:  # a single cell
+        c2, r2 = c1, r1
+    return title, (
+        int(r1) if r1 else 1,
+        _col_number(c1) if c1 else 1,
+        int(r2) if r2 else None,
+        _col_number(c2) if c2 else None,
+    )
+
+
+class FakeSheetsServer:
+    """Google Sheets API fake on ``127.0.0.1`` in a daemon thread; rows stored per worksheet."""
+
+    def __init__(self, spreadsheet_id: str = DEFAULT_SPREADSHEET_ID, *, title: str = "HILT test sheet") -> None:
+        self.spreadsheet_id = spreadsheet_id
+        self.title = title
+        self.delay = 0.0
+        self.forbidden = False
+        self._lock = threading.Lock()
+        self._release = threading.Event()
+        self._hang = False
+        self._requests: list[SheetsRequest] = []
+        self._faults: list[_Fault] = []
+        self._sheets: dict[str, dict[str, Any]] = {}  # title -> {"id", "rows", "row_count", "col_count"}
+        self._next_sheet_id = 1
+        self._httpd: _HTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self.add_worksheet("Sheet1")
+
+    # --- lifecycle -----------------------------------------------------------------------
+
+    def start(self) -> FakeSheetsServer:
+        if self._httpd is not None:
+            raise RuntimeError("FakeSheetsServer is already running")
+        httpd = _HTTPServer(("127.0.0.1", 0), _Handler)
+        httpd.fake = self
+        self._httpd = httpd
+        self._release.clear()
+        self._thread = threading.Thread(
+            target=httpd.serve_forever, kwargs={"poll_interval": 0.01}, name="FakeSheetsServer", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        httpd, self._httpd = self._httpd, None
+        if httpd is None:
+            return
+        self._release.set()
+        httpd.shutdown()
+        httpd.server_close()
+        httpd.close_connections()
+        if self._thread is not None:
+            self._thread.join(timeout=1)
+            self._thread = None
+
+    def __enter__(self) -> FakeSheetsServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._httpd is None:
+            raise RuntimeError("FakeSheetsServer is not running")
+        return int(self._httpd.server_address[1])
+
+    @property
+    def endpoint(self) -> str:
+        """The base URL to use instead of ``https://sheets.googleapis.com``."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def token_uri(self) -> str:
+        return f"{self.endpoint}/token"
+
+    # --- state and faults ------------------------------------------------------------------
+
+    def add_worksheet(self, title: str, rows: list[list[Any]] | None = None, *, row_count: int = 1000) -> None:
+        """Create (or replace) a worksheet holding ``rows``."""
+        with self._lock:
+            self._sheets[title] = {"id": self._next_sheet_id, "rows": [list(r) for r in rows or []], "row_count": row_count, "col_count": 26}
+            self._next_sheet_id += 1
+
+    def worksheets(self) -> list[str]:
+        with self._lock:
+            return list(self._sheets)
+
+    def rows(self, title: str = "Logs") -> list[list[Any]]:
+        """Every row of worksheet ``title`` (header included), as stored."""
+        with self._lock:
+            sheet = self._sheets.get(title)
+            return [list(r) for r in sheet["rows"]] if sheet else []
+
+    def fail(self, status: int, times: int = 1, kind: str = "append") -> None:
+        """The next ``times`` requests of ``kind`` (``append``, ``values_get``, ``metadata``, ``token``, ``any``) answer ``status``."""
+        with self._lock:
+            self._faults.append(_Fault(status, times, kind, after_apply=False))
+
+    def fail_after_apply(self, status: int = 500, times: int = 1) -> None:
+        """The next ``times`` appends are stored, then answered with ``status`` (``0``: hang until released)."""
+        with self._lock:
+            self._faults.append(_Fault(status, times, "append", after_apply=True))
+
+    @property
+    def hang(self) -> bool:
+        """While true, every request blocks until :meth:`release` (then answers 503) or :meth:`stop`."""
+        return self._hang
+
+    @hang.setter
+    def hang(self, value: bool) -> None:
+        if value:
+            self._release.clear()
+        self._hang = value
+
+    def release(self) -> None:
+        """Let hanging requests go (they then answer 503); ``hang`` is switched off."""
+        self._hang = False
+        self._release.set()
+
+    @property
+    def requests(self) -> list[SheetsRequest]:
+        with self._lock:
+            return list(self._requests)
+
+    def count(self, kind: str) -> int:
+        return sum(1 for r in self.requests if r.kind == kind)
+
+    def clear_requests(self) -> None:
+        with self._lock:
+            self._requests.clear()
+
+    # --- used by the handler ---------------------------------------------------------------
+
+    def _fault(self, kind: str, after_apply: bool) -> _Fault | None:
+        with self._lock:
+            for fault in self._faults:
+                if fault.after_apply == after_apply and fault.kind in (kind, "any") and fault.times > 0:
+                    fault.times -= 1
+                    if fault.times == 0:
+                        self._faults.remove(fault)
+                    return fault
+        return None
+
+    def _record(self, request: SheetsRequest) -> None:
+        with self._lock:
+            self._requests.append(request)
+
+    def _metadata(self) -> dict[str, Any]:
+        with self._lock:
+            sheets = [
+                {
+                    "properties": {
+                        "sheetId": s["id"],
+                        "title": title,
+                        "index": index,
+                        "sheetType": "GRID",
+                        "gridProperties": {"rowCount": s["row_count"], "columnCount": s["col_count"]},
+                    }
+                }
+                for index, (title, s) in enumerate(self._sheets.items())
+            ]
+        return {"spreadsheetId": self.spreadsheet_id, "properties": {"title": self.title}, "sheets": sheets}
+
+    def _add_sheet(self, properties: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        title = properties.get("title") or f"Sheet{self._next_sheet_id}"
+        grid = properties.get("gridProperties") or {}
+        with self._lock:
+            if title in self._sheets:
+                return 400, _error(400, f'A sheet with the name "{title}" already exists.', "INVALID_ARGUMENT")
+            sheet = {"id": self._next_sheet_id, "rows": [], "row_count": grid.get("rowCount", 1000), "col_count": grid.get("columnCount", 26)}
+            self._next_sheet_id += 1
+            self._sheets[title] = sheet
+            index = len(self._sheets) - 1
+        props = {"sheetId": sheet["id"], "title": title, "index": index, "sheetType": "GRID", "gridProperties": {"rowCount": sheet["row_count"], "columnCount": sheet["col_count"]}}
+        return 200, {"spreadsheetId": self.spreadsheet_id, "replies": [{"addSheet": {"properties": props}}]}
+
+    def _values_get(self, range_text: str, render: str) -> tuple[int, dict[str, Any]]:
+        title, (r1, c1, r2, c2) = _parse_range(range_text)
+        with self._lock:
+            sheet = self._sheets.get(title)
+            if sheet is None:
+                return 400, _error(400, f"Unable to parse range: {range_text}", "INVALID_ARGUMENT")
+            if (r2 or r1) > sheet["row_count"] or r1 > sheet["row_count"]:
+                return 400, _error(400, f"Range ({range_text}) exceeds grid limits. Max rows: {sheet['row_count']}", "INVALID_ARGUMENT")
+            rows = sheet["rows"][r1 - 1 : r2]
+            out = []
+            for row in rows:
+                cells = row[c1 - 1 : c2]
+                if render != "UNFORMATTED_VALUE":
+                    cells = [c if isinstance(c, str) else ("TRUE" if c is True else "FALSE" if c is False else str(c)) for c in cells]
+                while cells and cells[-1] == "":
+                    cells.pop()
+                out.append(cells)
+        while out and not out[-1]:
+            out.pop()
+        body: dict[str, Any] = {"range": range_text, "majorDimension": "ROWS"}
+        if out:
+            body["values"] = out
+        return 200, body
+
+    def _values_update(self, range_text: str, values: list[list[Any]]) -> tuple[int, dict[str, Any]]:
+        title, (r1, c1, _r2, _c2) = _parse_range(range_text)
+        with self._lock:
+            sheet = self._sheets.get(title)
+            if sheet is None:
+                return 400, _error(400, f"Unable to parse range: {range_text}", "INVALID_ARGUMENT")
+            rows = sheet["rows"]
+            for offset, values_row in enumerate(values):
+                index = r1 - 1 + offset
+                while len(rows) <= index:
+                    rows.append([])
+                row = rows[index]
+                while len(row) < c1 - 1 + len(values_row):
+                    row.append("")
+                row[c1 - 1 : c1 - 1 + len(values_row)] = list(values_row)
+        return 200, {"spreadsheetId": self.spreadsheet_id, "updatedRange": range_text, "updatedRows": len(values)}
+
+    def _append(self, range_text: str, values: list[list[Any]]) -> tuple[int, dict[str, Any]]:
+        title, _ = _parse_range(range_text)
+        with self._lock:
+            sheet = self._sheets.get(title)
+            if sheet is None:
+                return 400, _error(400, f"Unable to parse range: {range_text}", "INVALID_ARGUMENT")
+            rows = sheet["rows"]
+            while rows and not any(c != "" for c in rows[-1]):
+                rows.pop()
+            first = len(rows) + 1
+            rows.extend(list(r) for r in values)
+            last = len(rows)
+            if last > sheet["row_count"]:
+                sheet["row_count"] = last
+            width = max((len(r) for r in values), default=1)
+        quoted = "'" + title.replace("'", "''") + "'"
+        updated = f"{quoted}!A{first}:{_col_letters(max(width, 1))}{last}"
+        return 200, {
+            "spreadsheetId": self.spreadsheet_id,
+            "tableRange": f"{quoted}!A1:{_col_letters(max(width, 1))}{first - 1}" if first > 1 else None,
+            "updates": {"spreadsheetId": self.spreadsheet_id, "updatedRange": updated, "updatedRows": len(values), "updatedColumns": width, "updatedCells": sum(len(r) for r in values)},
+        }
+
+
+def _error(code: int, message: str, status: str) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "status": status}}
+
+
+_STATUS_NAMES = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND", 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 503: "UNAVAILABLE"}
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+    fake: FakeSheetsServer
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.connections: set[socket.socket] = set()
+        self.connections_lock = threading.Lock()
+        self.closed = False
+        super().__init__(*args, **kwargs)
+
+    def close_connections(self) -> None:
+        with self.connections_lock:
+            self.closed = True
+            conns, self.connections = list(self.connections), set()
+        for conn in conns:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)
+
+
+_SPREADSHEET = re.compile(r"^/v4/spreadsheets/([^/:]+)(:batchUpdate|/values/(.+?)(:append)?)?$")
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    server: _HTTPServer
+
+    def setup(self) -> None:
+        super().setup()
+        with self.server.connections_lock:
+            closed = self.server.closed
+            if not closed:
+                self.server.connections.add(self.connection)
+        if closed:
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def finish(self) -> None:
+        with self.server.connections_lock:
+            self.server.connections.discard(self.connection)
+        try:
+            super().finish()
+        except OSError:
+            pass
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self._handle()
+
+    def do_POST(self) -> None:
+        self._handle()
+
+    def do_PUT(self) -> None:
+        self._handle()
+
+    def _handle(self) -> None:
+        fake = self.server.fake
+        length = int(self.headers.get("content-length") or 0)
+        body = self.rfile.read(length) if length else b""
+        parts = urlsplit(self.path)
+        query = dict(parse_qsl(parts.query))
+        path = parts.path
+        kind, status, reply = "unknown", 404, _error(404, "Not found", "NOT_FOUND")
+        match = _SPREADSHEET.match(path)
+        if path == "/token" and self.command == "POST":
+            kind = "token"
+        elif match:
+            if match.group(2) is None:
+                kind = "metadata"
+            elif match.group(2) == ":batchUpdate":
+                kind = "batch_update"
+            elif match.group(4):
+                kind = "append"
+            elif self.command == "PUT":
+                kind = "values_update"
+            else:
+                kind = "values_get"
+
+        if fake.delay:
+            time.sleep(fake.delay)
+        if fake.hang:
+            fake._release.wait()
+            status, reply = 503, _error(503, "released", "UNAVAILABLE")
+            self._answer(fake, kind, query, body, status, reply)
+            return
+        fault = fake._fault(kind, after_apply=False)
+        if fault is not None:
+            status, reply = fault.status, _error(fault.status, "injected fault", _STATUS_NAMES.get(fault.status, "UNKNOWN"))
+        elif kind == "token":
+            status, reply = 200, {"access_token": "ya29.fake-token", "expires_in": 3600, "token_type": "Bearer"}
+        elif kind != "unknown" and not self.headers.get("authorization", "").startswith("Bearer "):
+            status, reply = 401, _error(401, "Request is missing required authentication credential.", "UNAUTHENTICATED")
+        elif match and (fake.forbidden or unquote(match.group(1)) != fake.spreadsheet_id):
+            if fake.forbidden:
+                status, reply = 403, _error(403, "The caller does not have permission", "PERMISSION_DENIED")
+            else:
+                status, reply = 404, _error(404, "Requested entity was not found.", "NOT_FOUND")
+        elif kind == "metadata":
+            status, reply = 200, fake._metadata()
+        elif kind == "batch_update":
+            requests = (json.loads(body or b"{}").get("requests")) or []
+            status, reply = 400, _error(400, "unsupported request", "INVALID_ARGUMENT")
+            if requests and "addSheet" in requests[0]:
+                status, reply = fake._add_sheet(requests[0]["addSheet"].get("properties") or {})
+        elif kind == "values_get":
+            status, reply = fake._values_get(unquote(match.group(3)), query.get("valueRenderOption", "FORMATTED_VALUE"))
+        elif kind == "values_update":
+            status, reply = fake._values_update(unquote(match.group(3)), (json.loads(body or b"{}").get("values")) or [])
+        elif kind == "append":
+            if query.get("valueInputOption") != "RAW":
+                status, reply = 400, _error(400, "this fake only accepts valueInputOption=RAW", "INVALID_ARGUMENT")
+            else:
+                status, reply = fake._append(unquote(match.group(3)), (json.loads(body or b"{}").get("values")) or [])
+                fault = fake._fault(kind, after_apply=True)
+                if fault is not None:
+                    if fault.status == 0:  # applied, then no answer until released
+                        fake._release.wait()
+                        fault.status = 503
+                    status, reply = fault.status, _error(fault.status, "injected fault after the write", _STATUS_NAMES.get(fault.status, "UNKNOWN"))
+        self._answer(fake, kind, query, body, status, reply)
+
+    def _answer(self, fake: FakeSheetsServer, kind: str, query: dict[str, str], body: bytes, status: int, reply: dict[str, Any]) -> None:
+        fake._record(SheetsRequest(self.command, urlsplit(self.path).path, kind, query, body, status))
+        data = json.dumps({k: v for k, v in reply.items() if v is not None}).encode()
+        try:
+            self.send_response(status)
+            self.send_header("content-type", "application/json; charset=UTF-8")
+            self.send_header("content-length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+        except OSError:
+            pass
