@@ -12,12 +12,12 @@ does not pay for pydantic and the reader.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
-
 from ._version import __version__
 
+TYPE_CHECKING = False  # not ``typing.TYPE_CHECKING``: the agent imports ``hilt`` at start-up, typing costs ~9 ms
 if TYPE_CHECKING:
+    from typing import Any
+
     from ._context import conversation
     from .events import Actor, Content, Event, Metrics
     from .exceptions import ConfigError, HILTError, LogReadError, WriterError
@@ -62,6 +62,8 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'hilt' has no attribute {name!r}")
+    import importlib
+
     value = getattr(importlib.import_module(module, __name__), name)
     globals()[name] = value
     return value
