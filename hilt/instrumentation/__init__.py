@@ -74,7 +74,8 @@ def instrument(
     Args:
         backend: ``"local"`` (a JSONL file, the default) or ``"sheets"`` (a Google Sheet).
         filepath: the JSONL file; default: see ``docs/configuration.md``.
-        lazy: wait for the application to import ``openai`` instead of importing it now.
+        lazy: import nothing: patch the SDK modules already imported and leave the others to
+            :func:`on_module_imported` (the agent's import hook calls it).
         settings: fully resolved settings (the agent passes them); ``options`` are ignored then.
         **options: any other setting (``capture_content``, ``prices``, ``sheet_id``, ``columns``, ...).
 
@@ -100,8 +101,10 @@ def instrument(
                 _state.recorder.pipeline = pipeline
             old.pipeline.close()
         _register_atexit()
-        if "openai" in sys.modules or not lazy:
+        if not lazy:
             _patch_now(_state)
+        elif "openai" in sys.modules:  # patch what is imported; on_module_imported does the rest
+            _apply(_state, list(TARGETS), import_modules=False)
     return _state
 
 
