@@ -1,0 +1,131 @@
+"""Start the agent: load and check the settings, then install the import hook.
+
+Runs at interpreter start-up (from the gate) when ``HILT_ENABLED`` is true, so it imports only
+``hilt._config`` and the hook; ``hilt.instrumentation`` and the writers are imported when the
+application imports ``openai``. It never raises: a problem becomes one warning line on stderr and
+the application runs uninstrumented (``HILT_STRICT=1``: an error line and exit status 78).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from hilt._config import Settings
+
+__all__ = ["STRICT_EXIT_STATUS", "start"]
+
+STRICT_EXIT_STATUS = 78  # EX_CONFIG from sysexits.h
+_TRIGGER = "openai"  # once the SDK package has run, the hook learns which of its modules to watch
+
+
+class _Agent:
+    """Turns the import hook's notifications into ``instrument()`` / ``on_module_imported()`` calls."""
+
+    def __init__(self, settings: Settings) -> None:
+        import _thread
+
+        self.settings = settings
+        self.finder = None
+        self.watched: frozenset[str] = frozenset()
+        self._active = False
+        self._lock = _thread.RLock()
+
+    def on_import(self, name: str) -> None:
+        if name == _TRIGGER:
+            from hilt.instrumentation import watched_modules
+
+            self.watched = watched_modules()
+            self.finder.watch(self.watched)
+            if name not in self.watched:
+                return
+        from hilt.instrumentation import current, instrument, on_module_imported
+
+        with self._lock:
+            if not self._active:
+                self._active = True
+                if current() is None:  # an explicit instrument() call came first: its settings win
+                    instrument(settings=self.settings, lazy=True)
+        on_module_imported(name)
+
+
+def start() -> None:
+    """Load the settings, report problems, install the import hook. Never raises."""
+    settings = None
+    try:
+        from hilt._config import load_settings
+
+        settings = load_settings()
+        _check(settings)
+        _configure_logging(settings)
+        os.environ.setdefault("HILT_RUN_ID", _new_run_id())
+        from ._importhook import install
+
+        agent = _Agent(settings)
+        agent.finder = install((_TRIGGER,), agent.on_import)
+    except Exception as exc:
+        _fail(exc, settings)
+        return
+    if not settings.propagate:
+        os.environ.pop("HILT_ENABLED", None)
+
+
+def _check(settings: Settings) -> None:
+    """Problems that would otherwise only show on the first call: an unwritable log, missing credentials."""
+    from hilt.exceptions import ConfigError
+
+    if settings.backend == "local":
+        path = settings.log_file
+        if not _writable(path):
+            raise ConfigError(settings.sources["filepath"], "filepath", f"a writable file ({path} cannot be created)")
+    if settings.credentials_path and not os.path.isfile(os.path.expanduser(settings.credentials_path)):
+        raise ConfigError(settings.sources["credentials_path"], "credentials_path", "an existing service-account JSON file", settings.credentials_path)
+
+
+def _writable(path: str) -> bool:
+    if os.path.exists(path):
+        return os.path.isfile(path) and os.access(path, os.W_OK)
+    parent = os.path.dirname(os.path.abspath(path))
+    while not os.path.exists(parent):
+        parent = os.path.dirname(parent)
+    return os.path.isdir(parent) and os.access(parent, os.W_OK | os.X_OK)
+
+
+def _configure_logging(settings: Settings) -> None:
+    if settings.debug:  # HILT_DEBUG=1: HILT's own debug lines on stderr; the root logger is left alone
+        import logging
+
+        logger = logging.getLogger("hilt")
+        logger.addHandler(logging.StreamHandler(sys.stderr))
+        logger.setLevel(logging.DEBUG)
+
+
+def _new_run_id() -> str:
+    """Same shape as ``hilt._runtime.run_id`` (``run_`` + a UUIDv7 in hex), without importing uuid."""
+    ms = time.time_ns() // 1_000_000
+    rand = int.from_bytes(os.urandom(10), "big")
+    value = (ms << 80) | (0x7 << 76) | ((rand >> 68) << 64) | (0b10 << 62) | (rand & ((1 << 62) - 1))
+    return f"run_{value:032x}"
+
+
+def _fail(exc: Exception, settings: Settings | None) -> None:
+    strict = settings.strict if settings is not None else os.environ.get("HILT_STRICT", "").strip().lower() in ("1", "true", "yes", "on")
+    what = str(exc) if type(exc).__name__ == "ConfigError" else f"{type(exc).__name__}: {exc}"
+    # Children would only repeat this warning: they do not inherit the agent.
+    os.environ.pop("HILT_ENABLED", None)
+    try:
+        if strict:
+            sys.stderr.write(f"hilt: error: {what}; HILT_STRICT is set, so the program does not run\n")
+            sys.stderr.flush()
+            os._exit(STRICT_EXIT_STATUS)  # SystemExit would abort site initialisation with a fatal error
+        sys.stderr.write(f"hilt: warning: {what}; this run is not instrumented\n")
+        if os.environ.get("HILT_DEBUG", "").strip().lower() in ("1", "true", "yes", "on"):
+            import traceback
+
+            traceback.print_exception(exc, file=sys.stderr)
+        sys.stderr.flush()
+    except Exception:
+        pass

@@ -1,0 +1,86 @@
+"""``hilt-agent --info``: what HILT would do in this environment, and why.
+
+Prints the effective settings with the source of every value, the default log file, the versions
+of HILT, Python, openai and wrapt, whether the start-up files are installed, and which patch targets
+exist in the installed ``openai`` (this imports ``openai``; only ``--info`` does that eagerly).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+from hilt._config import FIELDS, SECRET_FIELDS, default_log_file, find_config_file, load_settings
+from hilt._version import __version__
+
+__all__ = ["render_info"]
+
+
+def _version(distribution: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(distribution)
+    except PackageNotFoundError:
+        return "not installed"
+
+
+def _show(key: str, value: Any) -> str:
+    if key in SECRET_FIELDS and value:
+        return "*** (set)"
+    return "-" if value is None else repr(value)
+
+
+def _label(target: Any) -> str:
+    return f"{target.endpoint} ({'async' if target.is_async else 'sync'})"
+
+
+def target_rows() -> list[tuple[str, str, str]]:
+    """``(status, endpoint, where or why)`` for every patch target in the installed SDK."""
+    from hilt.instrumentation._patching import _find_class
+    from hilt.instrumentation._targets import TARGETS
+
+    rows = []
+    for target in TARGETS:
+        try:
+            owner, reason = _find_class(target, import_modules=True)
+        except Exception as exc:  # an SDK that fails to import is a finding, not a crash
+            owner, reason = None, f"{type(exc).__name__}: {exc}"
+        if owner is None:
+            rows.append(("missing", _label(target), reason))
+        else:
+            rows.append(("ok", _label(target), f"{owner.__module__}.{target.attribute}"))
+    return rows
+
+
+def render_info(flags: Mapping[str, Any] | None = None, *, config: str | None = None) -> str:
+    """The ``--info`` report; ``flags`` are settings given on the command line (source ``"flag"``)."""
+    environ = dict(os.environ)
+    if config:
+        environ["HILT_CONFIG"] = os.path.abspath(config)
+    settings = load_settings(flags, environ=environ, override_source="flag")
+    found = find_config_file(environ)
+    from hilt_agent.launcher import _pth_installed
+
+    lines = [
+        f"HILT {__version__}",
+        f"Python {sys.version.split()[0]} ({sys.executable})",
+        f"openai {_version('openai')}",
+        f"wrapt {_version('wrapt')}",
+        f"HILT_ENABLED: {environ.get('HILT_ENABLED') or '(unset)'}",
+        f"start-up file hilt.pth installed: {'yes' if _pth_installed() else 'no (hilt-agent will use its sitecustomize)'}",
+        f"config file: {found[0] if found else '(none)'}",
+        f"default log file: {default_log_file()}",
+        f"log file in use: {settings.log_file if settings.backend == 'local' else '(sheets backend)'}",
+        "",
+        "settings:",
+    ]
+    width = max(map(len, FIELDS))
+    for key in FIELDS:
+        lines.append(f"  {key:<{width}}  {_show(key, getattr(settings, key)):<40}  {settings.sources[key]}")
+    lines += ["", f"patch targets in openai {_version('openai')}:"]
+    for status, attribute, where in target_rows():
+        lines.append(f"  {status:<7}  {attribute:<40}  {where}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,162 @@
+"""``hilt-agent [OPTIONS] COMMAND [ARGS...]``: run a program with HILT's agent turned on.
+
+It only sets environment variables (``HILT_ENABLED=1`` and one ``HILT_*`` per option) and then
+replaces itself with ``COMMAND`` (its arguments untouched). It never adds the current folder to
+``PYTHONPATH``; with ``--sitecustomize`` (or when ``hilt.pth`` is not installed) it adds HILT's
+fallback ``sitecustomize`` folder, which chains to the user's own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+from collections.abc import Sequence
+
+from hilt._config import FIELDS, SECRET_FIELDS, _BOOLS, coerce, env_name
+from hilt._version import __version__
+from hilt.exceptions import ConfigError
+
+__all__ = ["build_parser", "child_environment", "main"]
+
+_FLAG_FIELDS = tuple(key for key in FIELDS if key not in SECRET_FIELDS)  # no secrets on command lines (ps shows them)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Options derived from the settings: ``--<key>`` ↔ ``HILT_<KEY>`` ↔ TOML ``<key>``."""
+    parser = argparse.ArgumentParser(
+        prog="hilt-agent",
+        description="Run COMMAND with every openai SDK call logged by HILT (sets HILT_ENABLED=1 and HILT_* variables).",
+        epilog="Example: hilt-agent --filepath logs/app.jsonl python app.py",
+    )
+    parser.add_argument("--version", action="version", version=f"hilt-agent {__version__}")
+    parser.add_argument("--info", action="store_true", help="print the effective configuration and the patch targets, then exit")
+    parser.add_argument("--config", metavar="PATH", help="the TOML file to read (sets HILT_CONFIG)")
+    parser.add_argument(
+        "--sitecustomize",
+        action="store_true",
+        help="start the agent through a sitecustomize on PYTHONPATH (automatic when hilt.pth is not installed)",
+    )
+    for key in _FLAG_FIELDS:
+        flag = "--" + key.replace("_", "-")
+        if key in _BOOLS:
+            parser.add_argument(flag, dest=key, action=argparse.BooleanOptionalAction, default=None, help=f"sets {env_name(key)}")
+        else:
+            parser.add_argument(flag, dest=key, metavar="VALUE", help=f"sets {env_name(key)}")
+    parser.add_argument("command", nargs=argparse.REMAINDER, help="the program to run, with its arguments")
+    return parser
+
+
+def flag_values(args: argparse.Namespace) -> dict[str, object]:
+    """The settings given as options, checked and converted (``ConfigError`` names the flag)."""
+    values = {}
+    for key in _FLAG_FIELDS:
+        raw = getattr(args, key)
+        if raw is not None:
+            values[key] = coerce(key, raw, "--" + key.replace("_", "-"))
+    return values
+
+
+def _env_text(value: object) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, tuple):
+        return ",".join(value)
+    if isinstance(value, dict):
+        return json.dumps(value)
+    return str(value)
+
+
+def child_environment(args: argparse.Namespace, environ: dict[str, str]) -> dict[str, str]:
+    """``environ`` plus ``HILT_ENABLED=1``, the options as ``HILT_*`` and, if needed, the fallback on PYTHONPATH."""
+    env = dict(environ)
+    env["HILT_ENABLED"] = "1"
+    if args.config:
+        env["HILT_CONFIG"] = os.path.abspath(args.config)
+    for key, value in flag_values(args).items():
+        env[env_name(key)] = _env_text(value)
+    if args.sitecustomize or not _pth_installed():
+        folders = [_fallback_dir()]
+        package_parent = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        if package_parent not in _site_dirs():  # e.g. ``pip install --target``: the child needs hilt_agent too
+            folders.append(package_parent)
+        old = env.get("PYTHONPATH")
+        env["PYTHONPATH"] = os.pathsep.join([*folders, *([old] if old else [])])
+    return env
+
+
+def _site_dirs() -> list[str]:
+    import site
+
+    dirs = list(site.getsitepackages()) if hasattr(site, "getsitepackages") else []
+    if site.ENABLE_USER_SITE:
+        dirs.append(site.getusersitepackages())
+    return dirs
+
+
+def _pth_installed() -> bool:
+    return any(os.path.isfile(os.path.join(folder, "hilt.pth")) for folder in _site_dirs())
+
+
+def _fallback_dir() -> str:
+    """The folder holding HILT's ``sitecustomize.py``: installed next to the package, or ``bootstrap/`` in a checkout."""
+    parent = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    for name in ("hilt_agent_bootstrap", "bootstrap"):
+        folder = os.path.join(parent, name)
+        if os.path.isfile(os.path.join(folder, "sitecustomize.py")):
+            return folder
+    raise FileNotFoundError(f"HILT's sitecustomize.py is missing from {parent}; reinstall hilt")
+
+
+def resolve_command(command: str) -> str | None:
+    """A path to an existing file first, then a name on ``PATH``; ``None`` when neither exists."""
+    if os.path.isfile(command):
+        return command
+    if os.sep in command or (os.altsep and os.altsep in command):
+        return None
+    return shutil.which(command)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``hilt-agent`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    try:
+        if args.info:
+            from .info import render_info
+
+            sys.stdout.write(render_info(flag_values(args), config=args.config))
+            return 0
+        if not command:
+            parser.error("missing COMMAND (for example: hilt-agent python app.py)")
+        env = child_environment(args, dict(os.environ))
+    except (ConfigError, FileNotFoundError) as exc:
+        print(f"hilt-agent: error: {exc}", file=sys.stderr)
+        return 2
+    return _exec(command, env)
+
+
+def _exec(command: list[str], env: dict[str, str]) -> int:
+    path = resolve_command(command[0])
+    if path is None:
+        print(f"hilt-agent: {command[0]}: command not found", file=sys.stderr)
+        return 127
+    if not os.access(path, os.X_OK):
+        hint = f" (did you mean: hilt-agent python {' '.join(command)})" if path.endswith(".py") else ""
+        print(f"hilt-agent: {command[0]}: permission denied: not executable{hint}", file=sys.stderr)
+        return 126
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if os.name == "nt":  # no exec on Windows: run it and pass its status on
+        import subprocess
+
+        return subprocess.call(command, executable=path, env=env)
+    os.execve(path, command, env)
+    return 0  # not reached
+
+
+if __name__ == "__main__":
+    sys.exit(main())
