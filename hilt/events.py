@@ -114,9 +114,20 @@ class Event(BaseModel):
             return value[:-1] + "+00:00"
         return value
 
+    @field_validator("timestamp")
+    @classmethod
+    def _in_utc(cls, value: datetime) -> datetime:
+        # Timestamps are UTC: a naive one is taken as UTC, an aware one is converted.
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
     def to_dict(self) -> dict[str, Any]:
         """The on-disk shape: core keys first, empty optional parts left out, ``None`` values dropped."""
-        timestamp = self.timestamp if self.timestamp.tzinfo else self.timestamp.replace(tzinfo=timezone.utc)
+        timestamp = self.timestamp
+        if timestamp.tzinfo is None:  # only possible after an unvalidated assignment
+            timestamp = timestamp.replace(tzinfo=timezone.utc)
+        timestamp = timestamp.astimezone(timezone.utc)
         data: dict[str, Any] = {
             "hilt_version": self.hilt_version,
             "event_id": self.event_id,

@@ -36,13 +36,25 @@ class ModelRates:
     @classmethod
     def from_mapping(cls, model: str, value: Mapping[str, Any]) -> ModelRates:
         """Build rates from ``{"input": 0.15, "output": 0.6, "cached_input": 0.075}`` (per million tokens)."""
+        expected = (
+            f"prices[{model!r}]: expected a table with 'input' and 'output' (and optionally 'cached_input', "
+            "'cache_write'), in USD per million tokens"
+        )
+        if not isinstance(value, Mapping):
+            raise ValueError(f"{expected}; got {value!r}")
         unknown = set(value) - {"input", "output", "cached_input", "cache_write"}
         if unknown or "input" not in value or "output" not in value:
-            raise ValueError(
-                f"prices[{model!r}]: expected a table with 'input' and 'output' (and optionally 'cached_input', "
-                f"'cache_write'), in USD per million tokens; got keys {sorted(value)}"
-            )
-        return cls(**{k: float(v) for k, v in value.items()})
+            raise ValueError(f"{expected}; got keys {sorted(map(str, value))}")
+        rates: dict[str, float] = {}
+        for key, rate in value.items():
+            try:
+                number = float(rate)
+            except (TypeError, ValueError):
+                number = float("nan")
+            if isinstance(rate, bool) or not number >= 0 or number == float("inf"):
+                raise ValueError(f"{expected}; {key!r} must be a number >= 0, got {rate!r}")
+            rates[key] = number
+        return cls(**rates)
 
     def cost(self, tokens: Mapping[str, int]) -> float:
         """USD for ``tokens`` (``prompt`` includes ``cached`` and ``cache_write``; ``completion`` includes reasoning)."""
@@ -143,9 +155,14 @@ class PriceBook:
         """Price ``tokens`` (``prompt``, ``completion``, ``cached``, ``cache_write``) for the first known model."""
         if "prompt" not in tokens and "completion" not in tokens:
             return Priced(None, "no_usage")
-        for model in models:
-            if not model:
-                continue
+        candidates = [model for model in models if model]
+        # A user override wins over the price data for any of the names, so an override keyed by the
+        # requested alias ("gpt-4o-mini") applies when the response names a dated snapshot.
+        for model in candidates:
+            override = self._overrides.get(model)
+            if override is not None:
+                return Priced(override.cost(tokens), "ok", model)
+        for model in candidates:
             rates = self._rates(model, provider)
             if rates is not None:
                 return Priced(rates.cost(tokens), "ok", model)

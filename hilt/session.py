@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
@@ -22,7 +23,7 @@ from pydantic import ValidationError
 from ._safety import logger
 from .events import Event
 from .exceptions import HILTError, LogReadError
-from .writers.jsonl import JsonlWriter
+from .writers.jsonl import JsonlWriter, make_private_dirs
 
 __all__ = ["Session", "read_events"]
 
@@ -39,29 +40,38 @@ class Session:
         self.mode: Mode = mode
         self._writer: JsonlWriter | None = None
         self._open = False
+        self._truncated = False
+        self._lock = threading.Lock()
 
     def open(self) -> Session:
-        """Open the file (idempotent). In ``"w"`` mode an existing file is emptied."""
-        if self._open:
+        """Open the file (idempotent, thread-safe).
+
+        In ``"w"`` mode an existing file is emptied the first time this session opens it; reopening it
+        later (or an ``append`` after ``close``) appends, so no event already written is lost.
+        """
+        with self._lock:
+            if self._open:
+                return self
+            if self.mode == "r":
+                if not self.path.exists():
+                    raise FileNotFoundError(f"HILT log not found: {self.path}")
+            else:
+                if self.mode == "w" and not self._truncated:
+                    make_private_dirs(self.path.parent)
+                    fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                    os.close(fd)
+                    self._truncated = True
+                self._writer = JsonlWriter(self.path)
+            self._open = True
             return self
-        if self.mode == "r":
-            if not self.path.exists():
-                raise FileNotFoundError(f"HILT log not found: {self.path}")
-        else:
-            self._writer = JsonlWriter(self.path)
-            if self.mode == "w":
-                self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-                fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-                os.close(fd)
-        self._open = True
-        return self
 
     def close(self) -> None:
         """Close the file; safe to call twice."""
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
-        self._open = False
+        with self._lock:
+            if self._writer is not None:
+                self._writer.close()
+                self._writer = None
+            self._open = False
 
     def __enter__(self) -> Session:
         return self.open()
@@ -75,10 +85,11 @@ class Session:
         """Append one event (an :class:`Event` or a dict in the same shape) as one line."""
         if self.mode == "r":
             raise HILTError(f"{self.path} is open for reading (mode='r')")
-        self.open()
-        assert self._writer is not None
         data = event.to_dict() if isinstance(event, Event) else Event.model_validate(event).to_dict()
-        self._writer.write(data)
+        self.open()
+        writer = self._writer
+        assert writer is not None
+        writer.write(data)
 
     def read(self, *, strict: bool = False) -> Iterator[Event]:
         """Yield the events of the file in order; see the module docstring for bad lines."""
@@ -93,7 +104,7 @@ def read_events(path: str | os.PathLike[str], *, strict: bool = False) -> Iterat
                 continue
             try:
                 yield Event.model_validate(json.loads(raw))
-            except (ValueError, ValidationError, TypeError) as exc:
+            except (ValueError, ValidationError, TypeError, RecursionError) as exc:
                 reason = _describe(raw, exc)
                 if strict:
                     raise LogReadError(str(path), number, reason) from exc

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -20,14 +21,54 @@ try:
 except ImportError:  # Windows: O_APPEND writes of one line are still atomic enough for one process
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["JsonlWriter", "dumps_event"]
+__all__ = ["JsonlWriter", "dumps_event", "make_private_dirs"]
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
+_dumps_ascii = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), default=str).encode
+
+
+def make_private_dirs(folder: Path) -> None:
+    """Create ``folder`` and every missing parent with mode 0700 (``Path.mkdir(parents=True)`` would give
+    the parents the default mode). Raises ``OSError`` when a folder cannot be created."""
+    missing: list[Path] = []
+    current = folder
+    while not current.is_dir():
+        missing.append(current)
+        if current.parent == current:
+            break
+        current = current.parent
+    for path in reversed(missing):
+        try:
+            os.mkdir(path, 0o700)
+        except FileExistsError:
+            if not path.is_dir():
+                raise
 
 
 def dumps_event(event: dict[str, Any]) -> bytes:
-    """One event as one line of UTF-8 bytes, newline included."""
-    return (_dumps(event) + "\n").encode("utf-8", "surrogatepass")
+    """One event as one line of valid UTF-8 bytes, newline included.
+
+    A lone surrogate in a string (e.g. text decoded with ``surrogateescape``) cannot be UTF-8; such an
+    event is written with ASCII escapes instead (``\\udc80``), which every JSON reader accepts.
+    """
+    try:
+        return (_dumps(event) + "\n").encode("utf-8")
+    except UnicodeEncodeError:
+        return (_dumps_ascii(event) + "\n").encode("ascii")
+
+
+_live_writers: weakref.WeakSet[JsonlWriter] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    # A thread of the parent may have held a writer's lock at the moment of the fork; that thread does
+    # not exist in the child, so the copied lock would stay held forever. Give every writer a new one.
+    for writer in list(_live_writers):
+        writer._lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class JsonlWriter:
@@ -38,9 +79,10 @@ class JsonlWriter:
         self._fd: int | None = None
         self._pid = 0
         self._lock = threading.Lock()
+        _live_writers.add(self)
 
     def _open(self) -> int:
-        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        make_private_dirs(self.path.parent)
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
         self._fd, self._pid = fd, os.getpid()
         return fd

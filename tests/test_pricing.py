@@ -1,0 +1,100 @@
+"""PriceBook: genai-prices rates by response model then request model, cached tokens, overrides, unknowns."""
+
+from __future__ import annotations
+
+import pytest
+
+from hilt.pricing import ModelRates, PriceBook, Priced
+
+USAGE = {"prompt": 1000, "completion": 500, "total": 1500}
+
+
+def test_gpt_4o_mini_price() -> None:
+    """gpt-4o-mini, 1000 input and 500 output tokens, costs 1000*0.15/1M + 500*0.60/1M = 0.00045 USD."""
+    assert PriceBook().price(("gpt-4o-mini",), USAGE) == Priced(0.00045, "ok", "gpt-4o-mini")
+
+
+def test_cached_tokens_are_priced_at_the_cached_rate() -> None:
+    """400 of the 1000 input tokens cached (0.075/1M) bring the cost down to 0.00042 USD."""
+    priced = PriceBook().price(("gpt-4o-mini",), {**USAGE, "cached": 400})
+    assert priced == Priced(0.00042, "ok", "gpt-4o-mini")
+
+
+def test_reasoning_tokens_are_not_charged_twice() -> None:
+    """Reasoning tokens are part of the completion count and do not change the price."""
+    assert PriceBook().price(("gpt-4o-mini",), {**USAGE, "reasoning": 300}).cost_usd == 0.00045
+
+
+def test_dated_response_model_resolves() -> None:
+    """The dated snapshot name gpt-4o-mini-2024-07-18 has gpt-4o-mini's price."""
+    assert PriceBook().price(("gpt-4o-mini-2024-07-18",), USAGE) == Priced(0.00045, "ok", "gpt-4o-mini-2024-07-18")
+
+
+def test_response_model_first() -> None:
+    """When both are known, the response model's price is used, not the request model's."""
+    priced = PriceBook().price(("gpt-4o-2024-08-06", "gpt-4o-mini"), USAGE)
+    # gpt-4o: 1000 * 2.50/1M + 500 * 10.00/1M
+    assert priced == Priced(0.0075, "ok", "gpt-4o-2024-08-06")
+
+
+def test_request_model_is_the_fallback() -> None:
+    """An unknown (or missing) response model falls back to the request model."""
+    book = PriceBook()
+    assert book.price(("my-proxy-model-v9", "gpt-4o-mini"), USAGE) == Priced(0.00045, "ok", "gpt-4o-mini")
+    assert book.price((None, "gpt-4o-mini"), USAGE) == Priced(0.00045, "ok", "gpt-4o-mini")
+
+
+def test_unknown_model_has_no_price() -> None:
+    """A model no one knows gives cost None and status unknown_model, never a guessed price."""
+    book = PriceBook()
+    assert book.price(("no-such-model-xyz",), USAGE) == Priced(None, "unknown_model")
+    assert book.price(("no-such-model-xyz", "also-unknown"), USAGE) == Priced(None, "unknown_model")
+    assert book.price((None, None), USAGE) == Priced(None, "unknown_model")
+
+
+def test_no_usage() -> None:
+    """Without prompt or completion counts there is nothing to price: status no_usage."""
+    assert PriceBook().price(("gpt-4o-mini",), {}) == Priced(None, "no_usage")
+    assert PriceBook().price(("gpt-4o-mini",), {"total": 10}) == Priced(None, "no_usage")
+
+
+def test_override_wins_over_price_data() -> None:
+    """A user price (USD per million tokens) for a known model replaces the library's price."""
+    book = PriceBook({"gpt-4o-mini": {"input": 1.0, "output": 2.0}})
+    # 1000 * 1.0/1M + 500 * 2.0/1M
+    assert book.price(("gpt-4o-mini",), USAGE) == Priced(0.002, "ok", "gpt-4o-mini")
+
+
+def test_override_keyed_by_request_model_wins_over_dated_response_model() -> None:
+    """An override for the requested alias applies even though the response names a dated snapshot."""
+    book = PriceBook({"gpt-4o-mini": {"input": 1.0, "output": 2.0}})
+    assert book.price(("gpt-4o-mini-2024-07-18", "gpt-4o-mini"), USAGE) == Priced(0.002, "ok", "gpt-4o-mini")
+
+
+def test_override_prices_an_unknown_model_with_cached_rate() -> None:
+    """An override prices a private model, cached tokens at cached_input (default: the input rate)."""
+    book = PriceBook({"acme-llm": {"input": 2, "output": 4, "cached_input": 0.5},
+                      "acme-small": ModelRates(input=1.0, output=1.0)})
+    # 600 * 2/1M + 400 * 0.5/1M + 500 * 4/1M
+    assert book.price(("acme-llm",), {**USAGE, "cached": 400}) == Priced(0.0034, "ok", "acme-llm")
+    # no cached rate: cached tokens cost the input rate
+    assert book.price(("acme-small",), {**USAGE, "cached": 400}) == Priced(0.0015, "ok", "acme-small")
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        {"input": 1.0},
+        {"input": 1.0, "output": 2.0, "per_call": 0.1},
+        {"input": "cheap", "output": 2.0},
+        {"input": -1.0, "output": 2.0},
+        {"input": None, "output": 2.0},
+        0.15,
+        [1.0, 2.0],
+    ],
+    ids=["missing-output", "unknown-key", "not-a-number", "negative", "null", "a-number", "a-list"],
+)
+def test_bad_override_table_names_the_model(table: object) -> None:
+    """An override that is not a table of input/output rates >= 0 raises ValueError naming the model."""
+    with pytest.raises(ValueError, match=r"prices\['acme-llm'\]: expected a table with 'input' and 'output'"):
+        PriceBook({"acme-llm": table})  # type: ignore[dict-item]
