@@ -3,17 +3,16 @@
 A chat request carries its whole history. When a request's messages begin with an earlier request's
 messages followed by that request's answer, it continues the same conversation and gets its id.
 
-Contract of the canonical form (what makes two messages "the same"): a message is reduced to its
-``role``, its text (string content, or the text parts of a list joined with newlines), its tool calls
-as ``(id, function name, arguments)`` and its ``tool_call_id``; empty values are dropped, then it is
-serialized as JSON with sorted keys and compact separators. A running SHA-256 over those forms gives
-one digest per prefix of the history, so a lookup costs one hash per message.
+What makes two messages "the same" (the canonical form): a message is reduced to its ``role``, its
+text (string content, or the text parts of a list joined with newlines), its tool calls as
+``(id, function name, arguments)`` and its ``tool_call_id``; so a dict and the SDK's own message
+object with the same content match. A running hash over those forms gives one digest per prefix of
+the history, so a lookup costs one hash per message. The digests live only in this process's memory
+(they are never written), which is why Python's own fast ``hash`` is enough.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
@@ -23,7 +22,7 @@ from ._ids import new_event_id
 
 __all__ = ["ConversationLinker", "canonical_message", "new_conversation_id"]
 
-_EMPTY_DIGEST = b"hilt-conversation-v1"
+_EMPTY_DIGEST = hash("hilt-conversation-v1")
 
 
 def new_conversation_id() -> str:
@@ -32,11 +31,15 @@ def new_conversation_id() -> str:
 
 
 def _get(obj: Any, name: str) -> Any:
-    return obj.get(name) if isinstance(obj, Mapping) else getattr(obj, name, None)
+    if type(obj) is dict:
+        return obj.get(name)
+    if isinstance(obj, Mapping):
+        return obj.get(name)
+    return getattr(obj, name, None)
 
 
 def _text_of(content: Any) -> str | None:
-    if content is None or isinstance(content, str):
+    if content is None or type(content) is str:
         return content
     if isinstance(content, (list, tuple)):
         texts = [_get(part, "text") for part in content if _get(part, "type") in ("text", "input_text", "output_text")]
@@ -44,36 +47,30 @@ def _text_of(content: Any) -> str | None:
     return None
 
 
-def canonical_message(message: Any) -> bytes:
-    """The canonical bytes of one chat message (a dict or an SDK model)."""
-    form: dict[str, Any] = {"role": _get(message, "role")}
-    text = _text_of(_get(message, "content"))
-    if text:
-        form["content"] = text
+def canonical_message(message: Any) -> tuple[Any, ...]:
+    """The canonical form of one chat message (a dict or an SDK model), as a hashable tuple."""
     calls = _get(message, "tool_calls")
+    call_forms: tuple[Any, ...] = ()
     if calls:
-        form["tool_calls"] = [
-            [_get(c, "id"), _get(_get(c, "function"), "name"), _get(_get(c, "function"), "arguments")] for c in calls
-        ]
-    call_id = _get(message, "tool_call_id")
-    if call_id:
-        form["tool_call_id"] = call_id
-    return json.dumps(form, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
+        call_forms = tuple(
+            (_get(c, "id"), _get(_get(c, "function"), "name"), _get(_get(c, "function"), "arguments")) for c in calls
+        )
+    return (_get(message, "role"), _text_of(_get(message, "content")) or None, call_forms, _get(message, "tool_call_id"))
 
 
-def prefix_digests(messages: Sequence[Any]) -> list[bytes]:
+def prefix_digests(messages: Sequence[Any]) -> list[int]:
     """``digests[i]`` identifies ``messages[:i + 1]``."""
     digest = _EMPTY_DIGEST
     digests = []
     for message in messages:
-        digest = hashlib.sha256(digest + canonical_message(message)).digest()
+        digest = hash((digest, canonical_message(message)))
         digests.append(digest)
     return digests
 
 
-def extend_digest(digest: bytes, message: Any) -> bytes:
+def extend_digest(digest: int, message: Any) -> int:
     """The digest of a history after appending ``message`` to the history ``digest`` identifies."""
-    return hashlib.sha256(digest + canonical_message(message)).digest()
+    return hash((digest, canonical_message(message)))
 
 
 class ConversationLinker:
@@ -81,10 +78,10 @@ class ConversationLinker:
 
     def __init__(self, capacity: int = 10_000) -> None:
         self._capacity = capacity
-        self._known: OrderedDict[bytes, str] = OrderedDict()
+        self._known: OrderedDict[Any, str] = OrderedDict()
         self._lock = threading.Lock()
 
-    def find(self, messages: Sequence[Any], digests: Sequence[bytes]) -> str | None:
+    def find(self, messages: Sequence[Any], digests: Sequence[int]) -> str | None:
         """The conversation that ``messages`` continue, looking from the longest prefix down."""
         with self._lock:
             for index in range(len(digests) - 2, -1, -1):
@@ -96,7 +93,7 @@ class ConversationLinker:
                     return found
         return None
 
-    def remember(self, digest: bytes, conversation_id: str) -> None:
+    def remember(self, digest: Any, conversation_id: str) -> None:
         """Record that the history identified by ``digest`` belongs to ``conversation_id``."""
         with self._lock:
             self._known[digest] = conversation_id
@@ -106,12 +103,12 @@ class ConversationLinker:
 
     def remember_key(self, key: str, conversation_id: str) -> None:
         """Record an opaque key (for example a Responses API response id) for ``conversation_id``."""
-        self.remember(key.encode(), conversation_id)
+        self.remember(("key", key), conversation_id)
 
     def find_key(self, key: str) -> str | None:
         """The conversation recorded for ``key`` by :meth:`remember_key`."""
         with self._lock:
-            return self._known.get(key.encode())
+            return self._known.get(("key", key))
 
     def clear(self) -> None:
         """Forget everything (for tests)."""

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import os
+import random
 import threading
 import time
-import uuid
 from datetime import datetime, timezone
 
 __all__ = ["new_event_id", "utc_now_iso"]
 
 _lock = threading.Lock()
+# A private generator: an application calling random.seed() must not make ids repeat across processes.
+_random = random.Random()
+_random_bits = _random.getrandbits
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_random.seed)
 _last_ms = 0
 _counter = 0
 
@@ -34,9 +39,10 @@ def new_event_id() -> str:
             _last_ms = now_ms
             _counter = 0
         counter = _counter
-    rand = int.from_bytes(os.urandom(8), "big") & 0x3FFF_FFFF_FFFF_FFFF
-    value = (now_ms << 80) | (0x7 << 76) | (counter << 64) | (0b10 << 62) | rand
-    return str(uuid.UUID(int=value))
+    # ids need uniqueness, not secrecy: a fast PRNG seeded from the OS (re-seeded in forked children)
+    value = (now_ms << 80) | (0x7 << 76) | (counter << 64) | (0b10 << 62) | _random_bits(62)
+    text = f"{value:032x}"
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 def utc_now_iso() -> str:

@@ -38,7 +38,7 @@ class CallRecord:
     tags: tuple[str, ...] = ()
     metadata: dict[str, Any] = field(default_factory=dict)
     prompt_event_id: str | None = None
-    prompt_digests: list[bytes] | None = None
+    prompt_digests: list[int] | None = None
     previous_response_id: str | None = None
 
     # response side

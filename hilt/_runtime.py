@@ -28,7 +28,7 @@ def run_id() -> str:
 
 
 def process_info() -> dict[str, Any]:
-    """``pid``, ``ppid``, ``run_id`` and versions, recomputed after a fork."""
+    """``pid``, ``ppid``, ``run_id`` and versions, recomputed after a fork (treat as read-only)."""
     pid = os.getpid()
     if _cache.get("pid") != pid:
         openai = sys.modules.get("openai")
@@ -41,4 +41,4 @@ def process_info() -> dict[str, Any]:
             sdk="openai",
             sdk_version=getattr(openai, "__version__", None) or getattr(getattr(openai, "version", None), "VERSION", None),
         )
-    return dict(_cache)
+    return _cache

@@ -15,6 +15,7 @@ from ._context import current_context
 from ._conversations import ConversationLinker, extend_digest, new_conversation_id, prefix_digests
 from ._ids import new_event_id, utc_now_iso
 from ._record import STATUS_ERROR, STATUS_OK, CallRecord
+from ._runtime import process_info
 from ._format import FORMAT_VERSION
 from .pricing import ModelRates, PriceBook
 
@@ -83,8 +84,6 @@ class CostCalculator:
 
 
 def _provenance(record: CallRecord) -> dict[str, Any]:
-    from ._runtime import process_info
-
     provenance = {"source": "hilt", "endpoint": record.endpoint, **process_info()}
     if record.server:
         provenance["server"] = record.server

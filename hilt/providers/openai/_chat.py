@@ -86,9 +86,10 @@ def _choice_summary(choice: Any) -> dict[str, Any]:
     refusal = get(message, "refusal")
     if refusal:
         summary["refusal"] = refusal
-    parsed = get(message, "parsed")
-    if parsed is not None:
-        summary["parsed"] = jsonable(parsed)
+    if type(message).__name__.startswith("Parsed"):  # only parse() results have it; a miss is slow on pydantic
+        parsed = get(message, "parsed")
+        if parsed is not None:
+            summary["parsed"] = jsonable(parsed)
     return {k: v for k, v in summary.items() if v is not None}
 
 

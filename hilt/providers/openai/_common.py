@@ -32,10 +32,10 @@ _DATA_URL_KEEP = 64
 
 
 def get(obj: Any, name: str, default: Any = None) -> Any:
-    """``obj[name]`` for mappings, ``obj.name`` otherwise; never raises."""
+    """``obj[name]`` for dicts, ``obj.name`` otherwise (SDK models); never raises."""
     if obj is None:
         return default
-    if isinstance(obj, Mapping):
+    if type(obj) is dict:
         return obj.get(name, default)
     try:
         return getattr(obj, name, default)
@@ -54,7 +54,14 @@ def jsonable(value: Any, depth: int = 0) -> Any:
     Inline binary payloads (``data:`` URLs, base64 audio) are replaced by a short description, so logs
     keep the structure of a multimodal prompt without megabytes of base64.
     """
-    if value is None or isinstance(value, (bool, int, float)):
+    kind = type(value)
+    if kind is str and len(value) <= _DATA_URL_KEEP:
+        return value
+    if value is None or kind in (bool, int, float):
+        return value
+    if kind is dict and depth < 20:
+        return {str(k): jsonable(v, depth + 1) for k, v in value.items() if is_given(v)}
+    if isinstance(value, (bool, int, float)):
         return value
     if isinstance(value, str):
         if value.startswith("data:") and len(value) > _DATA_URL_KEEP:
