@@ -1,0 +1,148 @@
+"""The configuration model: sources, precedence, TOML discovery and errors naming file, key and expected."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+import pytest
+
+from hilt._config import FIELDS, _user_dir, default_log_path, load_settings
+from hilt.exceptions import ConfigError
+
+
+@pytest.fixture
+def cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "project"
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    return folder
+
+
+@pytest.fixture
+def user_toml() -> Path:
+    path = Path(platformdirs.user_config_dir("hilt", appauthor=False)) / "hilt.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def test_defaults_have_source_default(cwd: Path) -> None:
+    """With nothing configured every value is the default and says so."""
+    settings = load_settings()
+    assert settings.sources == dict.fromkeys(FIELDS, "default")
+    assert (settings.backend, settings.filepath, settings.capture_content) == ("local", None, True)
+    assert settings.log_path == Path(platformdirs.user_log_dir("hilt", appauthor=False)) / "hilt.jsonl"
+
+
+def test_precedence_argument_over_env_over_toml(cwd: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """instrument() arguments > HILT_* > TOML > defaults, each value labelled with its source."""
+    (cwd / "hilt.toml").write_text('filepath = "toml.jsonl"\nworksheet_name = "T"\ncapture_content = false\n')
+    monkeypatch.setenv("HILT_FILEPATH", "env.jsonl")
+    monkeypatch.setenv("HILT_WORKSHEET_NAME", "E")
+    settings = load_settings({"filepath": "arg.jsonl", "backend": None})
+    toml = str(cwd / "hilt.toml")
+    assert (settings.filepath, settings.worksheet_name, settings.capture_content) == ("arg.jsonl", "E", False)
+    assert {k: settings.sources[k] for k in ("filepath", "worksheet_name", "capture_content", "backend")} == {
+        "filepath": "argument",
+        "worksheet_name": "env HILT_WORKSHEET_NAME",
+        "capture_content": toml,
+        "backend": "default",
+    }
+
+
+def test_empty_env_counts_as_unset(cwd: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """HILT_FILEPATH= (empty) leaves the TOML value in force."""
+    (cwd / "hilt.toml").write_text('filepath = "toml.jsonl"\n')
+    monkeypatch.setenv("HILT_FILEPATH", "  ")
+    assert load_settings().filepath == "toml.jsonl"
+
+
+@pytest.mark.parametrize(("raw", "value"), [("1", True), ("TRUE", True), ("yes", True), ("On", True), ("0", False), ("false", False), ("no", False), ("OFF", False)])
+def test_env_booleans(cwd: Path, monkeypatch: pytest.MonkeyPatch, raw: str, value: bool) -> None:
+    """Booleans accept 1/true/yes/on and 0/false/no/off in any case."""
+    monkeypatch.setenv("HILT_CAPTURE_CONTENT", raw)
+    assert load_settings().capture_content is value
+
+
+def test_bad_env_boolean_names_the_variable(cwd: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Anything else is an error naming the variable."""
+    monkeypatch.setenv("HILT_CAPTURE_CONTENT", "maybe")
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert str(info.value) == "environment variable HILT_CAPTURE_CONTENT: capture_content: expected a boolean: 1/true/yes/on or 0/false/no/off, got 'maybe'"
+
+
+def test_discovery_order(cwd: Path, monkeypatch: pytest.MonkeyPatch, user_toml: Path, tmp_path: Path) -> None:
+    """HILT_CONFIG, then ./hilt.toml, then [tool.hilt] in ./pyproject.toml, then the user config folder."""
+    user_toml.write_text('worksheet_name = "user"\n')
+    assert load_settings().sources["worksheet_name"] == str(user_toml)
+    (cwd / "pyproject.toml").write_text('[project]\nname = "x"\n')  # no [tool.hilt]: skipped
+    assert load_settings().worksheet_name == "user"
+    (cwd / "pyproject.toml").write_text('[project]\nname = "x"\n[tool.hilt]\nworksheet_name = "pyproject"\n')
+    assert load_settings().worksheet_name == "pyproject"
+    (cwd / "hilt.toml").write_text('worksheet_name = "local"\n')
+    assert load_settings().worksheet_name == "local"
+    explicit = tmp_path / "explicit.toml"
+    explicit.write_text('worksheet_name = "explicit"\n')
+    monkeypatch.setenv("HILT_CONFIG", str(explicit))
+    settings = load_settings()
+    assert (settings.worksheet_name, settings.sources["worksheet_name"]) == ("explicit", str(explicit))
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "expected"),
+    [
+        ('filepth = "x"\n', "filepth", "one of the HILT settings: "),
+        ("capture_content = \"yes\"\n", "capture_content", "a boolean (true or false)"),
+        ("flush_interval = \"5\"\n", "flush_interval", "a number of seconds"),
+        ("columns = \"a,b\"\n", "columns", "an array of column names"),
+        ('backend = "mysql"\n', "backend", "one of local, sheets"),
+        ('credentials_json = "{}"\n', "credentials_json", "no secret in a config file: set HILT_CREDENTIALS_JSON or credentials_path instead"),
+        ("filepath = \n", "TOML syntax", "valid TOML (Invalid value (at line 1, column 12))"),
+    ],
+)
+def test_file_errors_name_file_key_and_expected(cwd: Path, text: str, key: str, expected: str) -> None:
+    """An unknown key, a wrong type, a secret or bad syntax is a ConfigError naming file, key and expectation."""
+    (cwd / "hilt.toml").write_text(text)
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert (info.value.source, info.value.key) == (str(cwd / "hilt.toml"), key)
+    assert info.value.expected.startswith(expected)
+
+
+def test_missing_hilt_config_file(cwd: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """HILT_CONFIG pointing nowhere is an error naming that path."""
+    monkeypatch.setenv("HILT_CONFIG", "nope.toml")
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert (info.value.source, info.value.key, info.value.expected) == (str(cwd / "nope.toml"), "HILT_CONFIG", "an existing TOML file")
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"HOME": "/home/u", "XDG_CONFIG_HOME": "", "XDG_STATE_HOME": ""},
+        {"HOME": "/home/u", "XDG_CONFIG_HOME": "/x/cfg", "XDG_STATE_HOME": "/x/state"},
+        {"HOME": "/home/u/", "XDG_CONFIG_HOME": "relative", "XDG_STATE_HOME": "rel"},
+    ],
+)
+def test_user_dirs_match_platformdirs(monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> None:
+    """The start-up shortcut for the user config/log folders agrees with platformdirs."""
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert _user_dir("config") == platformdirs.user_config_dir("hilt", appauthor=False)
+    assert _user_dir("log") == platformdirs.user_log_dir("hilt", appauthor=False)
+    assert default_log_path() == platformdirs.user_log_path("hilt", appauthor=False) / "hilt.jsonl"
+
+
+def test_settings_are_immutable_and_replaceable(cwd: Path) -> None:
+    """Settings cannot be changed in place; replace() returns a copy with the change marked as an argument."""
+    settings = load_settings()
+    with pytest.raises(AttributeError):
+        settings.backend = "sheets"  # type: ignore[misc]
+    changed = settings.replace(worksheet_name="W")
+    assert (changed.worksheet_name, changed.sources["worksheet_name"], settings.worksheet_name) == ("W", "argument", "Logs")
+    assert changed != settings and settings.replace() == settings
+    assert "credentials_json=***" in repr(settings.replace(credentials_json="secret"))
+    assert os.fspath(settings.log_path) == settings.log_file
