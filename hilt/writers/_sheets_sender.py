@@ -94,7 +94,7 @@ class Sender:
         journal: str | os.PathLike[str],
         checkpoint_path: str | os.PathLike[str],
         *,
-        skip_keys: Callable[[], set[str]] | None = None,
+        skip_keys: Callable[[Sender], set[str]] | None = None,
     ) -> None:
         self.settings = settings
         self.credentials = credentials
@@ -139,7 +139,7 @@ class Sender:
             self.checkpoint.tail_row = new_tail  # None: rows of another worksheet tell nothing about this one
             self.checkpoint.save()
         if self._skip_keys_loader is not None and self._skip is None:
-            self._skip = self._skip_keys_loader()
+            self._skip = self._skip_keys_loader(self)
 
     def disconnect(self) -> None:
         """Forget the client (a later :meth:`connect` makes a new one)."""
@@ -373,6 +373,15 @@ class Sender:
             cp.tail_row = first + len(values) - 1
         return keys
 
+    def existing_keys(self) -> set[str]:
+        """Every ``event_id`` already in the worksheet (reads that one column; for explicit backfills only)."""
+        if self._key_index is None:
+            return set()
+        letter = column_letter(self._key_index + 1)
+        with self._calls("read the event_id column"):
+            found = self._spreadsheet.values_get(_a1(self._worksheet.title, f"{letter}2:{letter}"))
+        return {_norm(row[0]) for row in found.get("values") or [] if row}
+
     # --- errors ----------------------------------------------------------------------------
 
     def _calls(self, what: str, refused: Callable[[], None] | None = None) -> _Calls:
@@ -391,11 +400,15 @@ class _Calls:
     def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> bool:
         if exc is None or isinstance(exc, (WriterError, Retryable)):
             return False
-        from gspread.exceptions import APIError
+        from gspread.exceptions import APIError, SpreadsheetNotFound
         from requests.exceptions import RequestException
 
         sender = self.sender
         sheet = sender.settings.sheet_id
+        if isinstance(exc, SpreadsheetNotFound):
+            raise WriterError(explain_api_error(_Code(404), sheet, sender.credentials) or str(exc)) from exc
+        if isinstance(exc.__cause__, APIError) and not isinstance(exc, APIError):
+            exc = exc.__cause__  # gspread turns a 403 into a bare PermissionError
         if isinstance(exc, APIError):
             code = exc.code
             if code == 429 or code == 408 or (isinstance(code, int) and code >= 500):
@@ -413,6 +426,11 @@ class _Calls:
         if isinstance(exc, (RequestException, OSError)) or type(exc).__module__.startswith("google.auth"):
             raise Retryable(f"could not {self.what}: {type(exc).__name__}: {exc}") from exc
         return False
+
+
+class _Code:
+    def __init__(self, code: int) -> None:
+        self.code = code
 
 
 def _retry_after(exc: Any) -> float | None:

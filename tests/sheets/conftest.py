@@ -39,9 +39,11 @@ def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def sheet_options(sheets: FakeSheetsServer, credentials: Path, tmp_path: Path) -> dict[str, Any]:
-    """``instrument()`` keyword arguments for the Sheets backend against the fake."""
-    return {
+def sheet_options(sheets: FakeSheetsServer, credentials: Path, tmp_path: Path) -> Iterator[dict[str, Any]]:
+    """``instrument()`` keyword arguments for the Sheets backend against the fake (uninstrumented before it stops)."""
+    import hilt
+
+    yield {
         "backend": "sheets",
         "sheet_id": sheets.spreadsheet_id,
         "credentials_path": str(credentials),
@@ -50,3 +52,4 @@ def sheet_options(sheets: FakeSheetsServer, credentials: Path, tmp_path: Path) -
         "flush_interval": 0.05,
         "shutdown_timeout": 3.0,
     }
+    hilt.uninstrument()

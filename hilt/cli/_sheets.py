@@ -1,0 +1,76 @@
+"""``hilt sheets sync``: send a JSONL file (default: the Sheets journal) to a Google Sheet, with a progress bar."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import Any, TextIO
+
+__all__ = ["register"]
+
+
+def register(subparsers: Any) -> None:
+    """Add ``hilt sheets`` and its ``sync`` sub-command."""
+    sheets = subparsers.add_parser("sheets", help="Google Sheets backend tools", description="Google Sheets backend tools.")
+    commands = sheets.add_subparsers(dest="sheets_command", metavar="SUBCOMMAND")
+    sync = commands.add_parser(
+        "sync",
+        help="append the rows a sheet lacks from a JSONL file",
+        description=(
+            "Append to the sheet every event of FILE it does not have yet. Without --file, catch the sheet up "
+            "from the Sheets journal. Settings not given here come from HILT_* variables and the config file."
+        ),
+    )
+    sync.add_argument("--file", "-f", metavar="FILE", help="a HILT JSONL log (default: the journal)")
+    sync.add_argument("--sheet-id", metavar="ID", help="the Google Sheet id (HILT_SHEET_ID)")
+    sync.add_argument("--credentials", metavar="PATH", help="service-account key file (HILT_CREDENTIALS_PATH)")
+    sync.add_argument("--worksheet", metavar="NAME", help="worksheet name (default Logs)")
+    sync.add_argument("--columns", metavar="A,B,...", help="columns, comma-separated")
+    sync.add_argument("--endpoint", metavar="URL", help=argparse.SUPPRESS)
+    sync.add_argument("--no-progress", action="store_true", help="no progress bar")
+    sync.set_defaults(func=_sync)
+    sheets.set_defaults(func=lambda args: (sheets.print_help(), 2)[1])
+
+
+class ProgressBar:
+    """A one-line progress bar on a terminal stream (plain lines when it is not a terminal)."""
+
+    def __init__(self, stream: TextIO = sys.stderr, width: int = 30) -> None:
+        self.stream, self.width = stream, width
+        self.tty = stream.isatty()
+        self._last = 0.0
+
+    def __call__(self, done: int, total: int, rows: int) -> None:
+        now = time.monotonic()
+        final = done >= total
+        if not final and now - self._last < (0.1 if self.tty else 2.0):
+            return
+        self._last = now
+        fraction = done / total if total else 1.0
+        filled = int(self.width * fraction)
+        line = f"[{'#' * filled}{'.' * (self.width - filled)}] {fraction:6.1%}  {rows} rows"
+        if self.tty:
+            self.stream.write("\r" + line + ("\n" if final else ""))
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+
+def _sync(args: argparse.Namespace) -> int:
+    from .._config import load_settings
+    from ..writers._sheets_sync import sync_to_sheet
+
+    overrides = {
+        "backend": "sheets",
+        "sheet_id": args.sheet_id,
+        "credentials_path": args.credentials,
+        "worksheet_name": args.worksheet,
+        "columns": args.columns,
+        "sheets_endpoint": args.endpoint,
+    }
+    settings = load_settings(overrides)
+    report = sync_to_sheet(settings, args.file, progress=None if args.no_progress else ProgressBar())
+    note = f", {report.skipped_lines} unreadable lines skipped" if report.skipped_lines else ""
+    print(f"{report.rows} rows appended to worksheet {report.worksheet!r} in {report.requests} requests from {report.source}{note}")
+    return 0
