@@ -35,7 +35,7 @@ def test_prompt_then_completion_pair(instrumented, client, server):
     assert ext["status"] == "ok"
     assert ext["response_id"] == response.id
     assert ext["finish_reasons"] == ["stop"]
-    assert ext["request_id"] == response._request_id
+    assert ext.get("request_id") == getattr(response, "_request_id", None)  # the SDK has it from openai 1.x late
     # 3 + 2 words + 3 per message; 7 reply words
     assert completion["metrics"]["tokens"] == {"prompt": 11, "completion": 7, "total": 18, "cached": 0, "reasoning": 0}
     assert completion["metrics"]["cost_usd"] == pytest.approx((11 * 0.15 + 7 * 0.6) / 1e6)

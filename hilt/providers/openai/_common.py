@@ -27,6 +27,7 @@ STATUS_CONNECTION_ERROR_CODE = 502  # no usable answer from the server (openai.A
 STATUS_CANCELLED_CODE = 499  # the caller gave up: task cancelled, KeyboardInterrupt
 STATUS_CLIENT_ERROR_CODE = 500  # anything else raised inside the SDK call
 
+_TRANSPORT_MODULES = frozenset({"httpx", "httpx2", "httpcore", "httpcore2"})
 _MAX_STRING = 100_000
 _DATA_URL_KEEP = 64
 
@@ -145,6 +146,8 @@ def describe_error(exc: BaseException) -> tuple[int, str, str, str | None, str |
         status = STATUS_CONNECTION_ERROR_CODE
     elif isinstance(exc, (asyncio.CancelledError, KeyboardInterrupt)):
         status = STATUS_CANCELLED_CODE
+    elif type(exc).__module__.split(".")[0] in _TRANSPORT_MODULES:  # older SDKs let transport errors through
+        status = STATUS_TIMEOUT_CODE if "Timeout" in error_type else STATUS_CONNECTION_ERROR_CODE
     else:
         status = get(exc, "status_code") if isinstance(get(exc, "status_code"), int) else STATUS_CLIENT_ERROR_CODE
     return status, error_type, message, request_id if isinstance(request_id, str) else None, code if isinstance(code, str) else None
