@@ -1,0 +1,130 @@
+"""Child processes inherit the agent (subprocess, multiprocessing fork/spawn, uvicorn workers) and share a run id."""
+
+from __future__ import annotations
+
+import socket
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests._support import read_lines
+
+PARENT = """
+import subprocess, sys
+import app
+subprocess.run([sys.executable, "app.py"], check=True)
+"""
+
+MULTI = """
+import multiprocessing as mp, sys
+
+def work():
+    import app
+
+if __name__ == "__main__":
+    ctx = mp.get_context(sys.argv[1])
+    procs = [ctx.Process(target=work) for _ in range(2)]
+    [p.start() for p in procs]
+    [p.join(30) for p in procs]
+    sys.exit(max(p.exitcode for p in procs))
+"""
+
+FORK_AFTER_CALL = """
+import os, sys
+import app                      # an instrumented call in the parent (gunicorn --preload style)
+pid = os.fork()
+if pid == 0:
+    import importlib; importlib.reload(app)   # the child calls too
+    sys.exit(0)
+os.waitpid(pid, 0)
+"""
+
+
+def pids_and_runs(log: Path) -> tuple[list[int], set[str]]:
+    events = read_lines(log)
+    return [e["provenance"]["pid"] for e in events], {e["provenance"]["run_id"] for e in events}
+
+
+def test_subprocess_child_inherits_and_shares_run_id(venv, run, workdir: Path) -> None:
+    """A ``subprocess.run([sys.executable, ...])`` child logs too, with its own pid and the parent's run id."""
+    log = workdir / "events.jsonl"
+    result = run([venv.python, "-c", PARENT], {"HILT_ENABLED": "1", "HILT_FILEPATH": str(log)})
+    assert result.returncode == 0, result.stderr
+    pids, runs = pids_and_runs(log)
+    assert len(pids) == 4 and len(set(pids)) == 2 and len(runs) == 1
+
+
+def test_propagate_off_keeps_children_uninstrumented(venv, run, workdir: Path) -> None:
+    """HILT_PROPAGATE=0: only the parent logs."""
+    log = workdir / "events.jsonl"
+    result = run([venv.python, "-c", PARENT], {"HILT_ENABLED": "1", "HILT_PROPAGATE": "0", "HILT_FILEPATH": str(log)})
+    assert result.returncode == 0, result.stderr
+    pids, _ = pids_and_runs(log)
+    assert len(pids) == 2 and len(set(pids)) == 1
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_multiprocessing_children_log(venv, run, workdir: Path, method: str) -> None:
+    """multiprocessing workers (fork and spawn) log one pair each, under the parent's run id."""
+    log = workdir / "events.jsonl"
+    (workdir / "multi.py").write_text(MULTI)
+    result = run([venv.python, "multi.py", method], {"HILT_ENABLED": "1", "HILT_FILEPATH": str(log)})
+    assert result.returncode == 0, result.stderr
+    pids, runs = pids_and_runs(log)
+    assert len(pids) == 4 and len(set(pids)) == 2 and len(runs) == 1
+
+
+def test_fork_after_a_call_logs_and_exits(venv, run, workdir: Path) -> None:
+    """os.fork() after an instrumented call: parent and child each log one pair; nothing hangs."""
+    log = workdir / "events.jsonl"
+    result = run([venv.python, "-c", FORK_AFTER_CALL], {"HILT_ENABLED": "1", "HILT_FILEPATH": str(log)}, timeout=30)
+    assert result.returncode == 0, result.stderr
+    pids, runs = pids_and_runs(log)
+    assert len(pids) == 4 and len(set(pids)) == 2 and len(runs) == 1
+    assert read_lines(log)[2]["provenance"]["ppid"] == pids[0]
+
+
+ASGI = """
+import openai
+
+async def app(scope, receive, send):
+    if scope["type"] != "http":
+        return
+    client = openai.AsyncOpenAI(max_retries=0)
+    reply = await client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+    await send({"type": "http.response.body", "body": reply.choices[0].message.content.encode()})
+"""
+
+
+def test_uvicorn_workers_are_instrumented(venv, workdir: Path, server) -> None:
+    """``hilt-agent python -m uvicorn asgi:app --workers 2``: workers (spawned) log under the master's run id."""
+    pytest.importorskip("uvicorn", reason="uvicorn is not installed in the test environment")
+    import os
+    import subprocess
+
+    (workdir / "asgi.py").write_text(ASGI)
+    log = workdir / "events.jsonl"
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "OPENAI_BASE_URL": server.base_url, "OPENAI_API_KEY": "k"}
+    argv = [venv.bin / "hilt-agent", "--filepath", log, venv.python, "-m", "uvicorn", "asgi:app", "--workers", "2", "--port", str(port)]
+    proc = subprocess.Popen([str(a) for a in argv], cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        bodies = []
+        deadline = time.monotonic() + 30
+        while len(bodies) < 4 and time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
+                    bodies.append(response.read().decode())
+            except OSError:
+                time.sleep(0.2)
+    finally:
+        proc.terminate()
+        output = proc.communicate(timeout=30)[0].decode()
+    assert bodies == ["Hello! How can I help you today?"] * 4, output
+    pids, runs = pids_and_runs(log)
+    assert len(pids) == 8 and proc.pid not in pids and len(runs) == 1
