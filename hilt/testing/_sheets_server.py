@@ -118,6 +118,7 @@ class FakeSheetsServer:
         self._lock = threading.Lock()
         self._release = threading.Event()
         self._hang = False
+        self.waiting = 0  # requests blocked by ``hang`` or ``fail_after_apply(0)`` right now
         self._requests: list[SheetsRequest] = []
         self._faults: list[_Fault] = []
         self._sheets: dict[str, dict[str, Any]] = {}  # title -> {"id", "rows", "row_count", "col_count"}
@@ -241,6 +242,15 @@ class FakeSheetsServer:
                         self._faults.remove(fault)
                     return fault
         return None
+
+    def _block(self) -> None:
+        with self._lock:
+            self.waiting += 1
+        try:
+            self._release.wait()
+        finally:
+            with self._lock:
+                self.waiting -= 1
 
     def _record(self, request: SheetsRequest) -> None:
         with self._lock:
@@ -439,7 +449,7 @@ class _Handler(BaseHTTPRequestHandler):
         if fake.delay:
             time.sleep(fake.delay)
         if fake.hang:
-            fake._release.wait()
+            fake._block()
             status, reply = 503, _error(503, "released", "UNAVAILABLE")
             self._answer(fake, kind, query, body, status, reply)
             return
@@ -474,7 +484,7 @@ class _Handler(BaseHTTPRequestHandler):
                 fault = fake._fault(kind, after_apply=True)
                 if fault is not None:
                     if fault.status == 0:  # applied, then no answer until released
-                        fake._release.wait()
+                        fake._block()
                         fault.status = 503
                     status, reply = fault.status, _error(fault.status, "injected fault after the write", _STATUS_NAMES.get(fault.status, "UNKNOWN"))
         self._answer(fake, kind, query, body, status, reply)
