@@ -27,11 +27,16 @@ def capture_request(record: CallRecord, kwargs: dict[str, Any], capture_content:
     record.history = list(messages)
     if not capture_content:
         return
-    record.prompt_content["messages"] = [jsonable(m) for m in messages]
+    record.prompt_content["messages"] = [_message_object(jsonable(m)) for m in messages]
     for message in reversed(messages):
         if get(message, "role") == "user":
             record.prompt_text = text_of_content(get(message, "content"))
             break
+
+
+def _message_object(value: Any) -> dict[str, Any]:
+    """Every recorded message is an object, even when the application sent something odd."""
+    return value if isinstance(value, dict) else {"value": value}
 
 
 def capture_response(record: CallRecord, response: Any, capture_content: bool) -> None:

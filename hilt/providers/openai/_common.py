@@ -99,6 +99,10 @@ def text_of_content(content: Any) -> str | None:
     return None
 
 
+def _count(value: Any) -> int | None:
+    return value if type(value) is int and value >= 0 else None
+
+
 def usage_tokens(usage: Any) -> dict[str, int]:
     """HILT token counts from a chat/completions/embeddings or Responses API usage object.
 
@@ -109,25 +113,25 @@ def usage_tokens(usage: Any) -> dict[str, int]:
         return tokens
     for key, names in (("prompt", ("prompt_tokens", "input_tokens")), ("completion", ("completion_tokens", "output_tokens"))):
         for name in names:
-            value = get(usage, name)
-            if isinstance(value, int):
+            value = _count(get(usage, name))
+            if value is not None:
                 tokens[key] = value
                 break
-    total = get(usage, "total_tokens")
-    if isinstance(total, int):
+    total = _count(get(usage, "total_tokens"))
+    if total is not None:
         tokens["total"] = total
     elif "prompt" in tokens or "completion" in tokens:
         tokens["total"] = tokens.get("prompt", 0) + tokens.get("completion", 0)
     input_details = get(usage, "prompt_tokens_details") or get(usage, "input_tokens_details")
-    cached = get(input_details, "cached_tokens")
-    if isinstance(cached, int):
+    cached = _count(get(input_details, "cached_tokens"))
+    if cached is not None:
         tokens["cached"] = cached
-    cache_write = get(input_details, "cache_write_tokens")
-    if isinstance(cache_write, int) and cache_write:
+    cache_write = _count(get(input_details, "cache_write_tokens"))
+    if cache_write:
         tokens["cache_write"] = cache_write
     output_details = get(usage, "completion_tokens_details") or get(usage, "output_tokens_details")
-    reasoning = get(output_details, "reasoning_tokens")
-    if isinstance(reasoning, int):
+    reasoning = _count(get(output_details, "reasoning_tokens"))
+    if reasoning is not None:
         tokens["reasoning"] = reasoning
     return tokens
 
