@@ -36,7 +36,8 @@ def register(subparsers: Any) -> None:
 class ProgressBar:
     """A one-line progress bar on a terminal stream (plain lines when it is not a terminal)."""
 
-    def __init__(self, stream: TextIO = sys.stderr, width: int = 30) -> None:
+    def __init__(self, stream: TextIO | None = None, width: int = 30) -> None:
+        stream = sys.stderr if stream is None else stream
         self.stream, self.width = stream, width
         self.tty = stream.isatty()
         self._last = 0.0
