@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -46,12 +47,16 @@ def log_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def instrumented(log_path: Path) -> Iterator[Path]:
-    """HILT instrumented to ``log_path`` for the duration of the test."""
+    """HILT instrumented to ``log_path`` for the test; afterwards every line must match the JSON Schema."""
     import hilt
+    from hilt.schema import validate_event
 
     hilt.instrument(backend="local", filepath=str(log_path))
     yield log_path
     hilt.uninstrument()
+    if log_path.exists():
+        for line in log_path.read_text(encoding="utf-8").splitlines():
+            validate_event(json.loads(line))
 
 
 @pytest.fixture

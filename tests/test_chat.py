@@ -259,3 +259,17 @@ def test_azure_client_is_covered(instrumented, server):
     events = read_lines(instrumented)
     assert events[0]["action"] == "prompt"
     assert events[1]["actor"]["id"] == "azure"
+
+
+def test_odd_response_shapes_never_raise():
+    """A response with no choices and no usage (a lax compatible server) gives empty fields, not an error."""
+    from hilt._record import CallRecord
+    from hilt.providers.openai._chat import capture_response
+
+    record = CallRecord(endpoint="chat.completions.create", provider="openai", started_ns=0)
+    odd = openai.types.chat.ChatCompletion.model_construct(id="x", model="m")
+    capture_response(record, odd, True)
+    assert (record.response_id, record.response_model, record.tokens, record.completion_text) == ("x", "m", {}, None)
+    record = CallRecord(endpoint="chat.completions.create", provider="openai", started_ns=0)
+    capture_response(record, {"choices": "not-a-list", "usage": {"prompt_tokens": -1, "total_tokens": True}}, True)
+    assert record.tokens == {}
