@@ -83,10 +83,21 @@ class CostCalculator:
         record.cost_usd, record.cost_status = priced.cost_usd, priced.status
 
 
+_provenance_cache: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+
 def _provenance(record: CallRecord) -> dict[str, Any]:
-    provenance = {"source": "hilt", "endpoint": record.endpoint, **process_info()}
-    if record.server:
-        provenance["server"] = record.server
+    """Shared (read-only) provenance dict per process, endpoint and server: it is the same for every call."""
+    info = process_info()
+    key = (info["pid"], record.endpoint, record.server)
+    provenance = _provenance_cache.get(key)
+    if provenance is None:
+        if len(_provenance_cache) > 256:
+            _provenance_cache.clear()
+        provenance = {"source": "hilt", "endpoint": record.endpoint, **info}
+        if record.server:
+            provenance["server"] = record.server
+        _provenance_cache[key] = provenance
     return provenance
 
 

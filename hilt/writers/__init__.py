@@ -2,7 +2,8 @@
 
 A writer takes events already in their on-disk shape (plain dicts, see :meth:`hilt.events.Event.to_dict`)
 and has three methods: ``write(event)``, ``flush()`` and ``close()``. ``write`` may raise; the pipeline
-guards every call so that a failing writer never reaches the application.
+guards every call so that a failing writer never reaches the application. Events are shared between
+writers (and parts of them between events): a writer must treat them as read-only.
 """
 
 from __future__ import annotations
