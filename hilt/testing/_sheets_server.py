@@ -119,6 +119,7 @@ class FakeSheetsServer:
         self._release = threading.Event()
         self._hang = False
         self.waiting = 0  # requests blocked by ``hang`` or ``fail_after_apply(0)`` right now
+        self._arrived = 0
         self._requests: list[SheetsRequest] = []
         self._faults: list[_Fault] = []
         self._sheets: dict[str, dict[str, Any]] = {}  # title -> {"id", "rows", "row_count", "col_count"}
@@ -242,6 +243,10 @@ class FakeSheetsServer:
                         self._faults.remove(fault)
                     return fault
         return None
+
+    def waiting_or_served(self) -> bool:
+        """True once any request has arrived (it may still be in its ``delay`` or ``hang``)."""
+        return self._arrived > 0
 
     def _block(self) -> None:
         with self._lock:
@@ -425,6 +430,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _handle(self) -> None:
         fake = self.server.fake
+        fake._arrived += 1
         length = int(self.headers.get("content-length") or 0)
         body = self.rfile.read(length) if length else b""
         parts = urlsplit(self.path)
