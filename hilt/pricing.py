@@ -11,6 +11,7 @@ are resolved once and cached, after which a price costs well under a microsecond
 
 from __future__ import annotations
 
+import os
 import threading
 from decimal import Decimal
 from collections.abc import Mapping
@@ -128,8 +129,17 @@ class _Library:
         self._ready.wait(_LOAD_TIMEOUT_S)
         return self.module
 
+    def after_fork_in_child(self) -> None:
+        """A fork during the load leaves the child without the loading thread: start over there."""
+        if not self._ready.is_set():
+            self._ready = threading.Event()
+            self._lock = threading.Lock()
+            self._started = False
+
 
 _library = _Library()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_library.after_fork_in_child)
 
 
 class PriceBook:
@@ -177,6 +187,8 @@ class PriceBook:
             return self._cache[key]
         except KeyError:
             pass
+        if _library.get() is None:  # price data unavailable (yet): don't remember the model as unknown
+            return None
         rates = _lookup(model, provider)
         self._cache[key] = rates
         return rates
