@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 __all__ = ["NOT_COVERED", "OPENAI_REQUIREMENT", "PatchTarget", "TARGETS"]
 
-OPENAI_REQUIREMENT = (1, 0, 0)
+OPENAI_REQUIREMENT = (1, 26, 0)
 """The oldest ``openai`` release HILT supports."""
 
 
