@@ -6,7 +6,8 @@ Builds three throwaway venvs that share this interpreter's packages (through a p
 is downloaded): (a) without HILT, (b) and (c) with HILT installed by ``pip install .``. It times
 ``python -c pass`` in (a), in (b) with HILT_ENABLED unset and in (c) with HILT_ENABLED=1, and
 ``python -c "import openai"`` with and without the agent. Targets: (b)-(a) <= 1 ms,
-(c)-(a) <= 15 ms, the import hook adds <= 5 % to ``import openai``.
+(c)-(a) <= 15 ms, the import hook adds <= 5 % to ``import openai``. Minima are printed next to
+medians: on a shared, loaded machine the minimum is the steadier estimate of the fixed cost.
 """
 
 from __future__ import annotations
@@ -64,13 +65,17 @@ def main() -> int:
             for name, (python, code, env) in cases.items():
                 results[name].append(median_ms(python, code, env, 1))
     medians = {name: statistics.median(values) for name, values in results.items()}
-    for name, value in medians.items():
-        print(f"{name:<30} {value:8.1f} ms")
-    a, b, c = (medians[k] for k in list(cases)[:3])
-    plain, hooked = medians["import openai, no HILT"], medians["import openai, HILT enabled"]
-    print(f"(b)-(a) disabled cost      {b - a:+8.2f} ms  (target <= 1 ms)")
-    print(f"(c)-(a) enabled cost       {c - a:+8.2f} ms  (target <= 15 ms)")
-    print(f"import openai with agent   {100 * (hooked - plain) / plain:+8.2f} %   (target <= 5 %, includes (c)-(a))")
+    minima = {name: min(values) for name, values in results.items()}
+    print(f"{'case':<30} {'median':>9} {'min':>9}")
+    for name in cases:
+        print(f"{name:<30} {medians[name]:7.1f}ms {minima[name]:7.1f}ms")
+    for label, stat in (("median", medians), ("min", minima)):
+        a, b, c = (stat[k] for k in list(cases)[:3])
+        plain, hooked = stat["import openai, no HILT"], stat["import openai, HILT enabled"]
+        print(
+            f"[{label}] (b)-(a) {b - a:+.2f} ms (target <= 1)  (c)-(a) {c - a:+.2f} ms (target <= 15)  "
+            f"import openai {100 * (hooked - plain) / plain:+.2f} % (target <= 5)"
+        )
     return 0
 
 

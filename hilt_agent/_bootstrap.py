@@ -56,8 +56,9 @@ def start() -> None:
     """Load the settings, report problems, install the import hook. Never raises."""
     settings = None
     try:
-        from hilt._config import load_settings
+        from hilt._config import load_settings, parse_bool
 
+        parse_bool(os.environ.get("HILT_ENABLED", ""), "environment variable HILT_ENABLED", "enabled")  # "maybe" is an error
         settings = load_settings()
         _check(settings)
         _configure_logging(settings)

@@ -54,6 +54,16 @@ def test_unwritable_log_location_is_one_warning(venv, run, workdir: Path) -> Non
     )
 
 
+def test_non_boolean_enabled_is_one_warning(venv, run) -> None:
+    """HILT_ENABLED=maybe is reported by name and the program runs uninstrumented."""
+    result = run([venv.python, "app.py"], {"HILT_ENABLED": "maybe"})
+    assert (result.returncode, result.stdout) == (0, REPLY)
+    assert result.stderr == (
+        "hilt: warning: environment variable HILT_ENABLED: enabled: expected a boolean: "
+        "1/true/yes/on or 0/false/no/off, got 'maybe'; this run is not instrumented\n"
+    )
+
+
 def test_invalid_env_value_is_one_warning(venv, run, workdir: Path) -> None:
     """HILT_CAPTURE_CONTENT=maybe names the variable; the program's output is unchanged."""
     result = run([venv.python, "app.py"], {"HILT_ENABLED": "1", "HILT_CAPTURE_CONTENT": "maybe"})
