@@ -134,7 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error("missing COMMAND (for example: hilt-agent python app.py)")
         env = child_environment(args, dict(os.environ))
     except (ConfigError, FileNotFoundError) as exc:
-        sys.stderr.write(f"hilt-agent: error: {exc}" + "\n")
+        sys.stderr.write(f"hilt-agent: error: {exc}\n")
         return 2
     return _exec(command, env)
 
@@ -142,11 +142,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _exec(command: list[str], env: dict[str, str]) -> int:
     path = resolve_command(command[0])
     if path is None:
-        sys.stderr.write(f"hilt-agent: {command[0]}: command not found" + "\n")
+        sys.stderr.write(f"hilt-agent: {command[0]}: command not found\n")
         return 127
     if not os.access(path, os.X_OK):
         hint = f" (did you mean: hilt-agent python {' '.join(command)})" if path.endswith(".py") else ""
-        sys.stderr.write(f"hilt-agent: {command[0]}: permission denied: not executable{hint}" + "\n")
+        sys.stderr.write(f"hilt-agent: {command[0]}: permission denied: not executable{hint}\n")
         return 126
     sys.stdout.flush()
     sys.stderr.flush()
