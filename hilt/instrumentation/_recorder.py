@@ -162,12 +162,15 @@ class Recorder:
 
     def _observe(self, extractor: Any, record: CallRecord, result: Any) -> bool:
         """Attach a stream observer when ``result`` is a stream; True if it was one."""
-        if self._provider.is_sync_stream(result):
-            observe = observe_sync_stream
-        elif self._provider.is_async_stream(result):
-            observe = observe_async_stream
-        else:
-            return False
+        provider = self._provider
+        if not (provider.is_sync_stream(result) or provider.is_async_stream(result)):
+            if not record.stream:
+                return False
+            # Another instrumentor below HILT may hand back its own wrapper holding the SDK stream.
+            result = _inner_stream(provider, result)
+            if result is None:
+                return False
+        observe = observe_sync_stream if provider.is_sync_stream(result) else observe_async_stream
         record.stream_started = True
         observer = StreamObserver(record, extractor.new_accumulator(), self._finish_stream)
         if not observe(result, observer):
@@ -189,3 +192,15 @@ def _selected(select: Any, args: tuple, kwargs: dict) -> dict | None:
     except Exception as exc:
         report_exception("select the arguments to record", exc)
         return None
+
+
+_STREAM_HOLDERS = ("__wrapped__", "stream", "_stream", "wrapped")
+
+
+def _inner_stream(provider: Any, wrapper: Any) -> Any:
+    """The SDK stream inside another library's stream wrapper, or None."""
+    for name in _STREAM_HOLDERS:
+        inner = getattr(wrapper, name, None)
+        if inner is not None and (provider.is_sync_stream(inner) or provider.is_async_stream(inner)):
+            return inner
+    return None
