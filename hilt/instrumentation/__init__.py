@@ -9,6 +9,8 @@ methods back. If ``openai`` is already imported the patches go on at once; other
 from __future__ import annotations
 
 import atexit
+import functools
+import importlib
 import sys
 import threading
 from collections.abc import Mapping
@@ -101,11 +103,15 @@ def instrument(
                 _state.recorder.pipeline = pipeline
             old.pipeline.close()
         _register_atexit()
-        if not lazy:
-            _patch_now(_state)
-        elif "openai" in sys.modules:  # patch what is imported; on_module_imported does the rest
-            _apply(_state, list(TARGETS), import_modules=False)
-    return _state
+        state = _state
+    if not lazy and _openai_supported():
+        # Import the SDK modules with no HILT lock held: another thread importing one of them holds
+        # its module lock while our import hook waits for ours.
+        _import_target_modules()
+    with _lock:
+        if state is _state and "openai" in sys.modules:
+            _apply(state, list(TARGETS), import_modules=False)
+    return state
 
 
 def uninstrument() -> None:
@@ -128,14 +134,20 @@ def on_module_imported(module_name: str) -> None:
         _apply(_state, [t for t in TARGETS if module_name in t.modules], import_modules=False)
 
 
-def _patch_now(state: Instrumentation) -> None:
-    if not _openai_supported():
-        return
-    _apply(state, list(TARGETS), import_modules=True)
+def _import_target_modules() -> None:
+    for module in dict.fromkeys(m for target in TARGETS for m in target.modules):
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            pass  # not in this SDK version: the target is skipped and listed by hilt-agent --info
+        except Exception as exc:
+            report_exception(f"import {module}", exc)
 
 
 def _apply(state: Instrumentation, targets: list[PatchTarget], *, import_modules: bool) -> None:
     global _patcher
+    if not _openai_supported():
+        return
     try:
         if state.recorder is None:
             from ._patching import Patcher
@@ -151,7 +163,9 @@ def _apply(state: Instrumentation, targets: list[PatchTarget], *, import_modules
         report_exception("patch the openai SDK", exc)
 
 
+@functools.lru_cache(maxsize=None)
 def _openai_supported() -> bool:
+    """True when the installed openai is recent enough (reported once when it is not)."""
     try:
         from importlib.metadata import version
 
