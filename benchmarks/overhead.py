@@ -33,6 +33,8 @@ import openai  # noqa: E402
 import hilt  # noqa: E402
 from hilt.instrumentation import current  # noqa: E402
 
+from _surface import measure_surface, responses_event_overhead  # noqa: E402  (benchmarks/_surface.py)
+
 MESSAGES = [
     {"role": "system", "content": "You are a helpful assistant."},
     {"role": "user", "content": "Tell me something about the sea."},
@@ -200,9 +202,13 @@ def main() -> int:
         reply = {"x-fake-reply": " ".join(["wave"] * args.chunks)}
         with openai.OpenAI(base_url=base_url, api_key="k", max_retries=0) as client:
             results["loopback"] = measure(client, args.calls, args.chunks + 2, reply)  # + role and finish chunks
+            if hasattr(client, "responses"):  # Responses API and embeddings (openai >= 1.66)
+                results["surface"] = measure_surface(client, args.calls, args.chunks, reply, interleaved)
         with mock_client(args.chunks) as client:
             results["mock"] = measure(client, args.calls, args.chunks, {})
         results["chunk"] = chunk_overhead()
+        if "surface" in results:
+            results["responses_event"] = responses_event_overhead()
     finally:
         process.terminate()
         hilt.uninstrument()
@@ -218,6 +224,18 @@ def main() -> int:
             f"stream of {r['chunks']} chunks: {r['overhead_per_chunk_us']:+.3f} µs/chunk"
         )
     print(f"  HILT's own work per stream chunk (no network, no SDK parsing): {results['chunk']['overhead_per_chunk_us']:.3f} µs")
+    if "surface" in results:
+        r = results["surface"]
+        for name in ("responses", "embeddings"):
+            print(
+                f"  loopback {name}.create: {r[name + '_call_us']:>8} µs  "
+                f"overhead {r[name + '_overhead_us']:>6} µs ({r[name + '_overhead_pct']:+.2f}%)"
+            )
+        print(
+            f"  loopback responses stream of {r['responses_stream_events']} events: "
+            f"{r['responses_overhead_per_event_us']:+.3f} µs/event; HILT's own work per event: "
+            f"{results['responses_event']['overhead_per_event_us']:.3f} µs"
+        )
     print("  (end-to-end per-chunk figures include the SDK's own ~100-200 µs/chunk parsing noise)")
     print(f"  events written to {log} ({sum(1 for _ in log.open())} lines)")
     return 0
