@@ -151,6 +151,7 @@ class Recorder:
 
         def on_parsed(parsed: Any) -> None:
             if not self._observe(extractor, record, parsed):
+                record.ended_ns = time.perf_counter_ns()  # the body was read by parse()
                 extractor.capture_response(record, parsed, self.pipeline.capture_content)
                 self.pipeline.end(record)
 
