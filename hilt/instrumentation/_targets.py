@@ -86,7 +86,12 @@ def _skip(reason: str, *keys: str) -> dict[str, str]:
 
 
 NOT_COVERED: dict[str, str] = {
-    **_skip(_HELPER, "responses:Responses.stream", "chat.completions:Completions.stream"),
+    **_skip(
+        _HELPER,
+        "responses:Responses.stream",
+        "chat.completions:Completions.stream",
+        "beta.chat.completions:Completions.stream",  # openai 1.x before ~1.92
+    ),
     **_skip(_JOBS, "responses:Responses.cancel", "beta.responses:Responses.cancel"),
     **_skip(_NEW, "responses:Responses.compact", "beta.responses:Responses.compact", "decisions:Decisions.create"),
     **_skip(_JOBS, "chat.completions:Completions.retrieve|update|list", "batches:Batches.create|retrieve|cancel|list"),

@@ -150,8 +150,18 @@ def _method(resource_client: Any, path: str) -> Any:
     return resource_client.completions
 
 
+def _known_arguments(create: Any, body: dict[str, Any]) -> dict[str, Any]:
+    """Fields this SDK version's ``create`` does not know go through ``extra_body`` (same request body)."""
+    import inspect
+
+    known = inspect.signature(create).parameters
+    unknown = {k: v for k, v in body.items() if k not in known}
+    return {**{k: v for k, v in body.items() if k in known}, **({"extra_body": unknown} if unknown else {})}
+
+
 def _replay_sync(client: Any, name: str, path: str, body: dict[str, Any]) -> None:
     resource = _method(client, path)
+    body = _known_arguments(resource.create, body)
     if "raw_response" in name:
         result = resource.with_raw_response.create(**body).parse()
     elif "context_manager" in name:
@@ -168,6 +178,7 @@ def _replay_sync(client: Any, name: str, path: str, body: dict[str, Any]) -> Non
 
 async def _replay_async(client: Any, name: str, path: str, body: dict[str, Any]) -> None:
     resource = _method(client, path)
+    body = _known_arguments(resource.create, body)
     if "raw_response" in name:
         result = (await resource.with_raw_response.create(**body)).parse()
     else:

@@ -12,7 +12,7 @@ from typing import Any
 
 import openai
 import pytest
-from _surfaces import HAS_RESPONSES, pairs
+from _surfaces import HAS_CHAT_STREAM, HAS_RESPONSES, pairs
 
 import hilt
 
@@ -56,7 +56,8 @@ def _sync_calls(client: Any) -> list[Any]:
     seen = [client.chat.completions.create(**CHAT).choices[0].message.content]
     stream = client.chat.completions.create(**CHAT, stream=True, stream_options={"include_usage": True})
     seen.append("".join(c.choices[0].delta.content or "" for c in stream if c.choices))
-    with client.chat.completions.stream(**CHAT) as helper:
+    helper_resource = client.chat.completions if HAS_CHAT_STREAM else client.beta.chat.completions
+    with helper_resource.stream(**CHAT) as helper:
         seen.append(helper.get_final_completion().choices[0].message.content)
     raw = client.chat.completions.with_raw_response.create(**CHAT)
     seen.append((raw.headers["content-type"], raw.parse().choices[0].message.content))

@@ -13,7 +13,17 @@ import openai
 import pydantic
 import pytest
 from _parity import describe, normalize, run
-from _surfaces import HAS_BETA_RESPONSES, HAS_CHAT_PARSE, HAS_RESPONSES, HAS_RESPONSES_PARSE, HAS_RESPONSES_STREAM, pairs
+from _surfaces import (
+    HAS_BETA_RESPONSES,
+    HAS_CHAT_PARSE,
+    HAS_CHAT_STREAM,
+    HAS_RESPONSES,
+    HAS_RESPONSES_PARSE,
+    HAS_RESPONSES_RESUME,
+    HAS_RESPONSES_STREAM,
+    pairs,
+    skip_unless_raw,
+)
 
 
 class City(pydantic.BaseModel):
@@ -159,6 +169,10 @@ def _compare(server: Any, log_path: Any, scenario: Any, is_async: bool, expected
 
 @pytest.mark.parametrize(("name", "stream", "mode", "is_async"), _cases())
 def test_method_parity(server, log_path, name, stream, mode, is_async):
+    if mode != "plain":
+        path, method = METHODS[name][:2]
+        with openai.OpenAI(api_key="k", base_url=server.base_url) as probe:
+            skip_unless_raw(_resource(probe, path), method, "with_raw_response" if mode == "raw" else "with_streaming_response")
     seen = _compare(server, log_path, _scenario(name, stream, mode, is_async), is_async, 1)
     assert "error" not in seen
     assert len(seen["requests"]) == 1
@@ -197,8 +211,12 @@ def _helper_scenario(kind: str, is_async: bool) -> Any:
 @pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
 @pytest.mark.parametrize("kind", ["chat", "responses", "resume"])
 def test_stream_helper_parity(server, log_path, kind, is_async):
-    if kind != "chat" and not HAS_RESPONSES_STREAM:
+    if kind == "chat" and not HAS_CHAT_STREAM:
+        pytest.skip("chat.completions.stream (non-beta) arrived in openai ~1.92")
+    if kind == "responses" and not HAS_RESPONSES_STREAM:
         pytest.skip("responses.stream arrived after openai 1.66")
+    if kind == "resume" and not HAS_RESPONSES_RESUME:
+        pytest.skip("responses.stream(response_id=...) arrived after openai 1.66")
     seen = _compare(server, log_path, _helper_scenario(kind, is_async), is_async, 2 if kind == "resume" else 1)
     assert "error" not in seen
 

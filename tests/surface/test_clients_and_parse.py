@@ -5,7 +5,7 @@ from __future__ import annotations
 import openai
 import pydantic
 import pytest
-from _surfaces import needs_chat_parse, needs_responses, one_pair, pairs
+from _surfaces import needs_chat_parse, needs_chat_stream, needs_responses, one_pair, pairs
 
 REPLY = "Hello! How can I help you today?"
 MESSAGES = [{"role": "user", "content": "Where?"}]
@@ -52,6 +52,7 @@ def test_beta_chat_parse(instrumented, client):
     assert prompt["provenance"]["endpoint"] in ("chat.completions.parse", "beta.chat.completions.parse")
 
 
+@needs_chat_stream
 def test_chat_stream_helper_gives_one_pair(instrumented, client):
     with client.chat.completions.stream(model="gpt-4o-mini", messages=MESSAGES, stream_options={"include_usage": True}) as s:
         for _ in s:

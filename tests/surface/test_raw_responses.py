@@ -11,7 +11,7 @@ from typing import Any
 import openai
 import pydantic
 import pytest
-from _surfaces import HAS_BETA_RESPONSES, HAS_CHAT_PARSE, HAS_RESPONSES, HAS_RESPONSES_PARSE, one_pair
+from _surfaces import HAS_BETA_RESPONSES, HAS_CHAT_PARSE, HAS_RESPONSES, HAS_RESPONSES_PARSE, one_pair, skip_unless_raw
 from openai._legacy_response import LegacyAPIResponse
 from openai._response import APIResponse, AsyncAPIResponse
 
@@ -55,9 +55,11 @@ CASES = [
 STREAMING_CASES = [case for case in CASES if case.values[0] != "responses.parse"]
 
 
-def _resource(client: Any, path: str) -> Any:
+def _resource(client: Any, path: str, method: str = "", kind: str = "") -> Any:
     for part in path.split("."):
         client = getattr(client, part)
+    if kind:
+        skip_unless_raw(client, method, kind)
     return client
 
 
@@ -90,7 +92,7 @@ async def _aconsume(parsed: Any) -> None:
 @pytest.mark.parametrize(("name", "stream"), CASES)
 def test_with_raw_response(instrumented, client, name, stream):
     path, method, kwargs, total = _call_args(name, stream)
-    raw = getattr(_resource(client, path).with_raw_response, method)(**kwargs)
+    raw = getattr(_resource(client, path, method, "with_raw_response").with_raw_response, method)(**kwargs)
     assert type(raw) is LegacyAPIResponse
     assert raw.headers["x-request-id"].startswith("req_")
     assert raw.http_response.status_code == 200
@@ -103,7 +105,7 @@ def test_with_raw_response(instrumented, client, name, stream):
 @pytest.mark.parametrize(("name", "stream"), CASES)
 async def test_with_raw_response_async(instrumented, async_client, name, stream):
     path, method, kwargs, total = _call_args(name, stream)
-    raw = await getattr(_resource(async_client, path).with_raw_response, method)(**kwargs)
+    raw = await getattr(_resource(async_client, path, method, "with_raw_response").with_raw_response, method)(**kwargs)
     assert type(raw) is LegacyAPIResponse
     assert raw.headers["x-request-id"].startswith("req_")
     await _aconsume(raw.parse())
@@ -113,7 +115,7 @@ async def test_with_raw_response_async(instrumented, async_client, name, stream)
 @pytest.mark.parametrize(("name", "stream"), STREAMING_CASES)
 def test_with_streaming_response_parsed(instrumented, client, name, stream):
     path, method, kwargs, total = _call_args(name, stream)
-    with getattr(_resource(client, path).with_streaming_response, method)(**kwargs) as response:
+    with getattr(_resource(client, path, method, "with_streaming_response").with_streaming_response, method)(**kwargs) as response:
         assert type(response) is APIResponse
         assert response.headers["x-request-id"].startswith("req_")
         assert not response.http_response.is_closed
@@ -125,7 +127,7 @@ def test_with_streaming_response_parsed(instrumented, client, name, stream):
 @pytest.mark.parametrize(("name", "stream"), STREAMING_CASES)
 async def test_with_streaming_response_parsed_async(instrumented, async_client, name, stream):
     path, method, kwargs, total = _call_args(name, stream)
-    async with getattr(_resource(async_client, path).with_streaming_response, method)(**kwargs) as response:
+    async with getattr(_resource(async_client, path, method, "with_streaming_response").with_streaming_response, method)(**kwargs) as response:
         assert type(response) is AsyncAPIResponse
         await _aconsume(await response.parse())
     _check_recorded(instrumented, name, "streaming", total)
@@ -135,7 +137,7 @@ async def test_with_streaming_response_parsed_async(instrumented, async_client, 
 def test_with_streaming_response_read_by_lines(instrumented, client, name, stream):
     """The body read by the application line by line: recorded when the response closes, without usage."""
     path, method, kwargs, _ = _call_args(name, stream)
-    with getattr(_resource(client, path).with_streaming_response, method)(**kwargs) as response:
+    with getattr(_resource(client, path, method, "with_streaming_response").with_streaming_response, method)(**kwargs) as response:
         lines = list(response.iter_lines())
     assert lines and all(isinstance(line, str) for line in lines)
     _, completion = one_pair(instrumented)
