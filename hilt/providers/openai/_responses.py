@@ -89,9 +89,9 @@ def capture_response(record: CallRecord, response: Any, capture_content: bool) -
     record.response_model = _str(get(response, "model"))
     if record.response_extras.get("resumed"):
         # replaying a stored response bills nothing: its usage belongs to the call that created it
-        record.response_extras["resumed_usage"] = usage_tokens(get(response, "usage"))
+        record.response_extras["resumed_usage"] = response_tokens(get(response, "usage"))
     else:
-        record.tokens = usage_tokens(get(response, "usage"))
+        record.tokens = response_tokens(get(response, "usage"))
     tier = get(response, "service_tier")
     if isinstance(tier, str):
         record.response_extras["service_tier"] = tier
@@ -120,8 +120,36 @@ def capture_response(record: CallRecord, response: Any, capture_content: bool) -
         record.completion_content["parsed"] = parsed
 
 
+def response_tokens(usage: Any) -> dict[str, int]:
+    """Token counts of a ``ResponseUsage`` (the same keys as :func:`usage_tokens`, read without probing
+    the chat field names, which costs a failed attribute lookup each on pydantic models)."""
+    if usage is None or isinstance(usage, dict):
+        return usage_tokens(usage)
+    tokens: dict[str, int] = {}
+    prompt, completion, total = (getattr(usage, n, None) for n in ("input_tokens", "output_tokens", "total_tokens"))
+    if isinstance(prompt, int):
+        tokens["prompt"] = prompt
+    if isinstance(completion, int):
+        tokens["completion"] = completion
+    if isinstance(total, int):
+        tokens["total"] = total
+    elif tokens:
+        tokens["total"] = tokens.get("prompt", 0) + tokens.get("completion", 0)
+    details = getattr(usage, "input_tokens_details", None)
+    cached = getattr(details, "cached_tokens", None)
+    if isinstance(cached, int):
+        tokens["cached"] = cached
+    cache_write = getattr(details, "cache_write_tokens", None)
+    if isinstance(cache_write, int) and cache_write:
+        tokens["cache_write"] = cache_write
+    reasoning = getattr(getattr(usage, "output_tokens_details", None), "reasoning_tokens", None)
+    if isinstance(reasoning, int):
+        tokens["reasoning"] = reasoning
+    return tokens
+
+
 def _output_parsed(response: Any) -> Any:
-    if "output_parsed" not in dir(type(response)):
+    if not isinstance(getattr(type(response), "output_parsed", None), property):  # only ParsedResponse has it
         return None
     try:
         parsed = response.output_parsed
