@@ -12,7 +12,7 @@ import pytest
 
 from hilt._config import FIELDS, env_name, load_settings
 
-from tests._support import read_lines
+from _support import read_lines
 
 from .conftest import APP, ROOT
 

@@ -6,7 +6,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from tests._support import read_lines
+from _support import read_lines
 
 from .conftest import pip_install
 

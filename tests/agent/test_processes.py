@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests._support import read_lines
+from _support import read_lines
 
 PARENT = """
 import subprocess, sys
