@@ -85,7 +85,7 @@ def _raw_meta(raw: Any) -> dict[str, Any]:
         **describe(raw),
         "status": raw.status_code,
         "headers": headers,
-        "retries": raw.retries_taken,
+        "retries": getattr(raw, "retries_taken", None),  # openai >= 1.4x
         "url": str(raw.http_request.url),
         "request_id": normalize(raw.request_id if hasattr(raw, "request_id") else None),
     }
@@ -294,7 +294,9 @@ def test_retry_parity(server, log_path, raw, is_async):
         for request in outcome["requests"]:
             request["headers"].pop("x-fake-key")
     assert with_hilt == without
-    assert [r["headers"]["x-stainless-retry-count"] for r in with_hilt["requests"]] == ["0", "1", "2"]
-    if raw:
+    assert len(with_hilt["requests"]) == 3
+    if "x-stainless-retry-count" in with_hilt["requests"][0]["headers"]:  # sent by openai >= 1.4x
+        assert [r["headers"]["x-stainless-retry-count"] for r in with_hilt["requests"]] == ["0", "1", "2"]
+    if raw and with_hilt["result"]["retries"] is not None:
         assert with_hilt["result"]["retries"] == 2
     assert len(pairs(log_path)) == 1

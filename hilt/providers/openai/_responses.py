@@ -135,14 +135,15 @@ def response_tokens(usage: Any) -> dict[str, int]:
         tokens["total"] = total
     elif tokens:
         tokens["total"] = tokens.get("prompt", 0) + tokens.get("completion", 0)
+    # details may be plain dicts where an older SDK has no model for them
     details = getattr(usage, "input_tokens_details", None)
-    cached = getattr(details, "cached_tokens", None)
+    cached = get(details, "cached_tokens")
     if isinstance(cached, int):
         tokens["cached"] = cached
-    cache_write = getattr(details, "cache_write_tokens", None)
+    cache_write = get(details, "cache_write_tokens")
     if isinstance(cache_write, int) and cache_write:
         tokens["cache_write"] = cache_write
-    reasoning = getattr(getattr(usage, "output_tokens_details", None), "reasoning_tokens", None)
+    reasoning = get(getattr(usage, "output_tokens_details", None), "reasoning_tokens")
     if isinstance(reasoning, int):
         tokens["reasoning"] = reasoning
     return tokens
