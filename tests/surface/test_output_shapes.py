@@ -8,7 +8,7 @@ from _surfaces import HAS_RESPONSES, one_pair
 
 from hilt._record import CallRecord
 
-pytestmark = pytest.mark.skipif(not HAS_RESPONSES, reason="client.responses arrived in openai 1.66")
+needs_responses = pytest.mark.skipif(not HAS_RESPONSES, reason="client.responses arrived in openai 1.66")
 
 BASE = {
     "id": "resp_1", "object": "response", "created_at": 1, "model": "o4-mini", "parallel_tool_calls": True,
@@ -31,6 +31,7 @@ def _record(body: dict) -> CallRecord:
     return record
 
 
+@needs_responses
 def test_reasoning_summary_text_and_hosted_tool_call():
     record = _record(
         {
@@ -52,6 +53,7 @@ def test_reasoning_summary_text_and_hosted_tool_call():
     assert record.answer_message == {"role": "assistant", "content": "Answer."}
 
 
+@needs_responses
 def test_refusal():
     record = _record(
         {
@@ -64,6 +66,7 @@ def test_refusal():
     assert record.completion_content == {"refusal": "I can't help with that."}
 
 
+@needs_responses
 def test_incomplete_response():
     record = _record({"status": "incomplete", "incomplete_details": {"reason": "max_output_tokens"}, "output": []})
     assert record.status == "ok"
@@ -71,6 +74,7 @@ def test_incomplete_response():
     assert record.response_extras["response_status"] == "incomplete"
 
 
+@needs_responses
 def test_failed_response():
     record = _record(
         {"status": "failed", "error": {"code": "server_error", "message": "boom"}, "output": [], "usage": None}
