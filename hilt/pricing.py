@@ -11,6 +11,7 @@ are resolved once and cached, after which a price costs well under a microsecond
 
 from __future__ import annotations
 
+import importlib
 import os
 import threading
 from decimal import Decimal
@@ -111,6 +112,7 @@ class _Library:
             if self._started:
                 return
             self._started = True
+            _import_shared_dependencies()
             threading.Thread(target=self._load, name="hilt-prices", daemon=True).start()
 
     def _load(self) -> None:
@@ -135,6 +137,20 @@ class _Library:
             self._ready = threading.Event()
             self._lock = threading.Lock()
             self._started = False
+
+
+def _import_shared_dependencies() -> None:
+    """Import, in the caller's thread, the modules genai-prices shares with the application.
+
+    A module being imported in one thread sits half-initialised in ``sys.modules``, and some SDK
+    versions read ``sys.modules`` directly (openai 2.x checks for ``httpx2`` that way). Importing these
+    before the background thread starts means the application never sees them half-done.
+    """
+    for name in ("httpx2", "httpx", "pydantic"):
+        try:
+            importlib.import_module(name)
+        except Exception:
+            pass
 
 
 _library = _Library()
@@ -211,7 +227,8 @@ def _lookup(model: str, provider: str) -> ModelRates | _TieredRates | None:
     values = [getattr(price, name, None) for name in names]
     if not all(value is None or isinstance(value, Decimal) for value in values):
         return _TieredRates(library, price)
-    if values[0] is None or values[1] is None:
+    if values[0] is None:
         return None
     input_rate, output_rate, cached, write = (None if v is None else float(v) for v in values)
-    return ModelRates(input_rate, output_rate, cached, write)
+    # embedding models have an input price only: their output costs nothing
+    return ModelRates(input_rate, output_rate or 0.0, cached, write)

@@ -98,3 +98,11 @@ def test_bad_override_table_names_the_model(table: object) -> None:
     """An override that is not a table of input/output rates >= 0 raises ValueError naming the model."""
     with pytest.raises(ValueError, match=r"prices\['acme-llm'\]: expected a table with 'input' and 'output'"):
         PriceBook({"acme-llm": table})  # type: ignore[dict-item]
+
+
+def test_embedding_model_priced_at_its_input_rate():
+    """An embedding model has no output price: its input tokens are priced, not reported unknown."""
+    from hilt.pricing import PriceBook
+
+    priced = PriceBook().price(("text-embedding-3-small",), {"prompt": 1000, "total": 1000})
+    assert (priced.status, priced.cost_usd) == ("ok", pytest.approx(0.00002))

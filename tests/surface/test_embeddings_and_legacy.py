@@ -20,6 +20,7 @@ def test_embeddings(instrumented, client, encoding_format):
     assert completion["action"] == "completion"
     assert "content" not in completion
     assert completion["metrics"]["tokens"] == {"prompt": 4, "total": 4}
+    assert completion["metrics"]["cost_usd"] == pytest.approx(4 * 0.02 / 1e6)  # input price only
     assert completion["extensions"]["embeddings"] == 1
     if encoding_format != "base64":  # the SDK hands base64 back as given when the user asked for it
         assert completion["extensions"]["dimensions"] == 8
