@@ -334,9 +334,10 @@ def test_stream_error_after(client: openai.OpenAI) -> None:
 def test_drop_after(client: openai.OpenAI) -> None:
     stream = chat(client, stream=True, extra_headers={"x-fake-drop-after": "3"})
     seen: list[str] = []
-    with pytest.raises(openai.APIConnectionError):
+    with pytest.raises(Exception) as info:  # openai 3.x wraps it; older SDKs let httpx's error through
         for chunk in stream:
             seen.append(chunk.choices[0].delta.content)
+    assert isinstance(info.value, openai.APIConnectionError) or type(info.value).__module__.startswith("httpx")
     assert "".join(seen) == "Hello! How can"
     assert chat(client).choices[0].message.content == REPLY  # server still healthy
 
