@@ -41,10 +41,20 @@ def new_event_id() -> str:
         counter = _counter
     # ids need uniqueness, not secrecy: a fast PRNG seeded from the OS (re-seeded in forked children)
     value = (now_ms << 80) | (0x7 << 76) | (counter << 64) | (0b10 << 62) | _random_bits(62)
-    text = f"{value:032x}"
+    text = value.to_bytes(16, "big").hex()
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
+_second = (-1, "")
 
 
 def utc_now_iso() -> str:
     """The current time in UTC, ISO 8601 with microseconds and ``+00:00``."""
-    return datetime.now(timezone.utc).isoformat()
+    global _second
+    micros = time.time_ns() // 1000
+    seconds, fraction = divmod(micros, 1_000_000)
+    cached_second, prefix = _second
+    if cached_second != seconds:  # format the date and time once per second
+        prefix = datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+        _second = (seconds, prefix)
+    return f"{prefix}.{fraction:06d}+00:00"

@@ -17,7 +17,7 @@ STATUS_CANCELLED = "cancelled"
 STATUS_INCOMPLETE = "incomplete"
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class CallRecord:
     """One call: request fields, then response fields, then derived fields (cost, conversation)."""
 

@@ -11,7 +11,6 @@ work on every event.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 from typing import Any, Literal
 
@@ -151,8 +150,10 @@ class Event(BaseModel):
         return data
 
     def to_json(self) -> str:
-        """One line of a HILT log (no trailing newline)."""
-        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
+        """One line of a HILT log (no trailing newline), exactly as the writers write it."""
+        from .writers.jsonl import dumps_event
+
+        return dumps_event(self.to_dict()).decode("utf-8")[:-1]
 
     @classmethod
     def from_json(cls, line: str | bytes) -> Event:

@@ -43,16 +43,29 @@ EXTRACTORS: dict[str, Extractor] = {
 }
 
 
+_descriptions: dict[int, tuple[Any, type, tuple[str, str | None]]] = {}
+
+
 def describe_client(resource: Any) -> tuple[str, str | None]:
-    """``(provider, server)`` for a resource object (``client.chat.completions``)."""
+    """``(provider, server)`` for a resource object (``client.chat.completions``).
+
+    Cached by the identity of the client's ``base_url`` object (kept alive by the cache, so the id
+    cannot be reused) and the client's class.
+    """
     client = getattr(resource, "_client", None)
-    # looked up per call: this module may be imported while ``openai/__init__`` is still running
-    provider = "azure" if "Azure" in type(client).__name__ else "openai"
     base_url = getattr(client, "base_url", None)
+    cached = _descriptions.get(id(base_url))
+    if cached is not None and cached[0] is base_url and cached[1] is type(client):
+        return cached[2]
+    # by class name: this module may be imported while ``openai/__init__`` is still running
+    provider = "azure" if "Azure" in type(client).__name__ else "openai"
     host = getattr(base_url, "host", None)
     port = getattr(base_url, "port", None)
-    server = f"{host}:{port}" if host and port else host
-    return provider, server
+    description = (provider, f"{host}:{port}" if host and port else host)
+    if len(_descriptions) >= 1024:
+        _descriptions.clear()
+    _descriptions[id(base_url)] = (base_url, type(client), description)
+    return description
 
 
 def is_sync_stream(value: Any) -> bool:
