@@ -14,6 +14,12 @@ import pytest
 
 from hilt.testing import FakeOpenAIServer, RecordedRequest
 
+pytestmark = pytest.mark.skipif(
+    int(openai.__version__.split(".")[0]) < 2,
+    reason="these server tests drive it with the current SDK surface (responses, request ids); "
+    "older SDKs exercise the server through the instrumentation tests",
+)
+
 REPLY = "Hello! How can I help you today?"  # 7 words
 MESSAGES = [
     {"role": "system", "content": "You are terse."},  # 3 words + 3

@@ -93,16 +93,20 @@ def test_enabled_imports_nothing_heavy_and_starts_no_thread(venv, run, workdir: 
 
 
 def test_import_openai_alone_patches_nothing_yet(venv, run) -> None:
-    """``import openai`` with the agent on imports no resource module; the first client.chat access patches it."""
+    """``import openai`` with the agent on imports no resource module the SDK itself does not; the first
+    client.chat access patches it."""
     code = (
         "import sys, openai\n"
         "print(sorted(m for m in sys.modules if m.startswith('openai.resources')))\n"
         "openai.OpenAI(api_key='k').chat.completions\n"
-        "from openai.resources.chat.completions.completions import Completions\n"
+        "from openai.resources.chat.completions import Completions\n"
         "print(type(Completions.__dict__['create']).__name__)\n"
     )
+    without = run([venv.python, "-c", code], {})
     result = run([venv.python, "-c", code], {"HILT_ENABLED": "1"})
-    assert (result.stdout, result.stderr) == ("[]\nFunctionWrapper\n", "")
+    imported_by_sdk = without.stdout.splitlines()[0]  # "[]" from openai 1.7x on; older SDKs import them all
+    assert (result.stdout, result.stderr) == (f"{imported_by_sdk}\nFunctionWrapper\n", "")
+    assert without.stdout.splitlines()[1] == "function"
 
 
 def test_finder_fires_for_modules_already_imported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

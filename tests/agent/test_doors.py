@@ -59,7 +59,7 @@ hilt.instrument(filepath=sys.argv[1])          # explicit door on top of the age
 hilt_agent._gate.run()                          # a second start (what hilt.start does on 3.15+)
 import hilt_agent._bootstrap; hilt_agent._bootstrap.start()   # even a forced second bootstrap
 import app
-from openai.resources.chat.completions.completions import Completions
+from openai.resources.chat.completions import Completions  # the defining module moved in 1.x
 create = Completions.__dict__["create"]
 print(type(create).__name__, isinstance(create.__wrapped__, wrapt.FunctionWrapper))
 print(sum(isinstance(f, h.WatchingFinder) for f in sys.meta_path))
