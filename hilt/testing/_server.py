@@ -34,14 +34,13 @@ from __future__ import annotations
 import json
 import socket
 import threading
-import sys
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from . import _replies as r
+from ._loopback import LoopbackHandler, LoopbackServer
 
 DEFAULT_REPLY = "Hello! How can I help you today?"
 DEFAULT_MODEL = "gpt-4o-mini"
@@ -62,7 +61,7 @@ class RecordedRequest:
         return json.loads(self.body) if self.body else None
 
 
-class FakeOpenAIServer:
+class FakeOpenAIServer(LoopbackServer):
     """OpenAI-compatible server on ``127.0.0.1`` in a daemon thread.
 
     Args:
@@ -88,50 +87,9 @@ class FakeOpenAIServer:
         self._requests: list[RecordedRequest] = []
         self._failures: dict[str, int] = {}
         self._responses: dict[str, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
-        self._httpd: _HTTPServer | None = None
-        self._thread: threading.Thread | None = None
-
-    # --- lifecycle -------------------------------------------------------------------
-
-    def start(self) -> FakeOpenAIServer:
-        """Bind a free port and serve in a daemon thread."""
-        if self._httpd is not None:
-            raise RuntimeError("FakeOpenAIServer is already running")
-        httpd = _HTTPServer(("127.0.0.1", 0), _Handler)
-        httpd.fake = self
-        self._httpd = httpd
-        # A short poll interval keeps stop() fast (shutdown() waits for one poll).
-        self._thread = threading.Thread(
-            target=httpd.serve_forever, kwargs={"poll_interval": 0.01}, name="FakeOpenAIServer", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving, close the listening socket and every open connection."""
-        httpd, self._httpd = self._httpd, None
-        if httpd is None:
-            return
-        httpd.shutdown()
-        httpd.server_close()
-        httpd.close_connections()
-        if self._thread is not None:
-            self._thread.join(timeout=1)
-            self._thread = None
-
-    def __enter__(self) -> FakeOpenAIServer:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
+        super().__init__()
 
     # --- introspection ---------------------------------------------------------------
-
-    @property
-    def port(self) -> int:
-        if self._httpd is None:
-            raise RuntimeError("FakeOpenAIServer is not running")
-        return int(self._httpd.server_address[1])
 
     @property
     def base_url(self) -> str:
@@ -176,37 +134,6 @@ class FakeOpenAIServer:
             return self._responses.get(response_id)
 
 
-class _HTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-    fake: FakeOpenAIServer
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self.connections: set[socket.socket] = set()
-        self.connections_lock = threading.Lock()
-        self.closed = False
-        super().__init__(*args, **kwargs)
-
-    def close_connections(self) -> None:
-        # Idle keep-alive handlers block in readline(); shutting the socket wakes them.
-        with self.connections_lock:
-            self.closed = True
-            conns, self.connections = list(self.connections), set()
-        for conn in conns:
-            _shutdown(conn)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
-            super().handle_error(request, client_address)
-
-
-def _shutdown(conn: socket.socket) -> None:
-    try:
-        conn.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
-
-
 def _int_header(headers: dict[str, str], name: str) -> int | None:
     value = headers.get(name)
     try:
@@ -215,30 +142,7 @@ def _int_header(headers: dict[str, str], name: str) -> int | None:
         return None
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
-    server: _HTTPServer
-
-    def setup(self) -> None:
-        super().setup()
-        with self.server.connections_lock:
-            closed = self.server.closed
-            if not closed:
-                self.server.connections.add(self.connection)
-        if closed:  # accepted just before stop(): refuse to serve it
-            _shutdown(self.connection)
-
-    def finish(self) -> None:
-        with self.server.connections_lock:
-            self.server.connections.discard(self.connection)
-        try:
-            super().finish()
-        except OSError:
-            pass
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+class _Handler(LoopbackHandler):
 
     def do_GET(self) -> None:
         self._handle()
@@ -408,3 +312,6 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _chunk(self, data: bytes) -> None:
         self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+
+
+FakeOpenAIServer.handler_class = _Handler

@@ -21,14 +21,13 @@ from __future__ import annotations
 
 import json
 import re
-import socket
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
+
+from ._loopback import LoopbackHandler, LoopbackServer
 
 __all__ = ["FakeSheetsServer", "SheetsRequest"]
 
@@ -107,7 +106,7 @@ def _parse_range(text: str) -> tuple[str, tuple[int, int, int | None, int | None
     )
 
 
-class FakeSheetsServer:
+class FakeSheetsServer(LoopbackServer):
     """Google Sheets API fake on ``127.0.0.1`` in a daemon thread; rows stored per worksheet."""
 
     def __init__(self, spreadsheet_id: str = DEFAULT_SPREADSHEET_ID, *, title: str = "HILT test sheet") -> None:
@@ -124,48 +123,14 @@ class FakeSheetsServer:
         self._faults: list[_Fault] = []
         self._sheets: dict[str, dict[str, Any]] = {}  # title -> {"id", "rows", "row_count", "col_count"}
         self._next_sheet_id = 1
-        self._httpd: _HTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        super().__init__()
         self.add_worksheet("Sheet1")
 
-    # --- lifecycle -----------------------------------------------------------------------
-
-    def start(self) -> FakeSheetsServer:
-        if self._httpd is not None:
-            raise RuntimeError("FakeSheetsServer is already running")
-        httpd = _HTTPServer(("127.0.0.1", 0), _Handler)
-        httpd.fake = self
-        self._httpd = httpd
+    def _before_start(self) -> None:
         self._release.clear()
-        self._thread = threading.Thread(
-            target=httpd.serve_forever, kwargs={"poll_interval": 0.01}, name="FakeSheetsServer", daemon=True
-        )
-        self._thread.start()
-        return self
 
-    def stop(self) -> None:
-        httpd, self._httpd = self._httpd, None
-        if httpd is None:
-            return
+    def _before_stop(self) -> None:
         self._release.set()
-        httpd.shutdown()
-        httpd.server_close()
-        httpd.close_connections()
-        if self._thread is not None:
-            self._thread.join(timeout=1)
-            self._thread = None
-
-    def __enter__(self) -> FakeSheetsServer:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._httpd is None:
-            raise RuntimeError("FakeSheetsServer is not running")
-        return int(self._httpd.server_address[1])
 
     @property
     def endpoint(self) -> str:
@@ -362,62 +327,10 @@ def _error(code: int, message: str, status: str) -> dict[str, Any]:
 _STATUS_NAMES = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND", 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 503: "UNAVAILABLE"}
 
 
-class _HTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-    fake: FakeSheetsServer
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self.connections: set[socket.socket] = set()
-        self.connections_lock = threading.Lock()
-        self.closed = False
-        super().__init__(*args, **kwargs)
-
-    def close_connections(self) -> None:
-        with self.connections_lock:
-            self.closed = True
-            conns, self.connections = list(self.connections), set()
-        for conn in conns:
-            try:
-                conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
-            super().handle_error(request, client_address)
-
-
 _SPREADSHEET = re.compile(r"^/v4/spreadsheets/([^/:]+)(:batchUpdate|/values/(.+?)(:append)?)?$")
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
-    server: _HTTPServer
-
-    def setup(self) -> None:
-        super().setup()
-        with self.server.connections_lock:
-            closed = self.server.closed
-            if not closed:
-                self.server.connections.add(self.connection)
-        if closed:
-            try:
-                self.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-    def finish(self) -> None:
-        with self.server.connections_lock:
-            self.server.connections.discard(self.connection)
-        try:
-            super().finish()
-        except OSError:
-            pass
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+class _Handler(LoopbackHandler):
 
     def do_GET(self) -> None:
         self._handle()
@@ -506,3 +419,6 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(data)
         except OSError:
             pass
+
+
+FakeSheetsServer.handler_class = _Handler
