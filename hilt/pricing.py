@@ -17,7 +17,7 @@ import threading
 from decimal import Decimal
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from ._safety import report, report_exception
 
@@ -87,8 +87,7 @@ class _TieredRates:
         return float(self._model_price.calc_price(usage)["total_price"])
 
 
-@dataclass(frozen=True)
-class Priced:
+class Priced(NamedTuple):
     """The outcome of a price lookup: ``cost_usd`` is ``None`` unless ``status`` is ``"ok"``."""
 
     cost_usd: float | None
@@ -167,6 +166,8 @@ class PriceBook:
             for name, rates in (overrides or {}).items()
         }
         self._cache: dict[tuple[str, str], ModelRates | _TieredRates | None] = {}
+        # (candidate models, provider) -> (model, rates): the answer for a pair of names seen before
+        self._resolved: dict[tuple[tuple[str | None, ...], str], tuple[str, ModelRates | _TieredRates]] = {}
 
     def warm_up(self) -> None:
         """Start loading the price data in the background (cheap after the first call)."""
@@ -181,18 +182,32 @@ class PriceBook:
         """Price ``tokens`` (``prompt``, ``completion``, ``cached``, ``cache_write``) for the first known model."""
         if "prompt" not in tokens and "completion" not in tokens:
             return Priced(None, "no_usage")
+        resolved = self._resolved.get((models, provider))
+        if resolved is not None:
+            return Priced(resolved[1].cost(tokens), "ok", resolved[0])
+        found = self._resolve(models, provider)
+        if found is None:
+            return Priced(None, "unknown_model")
+        if len(self._resolved) >= 4096:
+            self._resolved.clear()
+        self._resolved[(models, provider)] = found
+        return Priced(found[1].cost(tokens), "ok", found[0])
+
+    def _resolve(
+        self, models: tuple[str | None, ...], provider: str
+    ) -> tuple[str, ModelRates | _TieredRates] | None:
         candidates = [model for model in models if model]
         # A user override wins over the price data for any of the names, so an override keyed by the
         # requested alias ("gpt-4o-mini") applies when the response names a dated snapshot.
         for model in candidates:
             override = self._overrides.get(model)
             if override is not None:
-                return Priced(override.cost(tokens), "ok", model)
+                return model, override
         for model in candidates:
             rates = self._rates(model, provider)
             if rates is not None:
-                return Priced(rates.cost(tokens), "ok", model)
-        return Priced(None, "unknown_model")
+                return model, rates
+        return None
 
     def _rates(self, model: str, provider: str) -> ModelRates | _TieredRates | None:
         override = self._overrides.get(model)
