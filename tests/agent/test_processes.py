@@ -1,4 +1,5 @@
-"""Child processes inherit the agent (subprocess, multiprocessing fork/spawn, uvicorn workers) and share a run id."""
+"""Child processes inherit the agent (subprocess, multiprocessing fork/spawn, uvicorn workers, gunicorn --preload)
+and share a run id."""
 
 from __future__ import annotations
 
@@ -128,3 +129,60 @@ def test_uvicorn_workers_are_instrumented(venv, workdir: Path, server) -> None:
     assert bodies == ["Hello! How can I help you today?"] * 4, output
     pids, runs = pids_and_runs(log)
     assert len(pids) == 8 and proc.pid not in pids and len(runs) == 1
+
+
+WSGI = """
+import openai
+
+client = openai.OpenAI(max_retries=0)
+# gunicorn --preload imports this in the master: one instrumented call before the workers are forked
+client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "warm up"}])
+
+
+def app(environ, start_response):
+    reply = client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [reply.choices[0].message.content.encode()]
+"""
+
+
+def test_gunicorn_preload_workers_log_after_fork(venv, workdir: Path, server) -> None:
+    """``hilt-agent gunicorn --preload -w 2``: the master's call and the forked workers' calls all land in
+    the log, under one run id, and the server stops promptly (nothing hangs at fork or exit)."""
+    pytest.importorskip("gunicorn", reason="gunicorn is not installed in the test environment")
+    import os
+    import subprocess
+
+    (workdir / "wsgi.py").write_text(WSGI)
+    log = workdir / "events.jsonl"
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "OPENAI_BASE_URL": server.base_url, "OPENAI_API_KEY": "k"}
+    argv = [venv.bin / "hilt-agent", "--filepath", log, venv.python, "-m", "gunicorn", "--preload", "-w", "2",
+            "-b", f"127.0.0.1:{port}", "wsgi:app"]
+    proc = subprocess.Popen([str(a) for a in argv], cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        bodies = []
+        deadline = time.monotonic() + 30
+        while len(bodies) < 6 and time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
+                    bodies.append(response.read().decode())
+            except OSError:
+                time.sleep(0.2)
+    finally:
+        proc.terminate()
+        started = time.monotonic()
+        output = proc.communicate(timeout=30)[0].decode()
+        stop_seconds = time.monotonic() - started
+    assert bodies == ["Hello! How can I help you today?"] * 6, output
+    assert stop_seconds < 10, output
+    events = read_lines(log)
+    pids, runs = pids_and_runs(log)
+    assert len(events) == 14 and len(runs) == 1  # 1 preload call + 6 requests, a pair each
+    assert [e["content"]["text"] for e in events[:1]] == ["warm up"] and pids[0] == proc.pid
+    worker_pids = set(pids[2:])
+    assert proc.pid not in worker_pids and 1 <= len(worker_pids) <= 2
+    for event in events[2:]:
+        assert event["provenance"]["ppid"] == proc.pid
