@@ -6,9 +6,10 @@ directly), B = the instrumented call, alternated, medians compared.
 
 from __future__ import annotations
 
-import timeit
 from collections.abc import Callable
 from typing import Any
+
+from _common import observer_overhead_us  # benchmarks/_common.py
 
 from hilt.instrumentation import current
 
@@ -67,8 +68,6 @@ def responses_event_overhead(events: int = 1000, rounds: int = 20) -> dict[str, 
     """HILT's own cost per Responses stream event (text deltas), without network or SDK parsing."""
     from openai.types.responses import ResponseTextDeltaEvent
 
-    from hilt._record import CallRecord
-    from hilt.instrumentation._streams import StreamObserver, _observed_sync
     from hilt.providers.openai._responses import ResponsesStreamAccumulator
 
     built = [
@@ -79,16 +78,4 @@ def responses_event_overhead(events: int = 1000, rounds: int = 20) -> dict[str, 
         for i in range(events)
     ]  # fmt: skip
 
-    def plain() -> None:
-        for _ in iter(built):
-            pass
-
-    def observed() -> None:
-        record = CallRecord(endpoint="responses.create", provider="openai", started_ns=0)
-        observer = StreamObserver(record, ResponsesStreamAccumulator(), lambda record, accumulator: None)
-        for _ in _observed_sync(iter(built), observer):
-            pass
-
-    plain_s = min(timeit.repeat(plain, number=rounds, repeat=5)) / rounds / events
-    observed_s = min(timeit.repeat(observed, number=rounds, repeat=5)) / rounds / events
-    return {"overhead_per_event_us": round((observed_s - plain_s) * 1e6, 3)}
+    return {"overhead_per_event_us": observer_overhead_us(built, "responses.create", ResponsesStreamAccumulator, rounds)}

@@ -17,12 +17,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +30,7 @@ import openai  # noqa: E402
 import hilt  # noqa: E402
 from hilt.instrumentation import current  # noqa: E402
 
+from _common import interleaved, observer_overhead_us  # noqa: E402  (benchmarks/_common.py)
 from _surface import measure_surface, responses_event_overhead  # noqa: E402  (benchmarks/_surface.py)
 
 MESSAGES = [
@@ -94,24 +92,6 @@ def mock_client(chunks: int) -> openai.OpenAI:
     return openai.OpenAI(base_url="http://bench.invalid/v1", api_key="k", max_retries=0, http_client=httpx.Client(transport=httpx.MockTransport(handler)))
 
 
-def interleaved(a: Callable[[], Any], b: Callable[[], Any], calls: int, warmup: int = 30) -> tuple[float, float]:
-    """Median seconds of ``a`` and ``b``, run alternately."""
-    for _ in range(warmup):
-        a()
-        b()
-    times_a, times_b = [], []
-    clock = time.perf_counter
-    for _ in range(calls):
-        start = clock()
-        a()
-        middle = clock()
-        b()
-        end = clock()
-        times_a.append(middle - start)
-        times_b.append(end - middle)
-    return statistics.median(times_a), statistics.median(times_b)
-
-
 def measure(client: openai.OpenAI, calls: int, chunks: int, reply_header: dict[str, str]) -> dict[str, Any]:
     """Non-streaming and streaming overhead for one client."""
     state = current()
@@ -151,12 +131,8 @@ def measure(client: openai.OpenAI, calls: int, chunks: int, reply_header: dict[s
 def chunk_overhead(chunks: int = 1000, rounds: int = 20) -> dict[str, float]:
     """HILT's own cost per chunk, without the network or the SDK's parsing: iterate the same pre-built
     chunks plainly and through HILT's stream observer (best of 5 repeats of ``rounds`` streams)."""
-    import timeit
-
     from openai.types.chat import ChatCompletionChunk
 
-    from hilt._record import CallRecord
-    from hilt.instrumentation._streams import StreamObserver, _observed_sync
     from hilt.providers.openai._chat import ChatStreamAccumulator
 
     built = [
@@ -172,19 +148,7 @@ def chunk_overhead(chunks: int = 1000, rounds: int = 20) -> dict[str, float]:
         for _ in range(chunks)
     ]
 
-    def plain() -> None:
-        for _ in iter(built):
-            pass
-
-    def observed() -> None:
-        record = CallRecord(endpoint="chat.completions.create", provider="openai", started_ns=0)
-        observer = StreamObserver(record, ChatStreamAccumulator(), lambda record, accumulator: None)
-        for _ in _observed_sync(iter(built), observer):
-            pass
-
-    plain_s = min(timeit.repeat(plain, number=rounds, repeat=5)) / rounds / chunks
-    observed_s = min(timeit.repeat(observed, number=rounds, repeat=5)) / rounds / chunks
-    return {"overhead_per_chunk_us": round((observed_s - plain_s) * 1e6, 3)}
+    return {"overhead_per_chunk_us": observer_overhead_us(built, "chat.completions.create", ChatStreamAccumulator, rounds)}
 
 
 def main() -> int:
