@@ -100,24 +100,23 @@ async def app(scope, receive, send):
 """
 
 
-def test_uvicorn_workers_are_instrumented(venv, workdir: Path, server) -> None:
-    """``hilt-agent python -m uvicorn asgi:app --workers 2``: workers (spawned) log under the master's run id."""
-    pytest.importorskip("uvicorn", reason="uvicorn is not installed in the test environment")
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve_and_fetch(argv: list, workdir: Path, server, port: int, requests: int) -> tuple[int, list[str], str, float]:
+    """Start a web server under hilt-agent, GET / ``requests`` times, stop it: (pid, bodies, output, stop seconds)."""
     import os
     import subprocess
 
-    (workdir / "asgi.py").write_text(ASGI)
-    log = workdir / "events.jsonl"
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     env = {**os.environ, "OPENAI_BASE_URL": server.base_url, "OPENAI_API_KEY": "k"}
-    argv = [venv.bin / "hilt-agent", "--filepath", log, venv.python, "-m", "uvicorn", "asgi:app", "--workers", "2", "--port", str(port)]
     proc = subprocess.Popen([str(a) for a in argv], cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    bodies: list[str] = []
     try:
-        bodies = []
         deadline = time.monotonic() + 30
-        while len(bodies) < 4 and time.monotonic() < deadline:
+        while len(bodies) < requests and time.monotonic() < deadline:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
                     bodies.append(response.read().decode())
@@ -125,10 +124,22 @@ def test_uvicorn_workers_are_instrumented(venv, workdir: Path, server) -> None:
                 time.sleep(0.2)
     finally:
         proc.terminate()
+        started = time.monotonic()
         output = proc.communicate(timeout=30)[0].decode()
+    return proc.pid, bodies, output, time.monotonic() - started
+
+
+def test_uvicorn_workers_are_instrumented(venv, workdir: Path, server) -> None:
+    """``hilt-agent python -m uvicorn asgi:app --workers 2``: workers (spawned) log under the master's run id."""
+    pytest.importorskip("uvicorn", reason="uvicorn is not installed in the test environment")
+    (workdir / "asgi.py").write_text(ASGI)
+    log = workdir / "events.jsonl"
+    port = free_port()
+    argv = [venv.bin / "hilt-agent", "--filepath", log, venv.python, "-m", "uvicorn", "asgi:app", "--workers", "2", "--port", str(port)]
+    pid, bodies, output, _ = serve_and_fetch(argv, workdir, server, port, 4)
     assert bodies == ["Hello! How can I help you today?"] * 4, output
     pids, runs = pids_and_runs(log)
-    assert len(pids) == 8 and proc.pid not in pids and len(runs) == 1
+    assert len(pids) == 8 and pid not in pids and len(runs) == 1
 
 
 WSGI = """
@@ -150,39 +161,19 @@ def test_gunicorn_preload_workers_log_after_fork(venv, workdir: Path, server) ->
     """``hilt-agent gunicorn --preload -w 2``: the master's call and the forked workers' calls all land in
     the log, under one run id, and the server stops promptly (nothing hangs at fork or exit)."""
     pytest.importorskip("gunicorn", reason="gunicorn is not installed in the test environment")
-    import os
-    import subprocess
-
     (workdir / "wsgi.py").write_text(WSGI)
     log = workdir / "events.jsonl"
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "OPENAI_BASE_URL": server.base_url, "OPENAI_API_KEY": "k"}
+    port = free_port()
     argv = [venv.bin / "hilt-agent", "--filepath", log, venv.python, "-m", "gunicorn", "--preload", "-w", "2",
             "-b", f"127.0.0.1:{port}", "wsgi:app"]
-    proc = subprocess.Popen([str(a) for a in argv], cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
-        bodies = []
-        deadline = time.monotonic() + 30
-        while len(bodies) < 6 and time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
-                    bodies.append(response.read().decode())
-            except OSError:
-                time.sleep(0.2)
-    finally:
-        proc.terminate()
-        started = time.monotonic()
-        output = proc.communicate(timeout=30)[0].decode()
-        stop_seconds = time.monotonic() - started
+    pid, bodies, output, stop_seconds = serve_and_fetch(argv, workdir, server, port, 6)
     assert bodies == ["Hello! How can I help you today?"] * 6, output
     assert stop_seconds < 10, output
     events = read_lines(log)
     pids, runs = pids_and_runs(log)
     assert len(events) == 14 and len(runs) == 1  # 1 preload call + 6 requests, a pair each
-    assert [e["content"]["text"] for e in events[:1]] == ["warm up"] and pids[0] == proc.pid
+    assert [e["content"]["text"] for e in events[:1]] == ["warm up"] and pids[0] == pid
     worker_pids = set(pids[2:])
-    assert proc.pid not in worker_pids and 1 <= len(worker_pids) <= 2
+    assert pid not in worker_pids and 1 <= len(worker_pids) <= 2
     for event in events[2:]:
-        assert event["provenance"]["ppid"] == proc.pid
+        assert event["provenance"]["ppid"] == pid
