@@ -1,35 +1,114 @@
-"""The Python examples in the docs run as written (against the loopback server)."""
+"""Every Python and console example in README.md and docs/ runs as written, against the loopback server.
+
+``docs/agent.md`` and ``docs/configuration.md`` are run in fresh virtual environments by
+``tests/agent/test_docs.py``; a block preceded by ``<!-- no-run -->`` is not run (installation commands,
+credentials the tests do not have).
+"""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-DOCS = Path(__file__).resolve().parents[1] / "docs"
-PAGES = ["index.md", "quickstart.md"]
+from _docs import NO_RUN, ROOT, blocks, console_steps, expected_matches, pages
+
+AGENT_PAGES = {"agent.md", "configuration.md"}  # run by tests/agent/test_docs.py
+APP = """import openai
+client = openai.OpenAI(max_retries=0)
+reply = client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
+print(reply.choices[0].message.content)
+"""
 
 
-def python_blocks(page: str) -> list[str]:
-    return re.findall(r"```python\n(.*?)```", (DOCS / page).read_text(encoding="utf-8"), flags=re.S)
+@contextlib.contextmanager
+def sheets_api(folder: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """docs/sheets.md's example talks to a fake Sheets API with a generated service-account key in the folder."""
+    import hilt
+    from hilt.testing import FakeSheetsServer
+    from sheets._helpers import write_service_account
+
+    with FakeSheetsServer(spreadsheet_id="1AbC…xyz") as fake:
+        write_service_account(folder / "service-account.json", fake.token_uri)
+        monkeypatch.setenv("HILT_SHEETS_ENDPOINT", fake.endpoint)
+        yield
+        hilt.uninstrument()
 
 
-def test_every_page_has_examples():
-    """Each page checked here has at least one Python example."""
-    for page in PAGES:
-        assert python_blocks(page), page
+PAGE_SETUP = {"sheets.md": sheets_api}
 
 
-@pytest.mark.parametrize("page", PAGES)
-def test_examples_run(page, server, tmp_path, monkeypatch, capsys):
-    """Every python block of the page runs, in order, in a fresh folder, against the fake OpenAI server."""
+def python_pages() -> list[Path]:
+    return [p for p in pages() if p.name not in AGENT_PAGES and blocks(p.read_text(encoding="utf-8"), "python")]
+
+
+def console_cases() -> list[tuple[str, int, str]]:
+    return [
+        (p.name, i, block)
+        for p in pages()
+        if p.name not in AGENT_PAGES
+        for i, block in enumerate(blocks(p.read_text(encoding="utf-8"), "console"))
+    ]
+
+
+NOT_RUNNABLE = ("pip ", "python -m venv ", "tox", "pytest", "python benchmarks/")
+
+
+def test_only_installs_and_test_runs_are_not_run():
+    """Every example excluded from running is a console block of installs, test runs or benchmarks."""
+    for page in pages():
+        text = page.read_text(encoding="utf-8")
+        skipped = [b for lang in ("python", "console") for b in blocks(text, lang, include_no_run=True) if b not in blocks(text, lang)]
+        assert len(skipped) == len(re.findall(rf"^{NO_RUN}$", text, flags=re.M)), page.name  # only console blocks are ever skipped
+        for block in skipped:
+            for command, _ in console_steps(block):
+                assert any(part.strip().startswith(NOT_RUNNABLE) for part in command.split("&&")), (page.name, command)
+
+
+@pytest.mark.parametrize("page", python_pages(), ids=lambda p: p.name)
+def test_python_examples_run(page: Path, server, tmp_path, monkeypatch):
+    """Every python block of the page runs, in order and in one namespace, in a fresh folder; no API key is logged."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
     monkeypatch.setenv("OPENAI_API_KEY", "docs-key")
-    namespace: dict[str, object] = {}
-    for block in python_blocks(page):
-        exec(compile(block, f"{page} example", "exec"), namespace)
-    logs = list((tmp_path / "logs").glob("*.jsonl"))
-    assert logs, "the examples wrote a log"
-    assert "docs-key" not in "".join(p.read_text() for p in logs)
+    namespace: dict[str, object] = {"__name__": "__docs__"}
+    setup = PAGE_SETUP.get(page.name, lambda folder, mp: contextlib.nullcontext())
+    with setup(tmp_path, monkeypatch):
+        for block in blocks(page.read_text(encoding="utf-8"), "python"):
+            exec(compile(block, f"{page.name} example", "exec"), namespace)
+    written = "".join(p.read_text() for p in tmp_path.rglob("*.jsonl"))
+    assert "docs-key" not in written
+
+
+@pytest.mark.parametrize(("page", "index", "block"), console_cases(), ids=lambda v: str(v)[:24])
+def test_console_examples_run(page: str, index: int, block: str, server, tmp_path):
+    """Each console command runs in a folder holding app.py, with this environment's scripts first on PATH; its output is as shown."""
+    (tmp_path / "app.py").write_text(APP)
+    bin_dir = os.path.dirname(sys.executable)
+    env = {
+        **os.environ,
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        "OPENAI_BASE_URL": server.base_url,
+        "OPENAI_API_KEY": "docs-key",
+        "HILT_RAISE_INTERNAL_ERRORS": "",
+    }
+    for command, expected in console_steps(block):
+        result = subprocess.run(["bash", "-c", command + " 2>&1"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, f"{page}: {command}\n{result.stdout}"
+        assert expected_matches(expected, result.stdout.splitlines()), f"{page}: {command}\n{result.stdout}"
+
+
+def test_version_agrees():
+    """The package version, the newest released version in CHANGELOG.md and provenance.hilt on events agree."""
+    import hilt
+    from hilt._runtime import process_info
+
+    released = re.findall(r"^## (\d+\.\d+\.\d+)", (ROOT / "CHANGELOG.md").read_text(encoding="utf-8"), flags=re.M)
+    assert released and released[0] == hilt.__version__
+    assert process_info()["hilt"] == hilt.__version__
