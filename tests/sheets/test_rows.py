@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hilt.exceptions import ConfigError
-from hilt.writers._sheets_rows import (
+from hilt.writers.sheets._rows import (
     ALL_COLUMNS,
     CELL_LIMIT,
     TRUNCATION_MARKER,

@@ -15,9 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..exceptions import WriterError
-from ._sheets_sender import Retryable, Sender
-from .sheets import LARGE_BATCH_GAP, backoff_delay, checkpoint_path_for, journal_path_for, validate_sheets_settings
+from ...exceptions import WriterError
+from ._backoff import backoff_delay
+from ._errors import Retryable
+from ._sender import Sender
+from ._settings import checkpoint_path_for, journal_path_for, validate_sheets_settings
+from ._worker import LARGE_BATCH_GAP
 
 __all__ = ["SyncReport", "sync_to_sheet"]
 

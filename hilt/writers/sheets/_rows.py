@@ -13,7 +13,7 @@ import math
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from ..exceptions import ConfigError
+from ...exceptions import ConfigError
 
 __all__ = [
     "ALL_COLUMNS",

@@ -1,19 +1,19 @@
 """Send a journal to a worksheet, exactly once, one batch per call: the synchronous core of the Sheets backend.
 
-The journal (a HILT JSONL file) is the queue. A :class:`~hilt.writers._checkpoint.Checkpoint` says how
+The journal (a HILT JSONL file) is the queue. A :class:`~hilt.writers.sheets._checkpoint.Checkpoint` says how
 many journal bytes the sheet holds. One :meth:`Sender.step`:
 
 1. If an earlier append's outcome is unknown (``inflight`` set: a time-out, a 5xx, a crash between the
    request and the checkpoint), *reconcile*: read back the sheet rows after the last row HILT knows it
    wrote (only the ``event_id`` column when it is configured) and keep only the journal rows that are
    not there. Appends are atomic, so a batch is either all there or all missing.
-2. Read the next batch of complete journal lines (at most :data:`BATCH_ROWS` rows / :data:`BATCH_BYTES`).
+2. Read the next batch of complete journal lines (see :mod:`~hilt.writers.sheets._journal`).
 3. Save ``inflight = [start, end)``, send one ``append_rows(..., value_input_option="RAW")``, then save
    ``offset = end`` and the last row written, and clear ``inflight``.
 
 A 429 is a refusal (nothing written): ``inflight`` is cleared and the same batch is retried. A 5xx or a
 network error leaves ``inflight`` set, so the retry starts with a read-back. Hence no row is sent twice
-and none is skipped, across retries, crashes and restarts. Errors are raised as :class:`Retryable`
+and none is skipped, across retries, crashes and restarts. Errors are raised as :class:`~hilt.writers.sheets._errors.Retryable`
 (back off and call again) or :class:`~hilt.exceptions.WriterError` (needs the user: bad credentials,
 sheet not shared, header conflict).
 """
@@ -28,35 +28,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .._safety import report
-from ..exceptions import WriterError
+from ..._safety import report
 from ._checkpoint import Checkpoint, SenderLock
-from ._sheets_client import Credentials, credentials_error, explain_api_error, open_client
-from ._sheets_rows import column_letter, event_to_row, fallback_worksheet_title
+from ._client import Credentials, open_client
+from ._errors import ApiCalls
+from ._journal import read_lines
+from ._rows import column_letter, event_to_row
+from ._worksheet import a1, settle_worksheet
 
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows
-    fcntl = None  # type: ignore[assignment]
-
-__all__ = ["BATCH_BYTES", "BATCH_ROWS", "Retryable", "Sender", "StepResult"]
-
-BATCH_ROWS = 500
-"""Most rows in one append request."""
-BATCH_BYTES = 1_500_000
-"""Most journal bytes in one append request (Google recommends payloads under 2 MB)."""
-NEW_WORKSHEET_ROWS = 1000
+__all__ = ["Sender", "StepResult"]
 
 _RANGE_END_ROW = re.compile(r"![A-Z]+\d+:[A-Z]+(\d+)$|![A-Z]+(\d+)$")
-
-
-class Retryable(Exception):
-    """A failure worth retrying after a back-off (429, 5xx, network). ``retry_after`` in seconds, if the server said."""
-
-    def __init__(self, message: str, *, retry_after: float | None = None, status: int | None = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-        self.status = status
 
 
 @dataclass(frozen=True)
@@ -109,7 +91,6 @@ class Sender:
         self._client: Any = None
         self._spreadsheet: Any = None
         self._worksheet: Any = None
-        self._new_tail: int | None = None
         self.bad_lines = 0
 
     # --- lifecycle -----------------------------------------------------------------------
@@ -132,8 +113,8 @@ class Sender:
         with self._calls("open the sheet"):
             self._client = open_client(self.settings, self.credentials)
             self._spreadsheet = self._client.open_by_key(self.settings.sheet_id)
-            self._worksheet = self._settle_worksheet()
-        new_tail, self._new_tail = self._new_tail, None
+            wanted = self.settings.worksheet_name or "Logs"
+            self._worksheet, new_tail = settle_worksheet(self._spreadsheet, self.columns, wanted, self.settings.sheet_id)
         if self.checkpoint.worksheet != self._worksheet.title or new_tail is not None:
             self.checkpoint.worksheet = self._worksheet.title
             self.checkpoint.tail_row = new_tail  # None: rows of another worksheet tell nothing about this one
@@ -162,59 +143,6 @@ class Sender:
         self.lock.forget()
         self.checkpoint = None
 
-    # --- worksheet -------------------------------------------------------------------------
-
-    def _settle_worksheet(self) -> Any:
-        header = list(self.columns)
-        wanted = self.settings.worksheet_name or "Logs"
-        titles = [wanted, fallback_worksheet_title(wanted, self.columns)]
-        existing = {ws.title: ws for ws in self._spreadsheet.worksheets()}
-        for index, title in enumerate(titles):
-            ws = existing.get(title)
-            if ws is None:
-                ws = self._create_worksheet(title)
-                return ws
-            found = self._spreadsheet.values_get(_a1(title, "1:1")).get("values") or [[]]
-            row = [str(v) for v in found[0]]
-            while row and row[-1] == "":
-                row.pop()
-            if not row:
-                ws.append_rows([header], value_input_option="RAW")
-                self._new_tail = 1  # only the header is there
-                return ws
-            if row == header:
-                return ws
-            if index == 0:
-                report(
-                    f"sheets-header:{self.settings.sheet_id}:{title}",
-                    "HILT: worksheet %r has other columns than HILT's (%s); rows go to worksheet %r instead",
-                    title,
-                    ", ".join(header),
-                    titles[1],
-                )
-        raise WriterError(
-            f"worksheets {titles[0]!r} and {titles[1]!r} of sheet {self.settings.sheet_id!r} both have other headers "
-            f"than {header}; set worksheet_name to a new worksheet (HILT never overwrites rows)"
-        )
-
-    def _create_worksheet(self, title: str) -> Any:
-        from gspread.exceptions import APIError
-
-        try:
-            ws = self._spreadsheet.add_worksheet(title, rows=NEW_WORKSHEET_ROWS, cols=len(self.columns))
-        except APIError as exc:
-            if exc.code != 400:
-                raise
-            ws = self._spreadsheet.worksheet(title)  # created meanwhile by someone else
-            found = self._spreadsheet.values_get(_a1(title, "1:1")).get("values")
-            if found:
-                if [str(v) for v in found[0]] != list(self.columns):
-                    raise WriterError(f"worksheet {title!r} appeared with another header; set worksheet_name") from None
-                return ws
-        ws.append_rows([list(self.columns)], value_input_option="RAW")
-        self._new_tail = 1  # only the header is there
-        return ws
-
     # --- journal ---------------------------------------------------------------------------
 
     def pending_bytes(self) -> int:
@@ -225,41 +153,6 @@ class Sender:
         except FileNotFoundError:
             return 0
         return max(0, size - offset)
-
-    def _read(self, start: int, *, end: int | None = None) -> tuple[list[bytes], int]:
-        """Complete lines from ``start`` (up to ``end``, else one batch); returns them and the offset after."""
-        try:
-            handle = open(self.journal, "rb")
-        except FileNotFoundError:
-            return [], start
-        with handle:
-            if fcntl is not None:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_SH)  # writers hold LOCK_EX while appending a line
-            try:
-                size = os.fstat(handle.fileno()).st_size
-                if size < start:
-                    raise WriterError(
-                        f"journal {self.journal} is shorter than its checkpoint ({size} < {start} bytes): it was "
-                        f"truncated or replaced; delete {self.checkpoint_path} to send it again from the start"
-                    )
-                handle.seek(start)
-                if end is not None:
-                    data = handle.read(end - start)
-                    return data.splitlines(keepends=True), end
-                lines: list[bytes] = []
-                used = 0
-                while len(lines) < BATCH_ROWS and used < BATCH_BYTES:
-                    line = handle.readline()
-                    if not line.endswith(b"\n"):
-                        break  # end of file or a line still being written
-                    if lines and used + len(line) > BATCH_BYTES:
-                        break
-                    lines.append(line)
-                    used += len(line)
-                return lines, start + used
-            finally:
-                if fcntl is not None:
-                    fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
     def _rows(self, lines: Iterable[bytes]) -> list[list[Any]]:
         rows = []
@@ -294,7 +187,7 @@ class Sender:
         cp = self.checkpoint
         if cp.inflight:
             start, end = int(cp.inflight["start"]), int(cp.inflight["end"])
-            lines, _ = self._read(start, end=end)
+            lines, _ = read_lines(self.journal, start, end=end, checkpoint_path=self.checkpoint_path)
             rows = self._rows(lines)
             landed = self._keys_after_tail() if rows else set()
             missing = [row for row in rows if self._key(row) not in landed]
@@ -304,7 +197,7 @@ class Sender:
             self._append(missing, start, end)
             return StepResult(len(missing), self.pending_bytes() > 0, len(lines))
         start = cp.offset
-        lines, end = self._read(start)
+        lines, end = read_lines(self.journal, start, checkpoint_path=self.checkpoint_path)
         if not lines:
             return StepResult(0, False)
         rows = self._rows(lines)
@@ -363,7 +256,7 @@ class Sender:
                 cells = f"{letter}{first}:{letter}"
             else:
                 cells = f"A{first}:{column_letter(len(self.columns))}"
-            found = self._spreadsheet.values_get(_a1(title, cells), params={"valueRenderOption": "UNFORMATTED_VALUE"})
+            found = self._spreadsheet.values_get(a1(title, cells), params={"valueRenderOption": "UNFORMATTED_VALUE"})
         values = found.get("values") or []
         if self._key_index is not None:
             keys = {_norm(row[0]) for row in values if row}
@@ -379,68 +272,10 @@ class Sender:
             return set()
         letter = column_letter(self._key_index + 1)
         with self._calls("read the event_id column"):
-            found = self._spreadsheet.values_get(_a1(self._worksheet.title, f"{letter}2:{letter}"))
+            found = self._spreadsheet.values_get(a1(self._worksheet.title, f"{letter}2:{letter}"))
         return {_norm(row[0]) for row in found.get("values") or [] if row}
 
     # --- errors ----------------------------------------------------------------------------
 
-    def _calls(self, what: str, refused: Callable[[], None] | None = None) -> _Calls:
-        return _Calls(self, what, refused)
-
-
-class _Calls:
-    """Translates gspread / requests / google-auth errors into :class:`Retryable` or ``WriterError``."""
-
-    def __init__(self, sender: Sender, what: str, refused: Callable[[], None] | None) -> None:
-        self.sender, self.what, self.refused = sender, what, refused
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> bool:
-        if exc is None or isinstance(exc, (WriterError, Retryable)):
-            return False
-        from gspread.exceptions import APIError, SpreadsheetNotFound
-        from requests.exceptions import RequestException
-
-        sender = self.sender
-        sheet = sender.settings.sheet_id
-        if isinstance(exc, SpreadsheetNotFound):
-            raise WriterError(explain_api_error(_Code(404), sheet, sender.credentials) or str(exc)) from exc
-        if isinstance(exc.__cause__, APIError) and not isinstance(exc, APIError):
-            exc = exc.__cause__  # gspread turns a 403 into a bare PermissionError
-        if isinstance(exc, APIError):
-            code = exc.code
-            if code == 429 or code == 408 or (isinstance(code, int) and code >= 500):
-                if code == 429 and self.refused is not None:
-                    self.refused()
-                retry_after = _retry_after(exc)
-                raise Retryable(f"could not {self.what}: {exc}", retry_after=retry_after, status=code) from exc
-            message = explain_api_error(exc, sheet, sender.credentials)
-            raise WriterError(message or f"could not {self.what} in sheet {sheet!r}: {exc}") from exc
-        if getattr(exc, "retryable", False):
-            raise Retryable(f"could not {self.what}: {exc}") from exc
-        message = credentials_error(exc, sender.credentials)
-        if message:
-            raise WriterError(message) from exc
-        if isinstance(exc, (RequestException, OSError)) or type(exc).__module__.startswith("google.auth"):
-            raise Retryable(f"could not {self.what}: {type(exc).__name__}: {exc}") from exc
-        return False
-
-
-class _Code:
-    def __init__(self, code: int) -> None:
-        self.code = code
-
-
-def _retry_after(exc: Any) -> float | None:
-    try:
-        value = exc.response.headers.get("Retry-After")
-        return float(value) if value is not None else None
-    except (AttributeError, TypeError, ValueError):
-        return None
-
-
-def _a1(title: str, cells: str) -> str:
-    """``'Title'!cells`` with quotes in the title doubled."""
-    return "'" + title.replace("'", "''") + "'!" + cells
+    def _calls(self, what: str, refused: Callable[[], None] | None = None) -> ApiCalls:
+        return ApiCalls(self.settings.sheet_id, self.credentials, what, refused)

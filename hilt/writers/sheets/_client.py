@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..exceptions import WriterError
+from ...exceptions import WriterError
 
 if TYPE_CHECKING:
-    from .._config import Settings
+    from ..._config import Settings
 
 __all__ = ["DEFAULT_ENDPOINT", "SCOPES", "Credentials", "check_credentials", "explain_api_error", "open_client"]
 
