@@ -12,9 +12,11 @@ Enough of the API for gspread's ``open_by_key``, ``worksheets``, ``add_worksheet
 
 Point a service-account file's ``token_uri`` at :attr:`FakeSheetsServer.token_uri` and HILT's
 ``sheets_endpoint`` at :attr:`FakeSheetsServer.endpoint`. API calls without ``Authorization: Bearer``
-get a 401. Faults are injected from Python: :meth:`fail` (an error before the write), :meth:`fail_after_apply`
-(the write happens, then an error: the ambiguous case), ``delay`` (seconds per request), ``hang``
-(requests block until :meth:`release` or :meth:`stop`), ``forbidden`` (every spreadsheet answers 403).
+get a 401. Faults are injected from Python: :meth:`fail` (an error before the write, or any status with a
+body and headers of your choice: a malformed reply, a ``Retry-After``), :meth:`fail_after_apply` (the write
+happens, then an error: the ambiguous case), ``delay`` (seconds per request), ``hang`` (requests block until
+:meth:`release` or :meth:`stop`), ``forbidden`` (every spreadsheet answers 403). Like Google, an append or
+update with a cell over :data:`CELL_LIMIT` UTF-16 code units is refused with a 400 and writes nothing.
 """
 
 from __future__ import annotations
@@ -29,9 +31,11 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from ._loopback import LoopbackHandler, LoopbackServer
 
-__all__ = ["FakeSheetsServer", "SheetsRequest"]
+__all__ = ["CELL_LIMIT", "FakeSheetsServer", "SheetsRequest"]
 
 DEFAULT_SPREADSHEET_ID = "fake-spreadsheet-id"
+CELL_LIMIT = 50_000
+"""Most UTF-16 code units Google accepts in one cell."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,8 @@ class _Fault:
     times: int
     kind: str
     after_apply: bool
+    body: bytes | None = None  # None: Google's JSON error for ``status``
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 def _col_number(letters: str) -> int:
@@ -159,10 +165,23 @@ class FakeSheetsServer(LoopbackServer):
             sheet = self._sheets.get(title)
             return [list(r) for r in sheet["rows"]] if sheet else []
 
-    def fail(self, status: int, times: int = 1, kind: str = "append") -> None:
-        """The next ``times`` requests of ``kind`` (``append``, ``values_get``, ``metadata``, ``token``, ``any``) answer ``status``."""
+    def fail(
+        self,
+        status: int,
+        times: int = 1,
+        kind: str = "append",
+        *,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        """The next ``times`` requests of ``kind`` (``append``, ``values_get``, ``metadata``, ``token``, ``any``) answer
+        ``status`` without doing anything, with ``body`` (default: Google's JSON error) and extra ``headers``.
+
+        ``fail(200, kind="metadata", body=b"[]")`` is a malformed reply; ``fail(429, headers={"Retry-After": "inf"})``
+        an odd back-off request.
+        """
         with self._lock:
-            self._faults.append(_Fault(status, times, kind, after_apply=False))
+            self._faults.append(_Fault(status, times, kind, after_apply=False, body=body, headers=dict(headers or {})))
 
     def fail_after_apply(self, status: int = 500, times: int = 1) -> None:
         """The next ``times`` appends are stored, then answered with ``status`` (``0``: hang until released)."""
@@ -280,6 +299,8 @@ class FakeSheetsServer(LoopbackServer):
         return 200, body
 
     def _values_update(self, range_text: str, values: list[list[Any]]) -> tuple[int, dict[str, Any]]:
+        if _too_long(values):
+            return 400, _error(400, _TOO_LONG, "INVALID_ARGUMENT")
         title, (r1, c1, _r2, _c2) = _parse_range(range_text)
         with self._lock:
             sheet = self._sheets.get(title)
@@ -297,6 +318,8 @@ class FakeSheetsServer(LoopbackServer):
         return 200, {"spreadsheetId": self.spreadsheet_id, "updatedRange": range_text, "updatedRows": len(values)}
 
     def _append(self, range_text: str, values: list[list[Any]]) -> tuple[int, dict[str, Any]]:
+        if _too_long(values):
+            return 400, _error(400, _TOO_LONG, "INVALID_ARGUMENT")
         title, _ = _parse_range(range_text)
         with self._lock:
             sheet = self._sheets.get(title)
@@ -318,6 +341,18 @@ class FakeSheetsServer(LoopbackServer):
             "tableRange": f"{quoted}!A1:{_col_letters(max(width, 1))}{first - 1}" if first > 1 else None,
             "updates": {"spreadsheetId": self.spreadsheet_id, "updatedRange": updated, "updatedRows": len(values), "updatedColumns": width, "updatedCells": sum(len(r) for r in values)},
         }
+
+
+_TOO_LONG = f"Your input contains more than the maximum of {CELL_LIMIT} characters in a single cell."
+
+
+def _too_long(values: list[list[Any]]) -> bool:
+    """True when a cell is over Google's limit, counted in UTF-16 code units as Google does."""
+    return any(
+        isinstance(cell, str) and len(cell) > CELL_LIMIT // 2 and len(cell.encode("utf-16-le", "surrogatepass")) // 2 > CELL_LIMIT
+        for row in values
+        for cell in row
+    )
 
 
 def _error(code: int, message: str, status: str) -> dict[str, Any]:
@@ -375,6 +410,9 @@ class _Handler(LoopbackHandler):
         fault = fake._fault(kind, after_apply=False)
         if fault is not None:
             status, reply = fault.status, _error(fault.status, "injected fault", _STATUS_NAMES.get(fault.status, "UNKNOWN"))
+            if fault.body is not None or fault.headers:
+                self._answer(fake, kind, query, body, status, reply, raw=fault.body, headers=fault.headers)
+                return
         elif kind == "token":
             status, reply = 200, {"access_token": "ya29.fake-token", "expires_in": 3600, "token_type": "Bearer"}
         elif kind != "unknown" and not self.headers.get("authorization", "").startswith("Bearer "):
@@ -408,13 +446,26 @@ class _Handler(LoopbackHandler):
                     status, reply = fault.status, _error(fault.status, "injected fault after the write", _STATUS_NAMES.get(fault.status, "UNKNOWN"))
         self._answer(fake, kind, query, body, status, reply)
 
-    def _answer(self, fake: FakeSheetsServer, kind: str, query: dict[str, str], body: bytes, status: int, reply: dict[str, Any]) -> None:
+    def _answer(
+        self,
+        fake: FakeSheetsServer,
+        kind: str,
+        query: dict[str, str],
+        body: bytes,
+        status: int,
+        reply: dict[str, Any],
+        *,
+        raw: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         fake._record(SheetsRequest(self.command, urlsplit(self.path).path, kind, query, body, status))
-        data = json.dumps({k: v for k, v in reply.items() if v is not None}).encode()
+        data = raw if raw is not None else json.dumps({k: v for k, v in reply.items() if v is not None}).encode()
         try:
             self.send_response(status)
             self.send_header("content-type", "application/json; charset=UTF-8")
             self.send_header("content-length", str(len(data)))
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
             self.end_headers()
             self.wfile.write(data)
         except OSError:

@@ -53,6 +53,19 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, interval: floa
         time.sleep(interval)
 
 
+def write_events(path: Path, n: int, start: int = 0, text: str = "=1+1", texts: dict[int, str] | None = None) -> list[str]:
+    """Append ``n`` prompt events to the JSONL file ``path`` (event ``i`` says ``texts[i]`` if given); returns their ids."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ids = [f"00000000-0000-7000-8000-{i:012d}" for i in range(start, start + n)]
+    with path.open("a", encoding="utf-8") as handle:
+        for i, event_id in enumerate(ids, start):
+            event = {"event_id": event_id, "timestamp": f"2026-01-01T00:00:{i % 60:02d}+00:00", "session_id": "conv_x",
+                     "actor": {"type": "human", "id": "user"}, "action": "prompt",
+                     "content": {"text": (texts or {}).get(i, text)}}
+            handle.write(json.dumps(event) + "\n")
+    return ids
+
+
 def data_rows(fake: Any, title: str = "Logs") -> list[list[Any]]:
     """The rows below the header."""
     return fake.rows(title)[1:]

@@ -30,11 +30,12 @@ from typing import Any
 
 from ..._safety import report
 from ._checkpoint import Checkpoint, SenderLock
+from ...exceptions import WriterError
 from ._client import Credentials, open_client
-from ._errors import ApiCalls
+from ._errors import ApiCalls, Rejected
 from ._journal import read_lines
-from ._rows import column_letter, event_to_row
-from ._worksheet import a1, settle_worksheet
+from ._rows import column_letter, event_to_row, placeholder_row
+from ._worksheet import a1, reply_values, settle_worksheet
 
 __all__ = ["Sender", "StepResult"]
 
@@ -47,11 +48,14 @@ class StepResult:
 
     rows: int  # rows appended by this step (0: nothing to send, or only a reconcile)
     more: bool  # journal bytes remain after this step
-    consumed: int = 0  # journal lines this step moved the checkpoint past
+    requests: int = 0  # append requests this step made (a rejected one counts: it used quota)
 
 
-def _end_row(updated_range: str | None) -> int | None:
-    if not updated_range:
+def _end_row(response: Any) -> int | None:
+    """The last sheet row an append reply says it wrote (``None`` when the reply does not say)."""
+    updates = response.get("updates") if isinstance(response, dict) else None
+    updated_range = updates.get("updatedRange") if isinstance(updates, dict) else None
+    if not isinstance(updated_range, str):
         return None
     match = _RANGE_END_ROW.search(updated_range)
     if not match:
@@ -88,6 +92,7 @@ class Sender:
         self._skip_keys_loader = skip_keys
         self._skip: set[str] | None = None
         self._key_index = columns.index("event_id") if "event_id" in columns else None
+        self._limit: int | None = None  # rows per append while a rejected batch is bisected
         self._client: Any = None
         self._spreadsheet: Any = None
         self._worksheet: Any = None
@@ -154,9 +159,13 @@ class Sender:
             return 0
         return max(0, size - offset)
 
-    def _rows(self, lines: Iterable[bytes]) -> list[list[Any]]:
-        rows = []
+    def _rows(self, lines: Iterable[bytes], start: int) -> tuple[list[list[Any]], list[int]]:
+        """The rows of journal ``lines`` read from offset ``start``, and the journal offset after each row's line."""
+        rows: list[list[Any]] = []
+        ends: list[int] = []
+        offset = start
         for line in lines:
+            offset += len(line)
             try:
                 event = json.loads(line)
                 if not isinstance(event, dict):
@@ -169,7 +178,8 @@ class Sender:
             if self._skip is not None and self._key(row) in self._skip:
                 continue
             rows.append(row)
-        return rows
+            ends.append(offset)
+        return rows, ends
 
     def _key(self, row: list[Any]) -> str:
         if self._key_index is not None:
@@ -182,49 +192,78 @@ class Sender:
     # --- sending ---------------------------------------------------------------------------
 
     def step(self) -> StepResult:
-        """Reconcile an unknown outcome if there is one, else send the next batch (at most one append)."""
+        """Reconcile an unknown outcome if there is one, else send the next batch (at most one append).
+
+        While a batch Google rejected (400) is being bisected, a batch is at most ``_limit`` rows.
+        """
         assert self.checkpoint is not None and self.connected, "acquire() and connect() first"
         cp = self.checkpoint
         if cp.inflight:
             start, end = int(cp.inflight["start"]), int(cp.inflight["end"])
             lines, _ = read_lines(self.journal, start, end=end, checkpoint_path=self.checkpoint_path)
-            rows = self._rows(lines)
+            rows, ends = self._rows(lines, start)
             landed = self._keys_after_tail() if rows else set()
-            missing = [row for row in rows if self._key(row) not in landed]
-            if not missing:
-                self._confirm(end, None, len(lines))
-                return StepResult(0, self.pending_bytes() > 0, len(lines))
-            self._append(missing, start, end)
-            return StepResult(len(missing), self.pending_bytes() > 0, len(lines))
-        start = cp.offset
-        lines, end = read_lines(self.journal, start, checkpoint_path=self.checkpoint_path)
-        if not lines:
-            return StepResult(0, False)
-        rows = self._rows(lines)
+            missing = [i for i, row in enumerate(rows) if self._key(row) not in landed]
+            rows, ends = [rows[i] for i in missing], [ends[i] for i in missing]
+        else:
+            start = cp.offset
+            lines, end = read_lines(self.journal, start, checkpoint_path=self.checkpoint_path)
+            if not lines:
+                return StepResult(0, False)
+            rows, ends = self._rows(lines, start)
         if not rows:
-            self._confirm(end, None, len(lines))
-            return StepResult(0, self.pending_bytes() > 0, len(lines))
-        self._append(rows, start, end)
-        return StepResult(len(rows), self.pending_bytes() > 0, len(lines))
+            self._confirm(end, None)
+            return StepResult(0, self.pending_bytes() > 0)
+        if self._limit is not None and len(rows) > self._limit:
+            rows, end = rows[: self._limit], ends[self._limit - 1]
+        requests = self._append_or_bisect(rows, start, end)
+        sent = len(rows) if self.checkpoint.offset == end else 0
+        return StepResult(sent, self.pending_bytes() > 0, requests)
+
+    def _append_or_bisect(self, rows: list[list[Any]], start: int, end: int) -> int:
+        """Append ``rows`` (journal bytes ``[start, end)``); on a 400, narrow down the bad row. Returns the requests made."""
+        try:
+            self._append(rows, start, end)
+        except Rejected as exc:
+            self._refused()  # a 400 writes nothing
+            if len(rows) > 1:
+                self._limit = max(1, len(rows) // 2)  # the next steps send halves until the bad row is alone
+                return 1
+            report(
+                "sheets-rejected-row",
+                "HILT: Google Sheets rejected a row (%s); it was replaced by a placeholder row, the event stays in %s",
+                exc,
+                self.journal,
+            )
+            try:
+                self._append([placeholder_row(rows[0], self.columns, str(exc))], start, end)
+            except Rejected as again:
+                self._refused()
+                self._limit = None
+                raise WriterError(f"Google Sheets rejects every row sent to sheet {self.settings.sheet_id!r}: {again}") from again
+            self._limit = None
+            return 2
+        if self._limit is not None and len(rows) < self._limit:
+            self._limit = None
+        return 1
 
     def _append(self, rows: list[list[Any]], start: int, end: int) -> None:
         cp = self.checkpoint
         assert cp is not None
         cp.inflight = {"start": start, "end": end}
         cp.save()
-        with self._calls("append rows", refused=self._refused):
+        with self._calls("append rows", refused=self._refused, rejectable=True):
             response = self._worksheet.append_rows(rows, value_input_option="RAW")
-        tail = _end_row(((response or {}).get("updates") or {}).get("updatedRange"))
-        self._confirm(end, tail, 0)
+        self._confirm(end, _end_row(response))
 
     def _refused(self) -> None:
-        """A 429: Google wrote nothing, so no read-back is needed before the retry."""
+        """A 429 or a 400: Google wrote nothing, so no read-back is needed before the retry."""
         cp = self.checkpoint
         if cp is not None and cp.inflight:
             cp.inflight = None
             cp.save()
 
-    def _confirm(self, end: int, tail: int | None, _lines: int) -> None:
+    def _confirm(self, end: int, tail: int | None) -> None:
         cp = self.checkpoint
         assert cp is not None
         cp.offset = end
@@ -234,36 +273,33 @@ class Sender:
         cp.save()
 
     def _keys_after_tail(self) -> set[str]:
-        """Keys of the rows below the last row HILT knows it wrote (a bounded read, not the whole sheet)."""
+        """Keys of the rows below the last row HILT knows it wrote (a bounded read, not the whole sheet).
+
+        The read starts *at* that row (row 1, the header, when unknown), which always exists, so it needs
+        no metadata request to stay inside the grid.
+        """
         cp = self.checkpoint
         assert cp is not None
-        first = (cp.tail_row or 1) + 1
+        known = cp.tail_row or 1
         title = self._worksheet.title
-        with self._calls("read back the last rows"):
-            metadata = self._spreadsheet.fetch_sheet_metadata()
-            row_count = next(
-                (
-                    s["properties"].get("gridProperties", {}).get("rowCount", 0)
-                    for s in metadata.get("sheets", [])
-                    if s.get("properties", {}).get("title") == title
-                ),
-                0,
-            )
-            if first > row_count:
-                return set()
-            if self._key_index is not None:
-                letter = column_letter(self._key_index + 1)
-                cells = f"{letter}{first}:{letter}"
-            else:
-                cells = f"A{first}:{column_letter(len(self.columns))}"
-            found = self._spreadsheet.values_get(a1(title, cells), params={"valueRenderOption": "UNFORMATTED_VALUE"})
-        values = found.get("values") or []
         if self._key_index is not None:
-            keys = {_norm(row[0]) for row in values if row}
+            letter = column_letter(self._key_index + 1)
+            cells = f"{letter}{known}:{letter}"
         else:
-            keys = {self._key(row) for row in values if row}
-        if values:
-            cp.tail_row = first + len(values) - 1
+            cells = f"A{known}:{column_letter(len(self.columns))}"
+        try:
+            with self._calls("read back the last rows", rejectable=True):
+                found = self._spreadsheet.values_get(a1(title, cells), params={"valueRenderOption": "UNFORMATTED_VALUE"})
+                values = reply_values(found)
+        except Rejected:
+            return set()  # the grid ends above that row: rows were deleted, and the append did not land after them
+        after = values[1:]
+        if self._key_index is not None:
+            keys = {_norm(row[0]) for row in after if row}
+        else:
+            keys = {self._key(row) for row in after if row}
+        if after:
+            cp.tail_row = known + len(after)
         return keys
 
     def existing_keys(self) -> set[str]:
@@ -272,10 +308,10 @@ class Sender:
             return set()
         letter = column_letter(self._key_index + 1)
         with self._calls("read the event_id column"):
-            found = self._spreadsheet.values_get(a1(self._worksheet.title, f"{letter}2:{letter}"))
-        return {_norm(row[0]) for row in found.get("values") or [] if row}
+            found = reply_values(self._spreadsheet.values_get(a1(self._worksheet.title, f"{letter}2:{letter}")))
+        return {_norm(row[0]) for row in found if row}
 
     # --- errors ----------------------------------------------------------------------------
 
-    def _calls(self, what: str, refused: Callable[[], None] | None = None) -> ApiCalls:
-        return ApiCalls(self.settings.sheet_id, self.credentials, what, refused)
+    def _calls(self, what: str, refused: Callable[[], None] | None = None, *, rejectable: bool = False) -> ApiCalls:
+        return ApiCalls(self.settings.sheet_id, self.credentials, what, refused, rejectable=rejectable)

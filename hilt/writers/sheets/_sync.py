@@ -37,7 +37,7 @@ class SyncReport:
     source: Path
     worksheet: str
     rows: int
-    requests: int
+    requests: int  # append requests, a refused one (400) included
     skipped_lines: int
 
 
@@ -101,9 +101,9 @@ def _run(sender: Sender, settings: Any, source: Path, progress: Progress | None)
             time.sleep(backoff_delay(attempt, exc.retry_after))
             continue
         attempt = 0
-        if result.rows:
-            rows += result.rows
-            requests += 1
+        rows += result.rows
+        if result.requests:
+            requests += result.requests
             last = time.monotonic()
         if progress:
             progress(min(total, sender.checkpoint.offset - start), total, rows)

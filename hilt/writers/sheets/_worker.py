@@ -1,8 +1,9 @@
 """The background sender of one process: a daemon thread that paces appends and retries failures.
 
 At most one append per ``flush_interval`` (sooner when a full batch is waiting, but never more than one per
-:data:`LARGE_BATCH_GAP`), back-off on :class:`~hilt.writers.sheets._errors.Retryable` failures, a slow retry
-while the sheet needs the user (``WriterError``), and a last drain bounded by ``shutdown_timeout``.
+:data:`LARGE_BATCH_GAP`), back-off on :class:`~hilt.writers.sheets._errors.Retryable` failures and on any
+unexpected exception (reported once; the thread never dies of one), a slow retry while the sheet needs the
+user (``WriterError``), and a last drain bounded by ``shutdown_timeout``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from ...exceptions import WriterError
 from ._backoff import backoff_delay
 from ._errors import Retryable
 from ._journal import BATCH_ROWS
-from ._sender import Sender
+from ._sender import Sender, StepResult
 
 if TYPE_CHECKING:
     from ._writer import SheetsWriter
@@ -45,6 +46,9 @@ class Worker:
         self.closing = False
         self.deadline = float("inf")
         self.urgent = False  # flush() asked: skip the interval once
+        self.not_before = 0.0  # no attempt before this monotonic time (back-off)
+        self.attempt = 0  # consecutive failures
+        self.finished = False  # the thread has ended (the writer starts a new worker on the next write)
         self.thread = threading.Thread(target=self._run, name="hilt-sheets", daemon=True)
 
     def start(self) -> None:
@@ -76,52 +80,32 @@ class Worker:
     def _run(self) -> None:
         try:
             self._loop()
-        except Exception as exc:
+        except Exception as exc:  # a bug in the loop itself; the writer starts a new worker on the next write
             report_exception("send rows to Google Sheets", exc)
         finally:
+            self.finished = True
             self.sender.close()
 
     def _loop(self) -> None:
         interval = max(self.settings.flush_interval, 0.0)
         last_write = float("-inf")
         gap = interval
-        not_before = 0.0
-        attempt = 0
         while True:
             now = time.monotonic()
             if self.closing and now >= self.deadline:
                 return
-            gate = not_before if (self.closing or self.urgent) else max(not_before, last_write + gap)
+            gate = self.not_before if (self.closing or self.urgent) else max(self.not_before, last_write + gap)
             if not self.closing and self.backlog >= BATCH_ROWS:
-                gate = max(not_before, last_write + min(gap, LARGE_BATCH_GAP))
+                gate = max(self.not_before, last_write + min(gap, LARGE_BATCH_GAP))
             if now < gate:
                 self._sleep(gate - now)
                 continue
-            try:
-                if not self.sender.acquire():
-                    if self.closing:
-                        return  # another process is the sender; it (or the next run) sends our rows
-                    not_before = time.monotonic() + min(max(interval, 0.05), LOCK_POLL)
-                    continue
-                if not self.sender.connected:
-                    self.sender.connect()
-                result = self.sender.step()
-            except Retryable as exc:
-                attempt += 1
-                delay = backoff_delay(attempt, exc.retry_after)
-                report("sheets-retry", "HILT: Google Sheets did not take the rows (%s); retrying in %.1f s", exc, delay)
-                not_before = time.monotonic() + delay
-                continue
-            except WriterError as exc:
-                attempt = 0
-                report("sheets-setup:" + str(exc), "HILT cannot write to Google Sheets: %s", exc)
-                self.sender.disconnect()
-                if self.closing:
+            result = self._attempt(interval)
+            if result is None:
+                if self.closing and self.not_before == float("inf"):
                     return
-                not_before = time.monotonic() + max(SETUP_RETRY, interval)
                 continue
-            attempt = 0
-            if result.rows:
+            if result.requests:
                 self.backlog = max(0, self.backlog - result.rows)
                 last_write = time.monotonic()
                 gap = min(interval, LARGE_BATCH_GAP) if result.more else interval
@@ -132,3 +116,44 @@ class Worker:
                 return
             self.backlog = 0
             self._sleep(max(interval, 0.05))
+
+    def _attempt(self, interval: float) -> StepResult | None:
+        """One :meth:`Sender.step` (connecting first if needed); on failure, ``None`` and :attr:`not_before` set.
+
+        ``not_before`` is infinite when a closing worker should give up (the next run sends the rows).
+        """
+        try:
+            if not self.sender.acquire():
+                # another process is the sender; it (or the next run) sends our rows
+                self.not_before = float("inf") if self.closing else time.monotonic() + min(max(interval, 0.05), LOCK_POLL)
+                return None
+            if not self.sender.connected:
+                self.sender.connect()
+            result = self.sender.step()
+        except Retryable as exc:
+            self._back_off(exc.retry_after)
+            report("sheets-retry", "HILT: Google Sheets did not take the rows (%s); retrying in %.1f s", exc, self.not_before - time.monotonic())
+            return None
+        except WriterError as exc:
+            self.attempt = 0
+            report("sheets-setup:" + str(exc), "HILT cannot write to Google Sheets: %s", exc)
+            self.sender.disconnect()
+            self.not_before = float("inf") if self.closing else time.monotonic() + max(SETUP_RETRY, interval)
+            return None
+        except Exception as exc:  # anything else (the disk, a bug): retried like a network error, reported once
+            self._back_off(None)
+            report(
+                f"sheets-unexpected:{type(exc).__name__}",
+                "HILT: sending rows to Google Sheets failed (%s: %s); retrying in %.1f s",
+                type(exc).__name__,
+                exc,
+                self.not_before - time.monotonic(),
+            )
+            self.sender.disconnect()
+            return None
+        self.attempt = 0
+        return result
+
+    def _back_off(self, retry_after: float | None) -> None:
+        self.attempt += 1
+        self.not_before = time.monotonic() + backoff_delay(self.attempt, retry_after)

@@ -13,7 +13,7 @@ from ..._safety import report
 from ...exceptions import WriterError
 from ._rows import fallback_worksheet_title
 
-__all__ = ["NEW_WORKSHEET_ROWS", "a1", "settle_worksheet"]
+__all__ = ["NEW_WORKSHEET_ROWS", "a1", "reply_values", "settle_worksheet"]
 
 NEW_WORKSHEET_ROWS = 1000
 
@@ -21,6 +21,19 @@ NEW_WORKSHEET_ROWS = 1000
 def a1(title: str, cells: str) -> str:
     """``'Title'!cells`` with quotes in the title doubled."""
     return "'" + title.replace("'", "''") + "'!" + cells
+
+
+def reply_values(reply: Any) -> list[list[Any]]:
+    """The rows of a ``values.get`` reply; ``ValueError`` when the reply is malformed (untrusted input)."""
+    values = reply.get("values", []) if isinstance(reply, dict) else None
+    if not isinstance(values, list) or not all(isinstance(row, list) for row in values):
+        raise ValueError(f"malformed values reply: {str(reply)[:200]}")
+    return values
+
+
+def _first_row(reply: Any) -> list[str]:
+    values = reply_values(reply)
+    return [str(v) for v in values[0]] if values else []
 
 
 def settle_worksheet(spreadsheet: Any, columns: tuple[str, ...], wanted: str, sheet_id: str) -> tuple[Any, int | None]:
@@ -36,8 +49,7 @@ def settle_worksheet(spreadsheet: Any, columns: tuple[str, ...], wanted: str, sh
         ws = existing.get(title)
         if ws is None:
             return _create_worksheet(spreadsheet, title, columns)
-        found = spreadsheet.values_get(a1(title, "1:1")).get("values") or [[]]
-        row = [str(v) for v in found[0]]
+        row = _first_row(spreadsheet.values_get(a1(title, "1:1")))
         while row and row[-1] == "":
             row.pop()
         if not row:
@@ -68,9 +80,9 @@ def _create_worksheet(spreadsheet: Any, title: str, columns: tuple[str, ...]) ->
         if exc.code != 400:
             raise
         ws = spreadsheet.worksheet(title)  # created meanwhile by someone else
-        found = spreadsheet.values_get(a1(title, "1:1")).get("values")
+        found = _first_row(spreadsheet.values_get(a1(title, "1:1")))
         if found:
-            if [str(v) for v in found[0]] != list(columns):
+            if found != list(columns):
                 raise WriterError(f"worksheet {title!r} appeared with another header; set worksheet_name") from None
             return ws, None
     ws.append_rows([list(columns)], value_input_option="RAW")

@@ -2,8 +2,9 @@
 
 In the request path (:meth:`SheetsWriter.write`) nothing talks to Google: the event is already in the
 journal (the :class:`~hilt.writers.jsonl.JsonlWriter` that :func:`~hilt.writers.sheets.build_sheets_writers`
-puts first), and ``write`` only counts it and starts the worker the first time. The worker is restarted in a
-forked child (see :mod:`~hilt.writers.sheets._worker`).
+puts first), and ``write`` only counts it and starts the worker the first time. The worker is started at once when the
+journal holds unsent rows (a backlog from an earlier run), restarted in a forked child, and replaced by
+the next ``write`` or ``flush`` if it ever stopped (see :mod:`~hilt.writers.sheets._worker`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..._safety import report
+from ._checkpoint import Checkpoint
 from ._client import Credentials
 from ._journal import BATCH_ROWS
 from ._settings import checkpoint_path_for
@@ -38,20 +41,39 @@ class SheetsWriter:
         self._worker: Worker | None = None
         self._lock = threading.Lock()
         _live_writers.add(self)
+        if self._has_backlog():
+            self._start()  # catch up now, in the background, not at the first LLM call
+
+    def _has_backlog(self) -> bool:
+        """True when the journal holds rows the checkpoint does not count as sent (a stat and a small read)."""
+        try:
+            size = os.stat(self.journal).st_size
+        except OSError:
+            return False
+        if size == 0:
+            return False
+        try:
+            checkpoint = Checkpoint.load(self.checkpoint_path)
+        except OSError:
+            return True  # the worker reports the broken checkpoint
+        return size > checkpoint.offset or checkpoint.inflight is not None
 
     def write(self, event: dict[str, Any]) -> None:
         """Note one more event (already journaled); starts the worker on the first one. Never blocks on I/O."""
         worker = self._worker
-        if worker is None or worker.pid != os.getpid():
+        if worker is None or worker.finished or worker.pid != os.getpid():
             worker = self._start()
         worker.backlog += 1
         if worker.backlog >= BATCH_ROWS:
             worker.wake.set()
 
     def _start(self) -> Worker:
+        """The running worker of this process: a new one if there is none, or if the last one ended."""
         with self._lock:
             worker = self._worker
-            if worker is None or worker.pid != os.getpid():
+            if worker is None or worker.finished or worker.pid != os.getpid():
+                if worker is not None and worker.finished and worker.pid == os.getpid():
+                    report("sheets-worker-restart", "HILT: the Google Sheets sender thread had stopped; started a new one")
                 worker = Worker(self)
                 self._worker = worker
                 worker.start()
@@ -61,23 +83,24 @@ class SheetsWriter:
         """Wake the worker and wait (at most ``timeout``, default ``shutdown_timeout``) until the journal is sent.
 
         Returns ``True`` when everything journaled before the call is in the sheet. Only the process holding
-        the sender lock can get there; in the others this returns ``False`` at the time-out.
+        the sender lock can get there; in the others this returns ``False`` at the time-out. A worker that
+        stopped meanwhile is replaced.
         """
         try:
             target = self.journal.stat().st_size
         except FileNotFoundError:
             return True
-        worker = self._worker
-        if worker is None or worker.pid != os.getpid():
-            worker = self._start()
         timeout = self.settings.shutdown_timeout if timeout is None else timeout
         deadline = time.monotonic() + timeout
-        worker.urgent = True
-        worker.wake.set()
+        worker = None
         while True:
+            if worker is None or worker.finished:
+                worker = self._start()
+                worker.urgent = True
+                worker.wake.set()
             if worker.sent_up_to() >= target:
                 return True
-            if time.monotonic() >= deadline or not worker.thread.is_alive():
+            if time.monotonic() >= deadline:
                 return False
             time.sleep(0.01)
 
