@@ -49,9 +49,6 @@ class SheetsRequest:
     body: bytes = b""
     status: int = 0
 
-    def json(self) -> Any:
-        return json.loads(self.body) if self.body else None
-
 
 @dataclass
 class _Fault:

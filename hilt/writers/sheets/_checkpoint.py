@@ -11,7 +11,8 @@ A checkpoint is a small JSON file, replaced atomically (write to a temporary fil
 
 A :class:`SenderLock` (an exclusive ``flock`` on ``<checkpoint>.lock``) makes one process at a time
 the sender for a journal: processes that share a journal (forks, gunicorn workers) all append to it,
-and the one holding the lock sends every process's rows.
+and the one holding the lock sends every process's rows. Folders either creates are private (0700, parents
+included), files 0600.
 """
 
 from __future__ import annotations

@@ -4,18 +4,25 @@ The journal (a HILT JSONL file) is the queue. A :class:`~hilt.writers.sheets._ch
 many journal bytes the sheet holds. One :meth:`Sender.step`:
 
 1. If an earlier append's outcome is unknown (``inflight`` set: a time-out, a 5xx, a crash between the
-   request and the checkpoint), *reconcile*: read back the sheet rows after the last row HILT knows it
-   wrote (only the ``event_id`` column when it is configured) and keep only the journal rows that are
-   not there. Appends are atomic, so a batch is either all there or all missing.
+   request and the checkpoint), *reconcile*: read back the sheet from the last row HILT knows it wrote
+   (one ``values.get``, only the ``event_id`` column when it is configured) and keep only the journal rows
+   that are not there. Appends are atomic, so a batch is either all there or all missing.
 2. Read the next batch of complete journal lines (see :mod:`~hilt.writers.sheets._journal`).
 3. Save ``inflight = [start, end)``, send one ``append_rows(..., value_input_option="RAW")``, then save
    ``offset = end`` and the last row written, and clear ``inflight``.
 
-A 429 is a refusal (nothing written): ``inflight`` is cleared and the same batch is retried. A 5xx or a
-network error leaves ``inflight`` set, so the retry starts with a read-back. Hence no row is sent twice
-and none is skipped, across retries, crashes and restarts. Errors are raised as :class:`~hilt.writers.sheets._errors.Retryable`
-(back off and call again) or :class:`~hilt.exceptions.WriterError` (needs the user: bad credentials,
-sheet not shared, header conflict).
+A 429 is a refusal (nothing written): ``inflight`` is cleared and the same batch is retried, with the
+append alone (the spreadsheet is not reopened). A 5xx or a network error leaves ``inflight`` set, so the
+retry starts with the read-back. Hence no row is sent twice and none is skipped, across retries, crashes
+and restarts.
+
+A 400 is a refusal of the rows themselves (a cell Google will not take): the batch is *bisected* (the
+next steps send halves) until the bad row is alone, which is then replaced by a
+:func:`~hilt.writers.sheets._rows.placeholder_row`, so later rows are never blocked. If Google refuses the
+placeholder too, the fault is not in the rows and a ``WriterError`` is raised.
+
+Errors are raised as :class:`~hilt.writers.sheets._errors.Retryable` (back off and call again) or
+:class:`~hilt.exceptions.WriterError` (needs the user: bad credentials, sheet not shared, header conflict).
 """
 
 from __future__ import annotations

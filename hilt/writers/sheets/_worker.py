@@ -37,7 +37,6 @@ class Worker:
     """One run of the background sender: a daemon thread, its wake-up event and its stop deadline."""
 
     def __init__(self, writer: SheetsWriter) -> None:
-        self.writer = writer
         self.settings = writer.settings
         self.sender = Sender(writer.settings, writer.credentials, writer.columns, writer.journal, writer.checkpoint_path)
         self.pid = os.getpid()
