@@ -10,7 +10,8 @@ Enough of the API for gspread's ``open_by_key``, ``worksheets``, ``add_worksheet
     PUT  /v4/spreadsheets/{id}/values/{range}           update
     POST /v4/spreadsheets/{id}/values/{range}:append    append after the last non-empty row
 
-Point a service-account file's ``token_uri`` at :attr:`FakeSheetsServer.token_uri` and HILT's
+Point a service-account file's ``token_uri`` at :attr:`FakeSheetsServer.token_uri` (or let
+:meth:`FakeSheetsServer.write_service_account` write one, with a fresh RSA key) and HILT's
 ``sheets_endpoint`` at :attr:`FakeSheetsServer.endpoint`. API calls without ``Authorization: Bearer``
 get a 401. Faults are injected from Python: :meth:`fail` (an error before the write, or any status with a
 body and headers of your choice: a malformed reply, a ``Retry-After``), :meth:`fail_after_apply` (the write
@@ -26,14 +27,17 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from ._loopback import LoopbackHandler, LoopbackServer
 
-__all__ = ["CELL_LIMIT", "FakeSheetsServer", "SheetsRequest"]
+__all__ = ["CELL_LIMIT", "CLIENT_EMAIL", "FakeSheetsServer", "SheetsRequest", "service_account_info"]
 
 DEFAULT_SPREADSHEET_ID = "fake-spreadsheet-id"
+CLIENT_EMAIL = "hilt-test@hilt-tests.iam.gserviceaccount.com"
 CELL_LIMIT = 50_000
 """Most UTF-16 code units Google accepts in one cell."""
 
@@ -58,6 +62,29 @@ class _Fault:
     after_apply: bool
     body: bytes | None = None  # None: Google's JSON error for ``status``
     headers: dict[str, str] = field(default_factory=dict)
+
+
+@lru_cache(maxsize=1)
+def _private_key_pem() -> str:
+    """One RSA key per process (generating one takes tens of milliseconds); needs ``cryptography``."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+
+
+def service_account_info(token_uri: str) -> dict[str, Any]:
+    """A service-account key whose signed JWTs the fake token endpoint at ``token_uri`` accepts."""
+    return {
+        "type": "service_account",
+        "project_id": "hilt-tests",
+        "private_key_id": "0123456789abcdef",
+        "private_key": _private_key_pem(),
+        "client_email": CLIENT_EMAIL,
+        "client_id": "1234567890",
+        "token_uri": token_uri,
+    }
 
 
 def _col_number(letters: str) -> int:
@@ -143,6 +170,16 @@ class FakeSheetsServer(LoopbackServer):
     @property
     def token_uri(self) -> str:
         return f"{self.endpoint}/token"
+
+    def service_account_info(self) -> dict[str, Any]:
+        """A service-account key (``client_email`` :data:`CLIENT_EMAIL`) whose ``token_uri`` is this fake's."""
+        return service_account_info(self.token_uri)
+
+    def write_service_account(self, path: str | Path) -> Path:
+        """Write :meth:`service_account_info` to ``path`` (a key file for ``credentials_path``); returns the path."""
+        path = Path(path)
+        path.write_text(json.dumps(self.service_account_info()), encoding="utf-8")
+        return path
 
     # --- state and faults ------------------------------------------------------------------
 
