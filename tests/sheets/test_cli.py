@@ -17,6 +17,7 @@ def _sync(sheets, credentials, path: Path, monkeypatch) -> int:
 
 
 def test_sync_backfills_a_file_in_batches_with_progress(sheets, credentials, tmp_path, monkeypatch, capsys):
+    """``hilt sheets sync --file`` sends 1,200 rows in three 500-row appends, as text, with a progress bar."""
     path = tmp_path / "app.jsonl"
     ids = write_events(path, 1200)
     assert _sync(sheets, credentials, path, monkeypatch) == 0
@@ -29,6 +30,7 @@ def test_sync_backfills_a_file_in_batches_with_progress(sheets, credentials, tmp
 
 
 def test_sync_twice_adds_only_new_rows_even_without_its_checkpoint(sheets, credentials, tmp_path, monkeypatch, capsys):
+    """Syncing a file again adds only its new rows, even after its checkpoint was deleted."""
     path = tmp_path / "app.jsonl"
     first = write_events(path, 5)
     assert _sync(sheets, credentials, path, monkeypatch) == 0
@@ -44,6 +46,7 @@ def test_sync_twice_adds_only_new_rows_even_without_its_checkpoint(sheets, crede
 
 
 def test_sync_reports_a_sheet_that_is_not_shared(sheets, credentials, tmp_path, monkeypatch, capsys):
+    """A sync to a sheet not shared exits 1 with an error naming the email to share with."""
     path = tmp_path / "app.jsonl"
     write_events(path, 2)
     sheets.forbidden = True
