@@ -23,16 +23,15 @@ update with a cell over :data:`CELL_LIMIT` UTF-16 code units is refused with a 4
 from __future__ import annotations
 
 import json
-import re
 import threading
-import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit
 
-from ._loopback import LoopbackHandler, LoopbackServer
+from ._loopback import LoopbackServer
+from ._sheets_a1 import col_letters, parse_range
+from ._sheets_http import SheetsHandler, SheetsRequest, error_body
 
 __all__ = ["CELL_LIMIT", "CLIENT_EMAIL", "FakeSheetsServer", "SheetsRequest", "service_account_info"]
 
@@ -40,18 +39,6 @@ DEFAULT_SPREADSHEET_ID = "fake-spreadsheet-id"
 CLIENT_EMAIL = "hilt-test@hilt-tests.iam.gserviceaccount.com"
 CELL_LIMIT = 50_000
 """Most UTF-16 code units Google accepts in one cell."""
-
-
-@dataclass(frozen=True)
-class SheetsRequest:
-    """One request as the fake received it, and how it answered."""
-
-    method: str
-    path: str
-    kind: str  # token, metadata, batch_update, values_get, values_update, append, unknown
-    query: dict[str, str] = field(default_factory=dict)
-    body: bytes = b""
-    status: int = 0
 
 
 @dataclass
@@ -85,55 +72,6 @@ def service_account_info(token_uri: str) -> dict[str, Any]:
         "client_id": "1234567890",
         "token_uri": token_uri,
     }
-
-
-def _col_number(letters: str) -> int:
-    number = 0
-    for char in letters:
-        number = number * 26 + (ord(char) - 64)
-    return number
-
-
-def _col_letters(number: int) -> str:
-    letters = ""
-    while number > 0:
-        number, rest = divmod(number - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
-_A1 = re.compile(r"^([A-Z]*)(\d*)(?::([A-Z]*)(\d*))?$")
-
-
-def _parse_range(text: str) -> tuple[str, tuple[int, int, int | None, int | None]]:
-    """``'Logs'!A2:C`` → ``("Logs", (first_row, first_col, last_row or None, last_col or None))``."""
-    if text.startswith("'"):
-        end = 1
-        while True:
-            end = text.index("'", end)
-            if text[end + 1 : end + 2] == "'":
-                end += 2
-                continue
-            break
-        title, rest = text[1:end].replace("''", "'"), text[end + 1 :]
-    else:
-        title, _, rest = text.partition("!")
-        rest = "!" + rest if rest else ""
-    cells = rest[1:] if rest.startswith("!") else ""
-    if not cells:
-        return title, (1, 1, None, None)
-    match = _A1.match(cells)
-    if not match:
-        raise ValueError(f"bad range {text!r}")
-    c1, r1, c2, r2 = match.groups()
-    if match.group(3) is None and match.group(4) is None:  # a single cell
-        c2, r2 = c1, r1
-    return title, (
-        int(r1) if r1 else 1,
-        _col_number(c1) if c1 else 1,
-        int(r2) if r2 else None,
-        _col_number(c2) if c2 else None,
-    )
 
 
 class FakeSheetsServer(LoopbackServer):
@@ -300,7 +238,7 @@ class FakeSheetsServer(LoopbackServer):
         grid = properties.get("gridProperties") or {}
         with self._lock:
             if title in self._sheets:
-                return 400, _error(400, f'A sheet with the name "{title}" already exists.', "INVALID_ARGUMENT")
+                return 400, error_body(400, f'A sheet with the name "{title}" already exists.', "INVALID_ARGUMENT")
             sheet = {"id": self._next_sheet_id, "rows": [], "row_count": grid.get("rowCount", 1000), "col_count": grid.get("columnCount", 26)}
             self._next_sheet_id += 1
             self._sheets[title] = sheet
@@ -309,13 +247,13 @@ class FakeSheetsServer(LoopbackServer):
         return 200, {"spreadsheetId": self.spreadsheet_id, "replies": [{"addSheet": {"properties": props}}]}
 
     def _values_get(self, range_text: str, render: str) -> tuple[int, dict[str, Any]]:
-        title, (r1, c1, r2, c2) = _parse_range(range_text)
+        title, (r1, c1, r2, c2) = parse_range(range_text)
         with self._lock:
             sheet = self._sheets.get(title)
             if sheet is None:
-                return 400, _error(400, f"Unable to parse range: {range_text}", "INVALID_ARGUMENT")
+                return 400, error_body(400, f"Unable to parse range: {range_text}", "INVALID_ARGUMENT")
             if (r2 or r1) > sheet["row_count"] or r1 > sheet["row_count"]:
-                return 400, _error(400, f"Range ({range_text}) exceeds grid limits. Max rows: {sheet['row_count']}", "INVALID_ARGUMENT")
+                return 400, error_body(400, f"Range ({range_text}) exceeds grid limits. Max rows: {sheet['row_count']}", "INVALID_ARGUMENT")
             rows = sheet["rows"][r1 - 1 : r2]
             out = []
             for row in rows:
@@ -334,12 +272,12 @@ class FakeSheetsServer(LoopbackServer):
 
     def _values_update(self, range_text: str, values: list[list[Any]]) -> tuple[int, dict[str, Any]]:
         if _too_long(values):
-            return 400, _error(400, _TOO_LONG, "INVALID_ARGUMENT")
-        title, (r1, c1, _r2, _c2) = _parse_range(range_text)
+            return 400, error_body(400, _TOO_LONG, "INVALID_ARGUMENT")
+        title, (r1, c1, _r2, _c2) = parse_range(range_text)
         with self._lock:
             sheet = self._sheets.get(title)
             if sheet is None:
-                return 400, _error(400, f"Unable to parse range: {range_text}", "INVALID_ARGUMENT")
+                return 400, error_body(400, f"Unable to parse range: {range_text}", "INVALID_ARGUMENT")
             rows = sheet["rows"]
             for offset, values_row in enumerate(values):
                 index = r1 - 1 + offset
@@ -353,12 +291,12 @@ class FakeSheetsServer(LoopbackServer):
 
     def _append(self, range_text: str, values: list[list[Any]]) -> tuple[int, dict[str, Any]]:
         if _too_long(values):
-            return 400, _error(400, _TOO_LONG, "INVALID_ARGUMENT")
-        title, _ = _parse_range(range_text)
+            return 400, error_body(400, _TOO_LONG, "INVALID_ARGUMENT")
+        title, _ = parse_range(range_text)
         with self._lock:
             sheet = self._sheets.get(title)
             if sheet is None:
-                return 400, _error(400, f"Unable to parse range: {range_text}", "INVALID_ARGUMENT")
+                return 400, error_body(400, f"Unable to parse range: {range_text}", "INVALID_ARGUMENT")
             rows = sheet["rows"]
             while rows and not any(c != "" for c in rows[-1]):
                 rows.pop()
@@ -369,10 +307,10 @@ class FakeSheetsServer(LoopbackServer):
                 sheet["row_count"] = last
             width = max((len(r) for r in values), default=1)
         quoted = "'" + title.replace("'", "''") + "'"
-        updated = f"{quoted}!A{first}:{_col_letters(max(width, 1))}{last}"
+        updated = f"{quoted}!A{first}:{col_letters(max(width, 1))}{last}"
         return 200, {
             "spreadsheetId": self.spreadsheet_id,
-            "tableRange": f"{quoted}!A1:{_col_letters(max(width, 1))}{first - 1}" if first > 1 else None,
+            "tableRange": f"{quoted}!A1:{col_letters(max(width, 1))}{first - 1}" if first > 1 else None,
             "updates": {"spreadsheetId": self.spreadsheet_id, "updatedRange": updated, "updatedRows": len(values), "updatedColumns": width, "updatedCells": sum(len(r) for r in values)},
         }
 
@@ -389,121 +327,4 @@ def _too_long(values: list[list[Any]]) -> bool:
     )
 
 
-def _error(code: int, message: str, status: str) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message, "status": status}}
-
-
-_STATUS_NAMES = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND", 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 503: "UNAVAILABLE"}
-
-
-_SPREADSHEET = re.compile(r"^/v4/spreadsheets/([^/:]+)(:batchUpdate|/values/(.+?)(:append)?)?$")
-
-
-class _Handler(LoopbackHandler):
-
-    def do_GET(self) -> None:
-        self._handle()
-
-    def do_POST(self) -> None:
-        self._handle()
-
-    def do_PUT(self) -> None:
-        self._handle()
-
-    def _handle(self) -> None:
-        fake = self.server.fake
-        fake._arrived += 1
-        length = int(self.headers.get("content-length") or 0)
-        body = self.rfile.read(length) if length else b""
-        parts = urlsplit(self.path)
-        query = dict(parse_qsl(parts.query))
-        path = parts.path
-        kind, status, reply = "unknown", 404, _error(404, "Not found", "NOT_FOUND")
-        match = _SPREADSHEET.match(path)
-        if path == "/token" and self.command == "POST":
-            kind = "token"
-        elif match:
-            if match.group(2) is None:
-                kind = "metadata"
-            elif match.group(2) == ":batchUpdate":
-                kind = "batch_update"
-            elif match.group(4):
-                kind = "append"
-            elif self.command == "PUT":
-                kind = "values_update"
-            else:
-                kind = "values_get"
-
-        if fake.delay:
-            time.sleep(fake.delay)
-        if fake.hang:
-            fake._block()
-            status, reply = 503, _error(503, "released", "UNAVAILABLE")
-            self._answer(fake, kind, query, body, status, reply)
-            return
-        fault = fake._fault(kind, after_apply=False)
-        if fault is not None:
-            status, reply = fault.status, _error(fault.status, "injected fault", _STATUS_NAMES.get(fault.status, "UNKNOWN"))
-            if fault.body is not None or fault.headers:
-                self._answer(fake, kind, query, body, status, reply, raw=fault.body, headers=fault.headers)
-                return
-        elif kind == "token":
-            status, reply = 200, {"access_token": "ya29.fake-token", "expires_in": 3600, "token_type": "Bearer"}
-        elif kind != "unknown" and not self.headers.get("authorization", "").startswith("Bearer "):
-            status, reply = 401, _error(401, "Request is missing required authentication credential.", "UNAUTHENTICATED")
-        elif match and (fake.forbidden or unquote(match.group(1)) != fake.spreadsheet_id):
-            if fake.forbidden:
-                status, reply = 403, _error(403, "The caller does not have permission", "PERMISSION_DENIED")
-            else:
-                status, reply = 404, _error(404, "Requested entity was not found.", "NOT_FOUND")
-        elif kind == "metadata":
-            status, reply = 200, fake._metadata()
-        elif kind == "batch_update":
-            requests = (json.loads(body or b"{}").get("requests")) or []
-            status, reply = 400, _error(400, "unsupported request", "INVALID_ARGUMENT")
-            if requests and "addSheet" in requests[0]:
-                status, reply = fake._add_sheet(requests[0]["addSheet"].get("properties") or {})
-        elif kind == "values_get":
-            status, reply = fake._values_get(unquote(match.group(3)), query.get("valueRenderOption", "FORMATTED_VALUE"))
-        elif kind == "values_update":
-            status, reply = fake._values_update(unquote(match.group(3)), (json.loads(body or b"{}").get("values")) or [])
-        elif kind == "append":
-            if query.get("valueInputOption") != "RAW":
-                status, reply = 400, _error(400, "this fake only accepts valueInputOption=RAW", "INVALID_ARGUMENT")
-            else:
-                status, reply = fake._append(unquote(match.group(3)), (json.loads(body or b"{}").get("values")) or [])
-                fault = fake._fault(kind, after_apply=True)
-                if fault is not None:
-                    if fault.status == 0:  # applied, then no answer until released
-                        fake._block()
-                        fault.status = 503
-                    status, reply = fault.status, _error(fault.status, "injected fault after the write", _STATUS_NAMES.get(fault.status, "UNKNOWN"))
-        self._answer(fake, kind, query, body, status, reply)
-
-    def _answer(
-        self,
-        fake: FakeSheetsServer,
-        kind: str,
-        query: dict[str, str],
-        body: bytes,
-        status: int,
-        reply: dict[str, Any],
-        *,
-        raw: bytes | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        fake._record(SheetsRequest(self.command, urlsplit(self.path).path, kind, query, body, status))
-        data = raw if raw is not None else json.dumps({k: v for k, v in reply.items() if v is not None}).encode()
-        try:
-            self.send_response(status)
-            self.send_header("content-type", "application/json; charset=UTF-8")
-            self.send_header("content-length", str(len(data)))
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
-        except OSError:
-            pass
-
-
-FakeSheetsServer.handler_class = _Handler
+FakeSheetsServer.handler_class = SheetsHandler
