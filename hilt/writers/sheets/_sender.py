@@ -236,18 +236,18 @@ class Sender:
             if len(rows) > 1:
                 self._limit = max(1, len(rows) // 2)  # the next steps send halves until the bad row is alone
                 return 1
-            report(
-                "sheets-rejected-row",
-                "HILT: Google Sheets rejected a row (%s); it was replaced by a placeholder row, the event stays in %s",
-                exc,
-                self.journal,
-            )
             try:
                 self._append([placeholder_row(rows[0], self.columns, str(exc))], start, end)
             except Rejected as again:
                 self._refused()
                 self._limit = None
                 raise WriterError(f"Google Sheets rejects every row sent to sheet {self.settings.sheet_id!r}: {again}") from again
+            report(
+                "sheets-rejected-row",
+                "HILT: Google Sheets rejected a row (%s); it was replaced by a placeholder row, the event stays in %s",
+                exc,
+                self.journal,
+            )
             self._limit = None
             return 2
         if self._limit is not None and len(rows) < self._limit:
