@@ -13,7 +13,6 @@ Usage: python benchmarks/sheets.py [--calls 200] [--rounds 5] [--delay 2.0] [--r
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -22,20 +21,12 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 import openai  # noqa: E402
 
 import hilt  # noqa: E402
 from hilt.instrumentation import current  # noqa: E402
 from hilt.testing import FakeOpenAIServer, FakeSheetsServer  # noqa: E402
-
-
-def _service_account(path: Path, token_uri: str) -> Path:
-    from sheets._helpers import service_account_info
-
-    path.write_text(json.dumps(service_account_info(token_uri)))
-    return path
 
 
 def _calls(client: openai.OpenAI, n: int) -> list[float]:
@@ -50,7 +41,7 @@ def _calls(client: openai.OpenAI, n: int) -> list[float]:
 def overhead(args: argparse.Namespace, tmp: Path) -> None:
     with FakeOpenAIServer() as llm, FakeSheetsServer() as sheets:
         sheets.delay = args.delay
-        creds = _service_account(tmp / "sa.json", sheets.token_uri)
+        creds = sheets.write_service_account(tmp / "sa.json")
         sheet_opts = dict(
             backend="sheets", sheet_id=sheets.spreadsheet_id, credentials_path=str(creds), sheets_endpoint=sheets.endpoint,
             journal_path=str(tmp / "journal.jsonl"), flush_interval=1.0, shutdown_timeout=0.2,
@@ -63,7 +54,7 @@ def overhead(args: argparse.Namespace, tmp: Path) -> None:
         t0 = time.perf_counter()
         first = _calls(client, 1)[0]
         _calls(client, 20)
-        while sheets._arrived == 0 and time.perf_counter() - t0 < 10:
+        while not sheets.waiting_or_served() and time.perf_counter() - t0 < 10:
             time.sleep(0.01)
         for _ in range(args.rounds):
             hilt.uninstrument()
@@ -87,7 +78,7 @@ def overhead(args: argparse.Namespace, tmp: Path) -> None:
 
 def throughput(args: argparse.Namespace, tmp: Path) -> None:
     with FakeSheetsServer() as sheets:
-        creds = _service_account(tmp / "sa2.json", sheets.token_uri)
+        creds = sheets.write_service_account(tmp / "sa2.json")
         journal = tmp / "throughput.jsonl"
         hilt.instrument(
             backend="sheets", sheet_id=sheets.spreadsheet_id, credentials_path=str(creds), sheets_endpoint=sheets.endpoint,

@@ -60,7 +60,7 @@ class ProgressBar:
 
 def _sync(args: argparse.Namespace) -> int:
     from .._config import load_settings
-    from ..writers._sheets_sync import sync_to_sheet
+    from ..writers.sheets._sync import sync_to_sheet
 
     overrides = {
         "backend": "sheets",

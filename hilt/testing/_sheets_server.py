@@ -10,43 +10,35 @@ Enough of the API for gspread's ``open_by_key``, ``worksheets``, ``add_worksheet
     PUT  /v4/spreadsheets/{id}/values/{range}           update
     POST /v4/spreadsheets/{id}/values/{range}:append    append after the last non-empty row
 
-Point a service-account file's ``token_uri`` at :attr:`FakeSheetsServer.token_uri` and HILT's
+Point a service-account file's ``token_uri`` at :attr:`FakeSheetsServer.token_uri` (or let
+:meth:`FakeSheetsServer.write_service_account` write one, with a fresh RSA key) and HILT's
 ``sheets_endpoint`` at :attr:`FakeSheetsServer.endpoint`. API calls without ``Authorization: Bearer``
-get a 401. Faults are injected from Python: :meth:`fail` (an error before the write), :meth:`fail_after_apply`
-(the write happens, then an error: the ambiguous case), ``delay`` (seconds per request), ``hang``
-(requests block until :meth:`release` or :meth:`stop`), ``forbidden`` (every spreadsheet answers 403).
+get a 401. Faults are injected from Python: :meth:`fail` (an error before the write, or any status with a
+body and headers of your choice: a malformed reply, a ``Retry-After``), :meth:`fail_after_apply` (the write
+happens, then an error: the ambiguous case), ``delay`` (seconds per request), ``hang`` (requests block until
+:meth:`release` or :meth:`stop`), ``forbidden`` (every spreadsheet answers 403). Like Google, an append or
+update with a cell over :data:`CELL_LIMIT` UTF-16 code units is refused with a 400 and writes nothing.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import threading
-import time
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit
 
-from ._loopback import LoopbackHandler, LoopbackServer
+from ._loopback import LoopbackServer
+from ._sheets_a1 import col_letters, parse_range
+from ._sheets_http import SheetsHandler, SheetsRequest, error_body
 
-__all__ = ["FakeSheetsServer", "SheetsRequest"]
+__all__ = ["CELL_LIMIT", "CLIENT_EMAIL", "FakeSheetsServer", "SheetsRequest", "service_account_info"]
 
 DEFAULT_SPREADSHEET_ID = "fake-spreadsheet-id"
-
-
-@dataclass(frozen=True)
-class SheetsRequest:
-    """One request as the fake received it, and how it answered."""
-
-    method: str
-    path: str
-    kind: str  # token, metadata, batch_update, values_get, values_update, append, unknown
-    query: dict[str, str] = field(default_factory=dict)
-    body: bytes = b""
-    status: int = 0
-
-    def json(self) -> Any:
-        return json.loads(self.body) if self.body else None
+CLIENT_EMAIL = "hilt-test@hilt-tests.iam.gserviceaccount.com"
+CELL_LIMIT = 50_000
+"""Most UTF-16 code units Google accepts in one cell."""
 
 
 @dataclass
@@ -55,55 +47,31 @@ class _Fault:
     times: int
     kind: str
     after_apply: bool
+    body: bytes | None = None  # None: Google's JSON error for ``status``
+    headers: dict[str, str] = field(default_factory=dict)
 
 
-def _col_number(letters: str) -> int:
-    number = 0
-    for char in letters:
-        number = number * 26 + (ord(char) - 64)
-    return number
+@lru_cache(maxsize=1)
+def _private_key_pem() -> str:
+    """One RSA key per process (generating one takes tens of milliseconds); needs ``cryptography``."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
 
 
-def _col_letters(number: int) -> str:
-    letters = ""
-    while number > 0:
-        number, rest = divmod(number - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
-_A1 = re.compile(r"^([A-Z]*)(\d*)(?::([A-Z]*)(\d*))?$")
-
-
-def _parse_range(text: str) -> tuple[str, tuple[int, int, int | None, int | None]]:
-    """``'Logs'!A2:C`` → ``("Logs", (first_row, first_col, last_row or None, last_col or None))``."""
-    if text.startswith("'"):
-        end = 1
-        while True:
-            end = text.index("'", end)
-            if text[end + 1 : end + 2] == "'":
-                end += 2
-                continue
-            break
-        title, rest = text[1:end].replace("''", "'"), text[end + 1 :]
-    else:
-        title, _, rest = text.partition("!")
-        rest = "!" + rest if rest else ""
-    cells = rest[1:] if rest.startswith("!") else ""
-    if not cells:
-        return title, (1, 1, None, None)
-    match = _A1.match(cells)
-    if not match:
-        raise ValueError(f"bad range {text!r}")
-    c1, r1, c2, r2 = match.groups()
-    if match.group(3) is None and match.group(4) is None:  # a single cell
-        c2, r2 = c1, r1
-    return title, (
-        int(r1) if r1 else 1,
-        _col_number(c1) if c1 else 1,
-        int(r2) if r2 else None,
-        _col_number(c2) if c2 else None,
-    )
+def service_account_info(token_uri: str) -> dict[str, Any]:
+    """A service-account key whose signed JWTs the fake token endpoint at ``token_uri`` accepts."""
+    return {
+        "type": "service_account",
+        "project_id": "hilt-tests",
+        "private_key_id": "0123456789abcdef",
+        "private_key": _private_key_pem(),
+        "client_email": CLIENT_EMAIL,
+        "client_id": "1234567890",
+        "token_uri": token_uri,
+    }
 
 
 class FakeSheetsServer(LoopbackServer):
@@ -141,6 +109,16 @@ class FakeSheetsServer(LoopbackServer):
     def token_uri(self) -> str:
         return f"{self.endpoint}/token"
 
+    def service_account_info(self) -> dict[str, Any]:
+        """A service-account key (``client_email`` :data:`CLIENT_EMAIL`) whose ``token_uri`` is this fake's."""
+        return service_account_info(self.token_uri)
+
+    def write_service_account(self, path: str | Path) -> Path:
+        """Write :meth:`service_account_info` to ``path`` (a key file for ``credentials_path``); returns the path."""
+        path = Path(path)
+        path.write_text(json.dumps(self.service_account_info()), encoding="utf-8")
+        return path
+
     # --- state and faults ------------------------------------------------------------------
 
     def add_worksheet(self, title: str, rows: list[list[Any]] | None = None, *, row_count: int = 1000) -> None:
@@ -159,10 +137,23 @@ class FakeSheetsServer(LoopbackServer):
             sheet = self._sheets.get(title)
             return [list(r) for r in sheet["rows"]] if sheet else []
 
-    def fail(self, status: int, times: int = 1, kind: str = "append") -> None:
-        """The next ``times`` requests of ``kind`` (``append``, ``values_get``, ``metadata``, ``token``, ``any``) answer ``status``."""
+    def fail(
+        self,
+        status: int,
+        times: int = 1,
+        kind: str = "append",
+        *,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        """The next ``times`` requests of ``kind`` (``append``, ``values_get``, ``metadata``, ``token``, ``any``) answer
+        ``status`` without doing anything, with ``body`` (default: Google's JSON error) and extra ``headers``.
+
+        ``fail(200, kind="metadata", body=b"[]")`` is a malformed reply; ``fail(429, headers={"Retry-After": "inf"})``
+        an odd back-off request.
+        """
         with self._lock:
-            self._faults.append(_Fault(status, times, kind, after_apply=False))
+            self._faults.append(_Fault(status, times, kind, after_apply=False, body=body, headers=dict(headers or {})))
 
     def fail_after_apply(self, status: int = 500, times: int = 1) -> None:
         """The next ``times`` appends are stored, then answered with ``status`` (``0``: hang until released)."""
@@ -247,7 +238,7 @@ class FakeSheetsServer(LoopbackServer):
         grid = properties.get("gridProperties") or {}
         with self._lock:
             if title in self._sheets:
-                return 400, _error(400, f'A sheet with the name "{title}" already exists.', "INVALID_ARGUMENT")
+                return 400, error_body(400, f'A sheet with the name "{title}" already exists.', "INVALID_ARGUMENT")
             sheet = {"id": self._next_sheet_id, "rows": [], "row_count": grid.get("rowCount", 1000), "col_count": grid.get("columnCount", 26)}
             self._next_sheet_id += 1
             self._sheets[title] = sheet
@@ -256,13 +247,13 @@ class FakeSheetsServer(LoopbackServer):
         return 200, {"spreadsheetId": self.spreadsheet_id, "replies": [{"addSheet": {"properties": props}}]}
 
     def _values_get(self, range_text: str, render: str) -> tuple[int, dict[str, Any]]:
-        title, (r1, c1, r2, c2) = _parse_range(range_text)
+        title, (r1, c1, r2, c2) = parse_range(range_text)
         with self._lock:
             sheet = self._sheets.get(title)
             if sheet is None:
-                return 400, _error(400, f"Unable to parse range: {range_text}", "INVALID_ARGUMENT")
+                return 400, error_body(400, f"Unable to parse range: {range_text}", "INVALID_ARGUMENT")
             if (r2 or r1) > sheet["row_count"] or r1 > sheet["row_count"]:
-                return 400, _error(400, f"Range ({range_text}) exceeds grid limits. Max rows: {sheet['row_count']}", "INVALID_ARGUMENT")
+                return 400, error_body(400, f"Range ({range_text}) exceeds grid limits. Max rows: {sheet['row_count']}", "INVALID_ARGUMENT")
             rows = sheet["rows"][r1 - 1 : r2]
             out = []
             for row in rows:
@@ -280,11 +271,13 @@ class FakeSheetsServer(LoopbackServer):
         return 200, body
 
     def _values_update(self, range_text: str, values: list[list[Any]]) -> tuple[int, dict[str, Any]]:
-        title, (r1, c1, _r2, _c2) = _parse_range(range_text)
+        if _too_long(values):
+            return 400, error_body(400, _TOO_LONG, "INVALID_ARGUMENT")
+        title, (r1, c1, _r2, _c2) = parse_range(range_text)
         with self._lock:
             sheet = self._sheets.get(title)
             if sheet is None:
-                return 400, _error(400, f"Unable to parse range: {range_text}", "INVALID_ARGUMENT")
+                return 400, error_body(400, f"Unable to parse range: {range_text}", "INVALID_ARGUMENT")
             rows = sheet["rows"]
             for offset, values_row in enumerate(values):
                 index = r1 - 1 + offset
@@ -297,11 +290,13 @@ class FakeSheetsServer(LoopbackServer):
         return 200, {"spreadsheetId": self.spreadsheet_id, "updatedRange": range_text, "updatedRows": len(values)}
 
     def _append(self, range_text: str, values: list[list[Any]]) -> tuple[int, dict[str, Any]]:
-        title, _ = _parse_range(range_text)
+        if _too_long(values):
+            return 400, error_body(400, _TOO_LONG, "INVALID_ARGUMENT")
+        title, _ = parse_range(range_text)
         with self._lock:
             sheet = self._sheets.get(title)
             if sheet is None:
-                return 400, _error(400, f"Unable to parse range: {range_text}", "INVALID_ARGUMENT")
+                return 400, error_body(400, f"Unable to parse range: {range_text}", "INVALID_ARGUMENT")
             rows = sheet["rows"]
             while rows and not any(c != "" for c in rows[-1]):
                 rows.pop()
@@ -312,113 +307,24 @@ class FakeSheetsServer(LoopbackServer):
                 sheet["row_count"] = last
             width = max((len(r) for r in values), default=1)
         quoted = "'" + title.replace("'", "''") + "'"
-        updated = f"{quoted}!A{first}:{_col_letters(max(width, 1))}{last}"
+        updated = f"{quoted}!A{first}:{col_letters(max(width, 1))}{last}"
         return 200, {
             "spreadsheetId": self.spreadsheet_id,
-            "tableRange": f"{quoted}!A1:{_col_letters(max(width, 1))}{first - 1}" if first > 1 else None,
+            "tableRange": f"{quoted}!A1:{col_letters(max(width, 1))}{first - 1}" if first > 1 else None,
             "updates": {"spreadsheetId": self.spreadsheet_id, "updatedRange": updated, "updatedRows": len(values), "updatedColumns": width, "updatedCells": sum(len(r) for r in values)},
         }
 
 
-def _error(code: int, message: str, status: str) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message, "status": status}}
+_TOO_LONG = f"Your input contains more than the maximum of {CELL_LIMIT} characters in a single cell."
 
 
-_STATUS_NAMES = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND", 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 503: "UNAVAILABLE"}
+def _too_long(values: list[list[Any]]) -> bool:
+    """True when a cell is over Google's limit, counted in UTF-16 code units as Google does."""
+    return any(
+        isinstance(cell, str) and len(cell) > CELL_LIMIT // 2 and len(cell.encode("utf-16-le", "surrogatepass")) // 2 > CELL_LIMIT
+        for row in values
+        for cell in row
+    )
 
 
-_SPREADSHEET = re.compile(r"^/v4/spreadsheets/([^/:]+)(:batchUpdate|/values/(.+?)(:append)?)?$")
-
-
-class _Handler(LoopbackHandler):
-
-    def do_GET(self) -> None:
-        self._handle()
-
-    def do_POST(self) -> None:
-        self._handle()
-
-    def do_PUT(self) -> None:
-        self._handle()
-
-    def _handle(self) -> None:
-        fake = self.server.fake
-        fake._arrived += 1
-        length = int(self.headers.get("content-length") or 0)
-        body = self.rfile.read(length) if length else b""
-        parts = urlsplit(self.path)
-        query = dict(parse_qsl(parts.query))
-        path = parts.path
-        kind, status, reply = "unknown", 404, _error(404, "Not found", "NOT_FOUND")
-        match = _SPREADSHEET.match(path)
-        if path == "/token" and self.command == "POST":
-            kind = "token"
-        elif match:
-            if match.group(2) is None:
-                kind = "metadata"
-            elif match.group(2) == ":batchUpdate":
-                kind = "batch_update"
-            elif match.group(4):
-                kind = "append"
-            elif self.command == "PUT":
-                kind = "values_update"
-            else:
-                kind = "values_get"
-
-        if fake.delay:
-            time.sleep(fake.delay)
-        if fake.hang:
-            fake._block()
-            status, reply = 503, _error(503, "released", "UNAVAILABLE")
-            self._answer(fake, kind, query, body, status, reply)
-            return
-        fault = fake._fault(kind, after_apply=False)
-        if fault is not None:
-            status, reply = fault.status, _error(fault.status, "injected fault", _STATUS_NAMES.get(fault.status, "UNKNOWN"))
-        elif kind == "token":
-            status, reply = 200, {"access_token": "ya29.fake-token", "expires_in": 3600, "token_type": "Bearer"}
-        elif kind != "unknown" and not self.headers.get("authorization", "").startswith("Bearer "):
-            status, reply = 401, _error(401, "Request is missing required authentication credential.", "UNAUTHENTICATED")
-        elif match and (fake.forbidden or unquote(match.group(1)) != fake.spreadsheet_id):
-            if fake.forbidden:
-                status, reply = 403, _error(403, "The caller does not have permission", "PERMISSION_DENIED")
-            else:
-                status, reply = 404, _error(404, "Requested entity was not found.", "NOT_FOUND")
-        elif kind == "metadata":
-            status, reply = 200, fake._metadata()
-        elif kind == "batch_update":
-            requests = (json.loads(body or b"{}").get("requests")) or []
-            status, reply = 400, _error(400, "unsupported request", "INVALID_ARGUMENT")
-            if requests and "addSheet" in requests[0]:
-                status, reply = fake._add_sheet(requests[0]["addSheet"].get("properties") or {})
-        elif kind == "values_get":
-            status, reply = fake._values_get(unquote(match.group(3)), query.get("valueRenderOption", "FORMATTED_VALUE"))
-        elif kind == "values_update":
-            status, reply = fake._values_update(unquote(match.group(3)), (json.loads(body or b"{}").get("values")) or [])
-        elif kind == "append":
-            if query.get("valueInputOption") != "RAW":
-                status, reply = 400, _error(400, "this fake only accepts valueInputOption=RAW", "INVALID_ARGUMENT")
-            else:
-                status, reply = fake._append(unquote(match.group(3)), (json.loads(body or b"{}").get("values")) or [])
-                fault = fake._fault(kind, after_apply=True)
-                if fault is not None:
-                    if fault.status == 0:  # applied, then no answer until released
-                        fake._block()
-                        fault.status = 503
-                    status, reply = fault.status, _error(fault.status, "injected fault after the write", _STATUS_NAMES.get(fault.status, "UNKNOWN"))
-        self._answer(fake, kind, query, body, status, reply)
-
-    def _answer(self, fake: FakeSheetsServer, kind: str, query: dict[str, str], body: bytes, status: int, reply: dict[str, Any]) -> None:
-        fake._record(SheetsRequest(self.command, urlsplit(self.path).path, kind, query, body, status))
-        data = json.dumps({k: v for k, v in reply.items() if v is not None}).encode()
-        try:
-            self.send_response(status)
-            self.send_header("content-type", "application/json; charset=UTF-8")
-            self.send_header("content-length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-        except OSError:
-            pass
-
-
-FakeSheetsServer.handler_class = _Handler
+FakeSheetsServer.handler_class = SheetsHandler

@@ -29,12 +29,13 @@ def credentials(tmp_path: Path, sheets: FakeSheetsServer) -> Path:
 @pytest.fixture(autouse=True)
 def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     """Retries in milliseconds, and short HTTP time-outs, so fault tests stay fast."""
-    import hilt.writers._sheets_client as client
-    import hilt.writers.sheets as sheets_module
+    import hilt.writers.sheets._backoff as backoff
+    import hilt.writers.sheets._client as client
+    import hilt.writers.sheets._worker as worker
 
-    monkeypatch.setattr(sheets_module, "BACKOFF_BASE", 0.01)
-    monkeypatch.setattr(sheets_module, "BACKOFF_CAP", 0.05)
-    monkeypatch.setattr(sheets_module, "SETUP_RETRY", 0.2)
+    monkeypatch.setattr(backoff, "BACKOFF_BASE", 0.01)
+    monkeypatch.setattr(backoff, "BACKOFF_CAP", 0.05)
+    monkeypatch.setattr(worker, "SETUP_RETRY", 0.2)
     monkeypatch.setattr(client, "HTTP_TIMEOUT", (2.0, 2.0))
 
 

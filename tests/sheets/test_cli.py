@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 from hilt.cli import main
 
-from ._helpers import data_rows, event_ids
-
-
-def _log(path: Path, n: int, start: int = 0) -> list[str]:
-    ids = [f"00000000-0000-7000-8000-{i:012d}" for i in range(start, start + n)]
-    with path.open("a", encoding="utf-8") as handle:
-        for event_id in ids:
-            event = {"event_id": event_id, "timestamp": "2026-01-01T00:00:00+00:00", "session_id": "conv_x",
-                     "actor": {"type": "human", "id": "user"}, "action": "prompt", "content": {"text": "=1+1"}}
-            handle.write(json.dumps(event) + "\n")
-    return ids
+from ._helpers import data_rows, event_ids, write_events
 
 
 def _sync(sheets, credentials, path: Path, monkeypatch) -> int:
@@ -28,8 +17,9 @@ def _sync(sheets, credentials, path: Path, monkeypatch) -> int:
 
 
 def test_sync_backfills_a_file_in_batches_with_progress(sheets, credentials, tmp_path, monkeypatch, capsys):
+    """``hilt sheets sync --file`` sends 1,200 rows in three 500-row appends, as text, with a progress bar."""
     path = tmp_path / "app.jsonl"
-    ids = _log(path, 1200)
+    ids = write_events(path, 1200)
     assert _sync(sheets, credentials, path, monkeypatch) == 0
     assert event_ids(sheets) == ids
     assert {row[8] for row in data_rows(sheets)} == {"=1+1"}  # RAW: text, not a formula
@@ -40,10 +30,11 @@ def test_sync_backfills_a_file_in_batches_with_progress(sheets, credentials, tmp
 
 
 def test_sync_twice_adds_only_new_rows_even_without_its_checkpoint(sheets, credentials, tmp_path, monkeypatch, capsys):
+    """Syncing a file again adds only its new rows, even after its checkpoint was deleted."""
     path = tmp_path / "app.jsonl"
-    first = _log(path, 5)
+    first = write_events(path, 5)
     assert _sync(sheets, credentials, path, monkeypatch) == 0
-    more = _log(path, 3, start=5)
+    more = write_events(path, 3, start=5)
     assert _sync(sheets, credentials, path, monkeypatch) == 0
     assert event_ids(sheets) == first + more
     checkpoints = list(Path(os.environ["XDG_STATE_HOME"]).rglob("*.checkpoint"))
@@ -55,8 +46,9 @@ def test_sync_twice_adds_only_new_rows_even_without_its_checkpoint(sheets, crede
 
 
 def test_sync_reports_a_sheet_that_is_not_shared(sheets, credentials, tmp_path, monkeypatch, capsys):
+    """A sync to a sheet not shared exits 1 with an error naming the email to share with."""
     path = tmp_path / "app.jsonl"
-    _log(path, 2)
+    write_events(path, 2)
     sheets.forbidden = True
     assert _sync(sheets, credentials, path, monkeypatch) == 1
     err = capsys.readouterr().err

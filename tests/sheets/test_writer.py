@@ -41,6 +41,7 @@ def _assert_exactly_once(sheets: Any, options: dict[str, Any], title: str = "Log
 
 
 def test_batching_sends_far_fewer_requests_than_events(client, sheets, sheet_options):
+    """120 events reach the sheet exactly once in at most 12 RAW appends, with no row read at start-up."""
     hilt.instrument(**dict(sheet_options, flush_interval=0.3))
     _chat(client, 60)
     assert _sheets_writer().flush(5)
@@ -54,6 +55,7 @@ def test_batching_sends_far_fewer_requests_than_events(client, sheets, sheet_opt
 
 
 def test_formulas_arrive_as_text_and_numbers_as_numbers(client, sheets, sheet_options):
+    """A formula-like prompt is stored as text, token counts and latency as numbers, the timestamp with its zone."""
     hilt.instrument(**sheet_options)
     formula = '=HYPERLINK("http://evil.example","click")'
     client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": formula}])
@@ -67,6 +69,7 @@ def test_formulas_arrive_as_text_and_numbers_as_numbers(client, sheets, sheet_op
 
 
 def test_columns_choose_what_the_sheet_holds(client, sheets, sheet_options):
+    """``columns`` sets the header and the cells sent; a left-out message never leaves the machine but stays in the journal."""
     hilt.instrument(**sheet_options, columns=["timestamp", "event_id", "action", "model"])
     client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "secret prompt"}])
     assert _sheets_writer().flush(5)
@@ -77,12 +80,14 @@ def test_columns_choose_what_the_sheet_holds(client, sheets, sheet_options):
 
 
 def test_unknown_column_fails_at_instrument(sheet_options):
+    """An unknown column name is a ConfigError at ``instrument()`` that names it and lists the valid ones."""
     with pytest.raises(ConfigError) as info:
         hilt.instrument(**sheet_options, columns=["timestamp", "bogus"])
     assert "bogus" in str(info.value) and "relevance_score" in str(info.value)
 
 
 def test_429_storm_then_recovery_delivers_every_row_once(client, sheets, sheet_options):
+    """After twelve 429s in a row, every journaled row is in the sheet exactly once."""
     hilt.instrument(**sheet_options)
     _chat(client, 2)
     assert _sheets_writer().flush(5)
@@ -95,6 +100,7 @@ def test_429_storm_then_recovery_delivers_every_row_once(client, sheets, sheet_o
 
 
 def test_500s_before_and_after_the_write_never_duplicate(client, sheets, sheet_options):
+    """5xx answers before and after the write are read back, never resent: 28 rows, each once."""
     hilt.instrument(**sheet_options)
     _chat(client, 2)
     assert _sheets_writer().flush(5)
@@ -111,6 +117,7 @@ def test_500s_before_and_after_the_write_never_duplicate(client, sheets, sheet_o
 
 
 def test_header_mismatch_appends_to_a_worksheet_named_after_the_columns(client, sheets, sheet_options, caplog):
+    """A foreign header is never overwritten: rows go to ``Logs [event_id,action]``, now and on later runs, with one warning."""
     sheets.add_worksheet("Logs", [["when", "what"], ["yesterday", "kept"]])
     hilt.instrument(**sheet_options, columns=["event_id", "action"])
     with caplog.at_level(logging.WARNING, logger="hilt"):
@@ -129,6 +136,7 @@ def test_header_mismatch_appends_to_a_worksheet_named_after_the_columns(client, 
 
 
 def test_existing_worksheet_with_the_right_header_is_reused_without_reading_rows(client, sheets, sheet_options):
+    """A worksheet with HILT's header gets rows appended below, and only its header row is read."""
     sheets.add_worksheet("Logs", [["event_id", "action"], ["old", "prompt"]])
     hilt.instrument(**sheet_options, columns=["event_id", "action"])
     _chat(client, 1)
@@ -149,6 +157,7 @@ def test_existing_worksheet_with_the_right_header_is_reused_without_reading_rows
     ],
 )
 def test_bad_credentials_files_fail_at_instrument_with_advice(tmp_path, sheet_options, content, expected):
+    """A missing or malformed key file fails ``instrument()`` with a WriterError naming the file and the problem."""
     path = tmp_path / "bad.json"
     if content is not None:
         path.write_text(content)
@@ -159,11 +168,13 @@ def test_bad_credentials_files_fail_at_instrument_with_advice(tmp_path, sheet_op
 
 
 def test_missing_sheet_id_is_a_config_error(sheet_options):
+    """A Sheets backend without ``sheet_id`` is a ConfigError that names the setting."""
     with pytest.raises(ConfigError, match="sheet_id"):
         hilt.instrument(**dict(sheet_options, sheet_id=None))
 
 
 def test_sheet_not_shared_says_which_email_to_share_with(client, sheets, sheet_options, caplog):
+    """A 403 is reported with the service account's email; once shared, the worker delivers every row by itself."""
     sheets.forbidden = True
     hilt.instrument(**sheet_options)
     with caplog.at_level(logging.WARNING, logger="hilt"):
@@ -176,6 +187,7 @@ def test_sheet_not_shared_says_which_email_to_share_with(client, sheets, sheet_o
 
 
 def test_rejected_credentials_are_reported(client, sheets, sheet_options, caplog):
+    """A token request Google refuses is reported as refused credentials, and the rows stay in the journal."""
     sheets.fail(400, times=100, kind="token")
     hilt.instrument(**sheet_options)
     with caplog.at_level(logging.WARNING, logger="hilt"):
@@ -186,6 +198,7 @@ def test_rejected_credentials_are_reported(client, sheets, sheet_options, caplog
 
 
 def test_credentials_json_from_the_environment(client, sheets, sheet_options, monkeypatch):
+    """``HILT_CREDENTIALS_JSON`` alone is enough credentials to deliver both rows of a call."""
     monkeypatch.setenv("HILT_CREDENTIALS_JSON", json.dumps(service_account_info(sheets.token_uri)))
     hilt.instrument(**dict(sheet_options, credentials_path=None))
     _chat(client, 1)
@@ -194,6 +207,7 @@ def test_credentials_json_from_the_environment(client, sheets, sheet_options, mo
 
 
 def test_application_default_credentials(client, sheets, sheet_options, credentials, monkeypatch):
+    """Without a key setting, ``GOOGLE_APPLICATION_CREDENTIALS`` (ADC) is used and both rows arrive."""
     monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(credentials))
     hilt.instrument(**dict(sheet_options, credentials_path=None))
     _chat(client, 1)
@@ -202,6 +216,7 @@ def test_application_default_credentials(client, sheets, sheet_options, credenti
 
 
 def test_google_traffic_never_becomes_hilt_events(client, sheets, sheet_options):
+    """HILT's own requests to Google are never logged: three calls give six events and one token request."""
     hilt.instrument(**sheet_options)
     _chat(client, 3)
     assert _sheets_writer().flush(5)
@@ -221,6 +236,7 @@ def _median_call_ms(client: Any, n: int) -> float:
 
 
 def test_a_slow_sheets_api_does_not_slow_the_llm_call(client, sheets, sheet_options, tmp_path):
+    """With every Google request taking 2 s, the LLM call costs about what it costs with the JSONL backend."""
     sheets.delay = 2.0  # every Google request takes 2 s
     hilt.instrument(backend="local", filepath=str(tmp_path / "local.jsonl"))
     _median_call_ms(client, 5)  # warm-up

@@ -15,9 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..exceptions import WriterError
-from ._sheets_sender import Retryable, Sender
-from .sheets import LARGE_BATCH_GAP, backoff_delay, checkpoint_path_for, journal_path_for, validate_sheets_settings
+from ...exceptions import WriterError
+from ._backoff import backoff_delay
+from ._errors import Retryable
+from ._sender import Sender
+from ._settings import checkpoint_path_for, journal_path_for, validate_sheets_settings
+from ._worker import LARGE_BATCH_GAP
 
 __all__ = ["SyncReport", "sync_to_sheet"]
 
@@ -34,7 +37,7 @@ class SyncReport:
     source: Path
     worksheet: str
     rows: int
-    requests: int
+    requests: int  # append requests, a refused one (400) included
     skipped_lines: int
 
 
@@ -98,9 +101,9 @@ def _run(sender: Sender, settings: Any, source: Path, progress: Progress | None)
             time.sleep(backoff_delay(attempt, exc.retry_after))
             continue
         attempt = 0
-        if result.rows:
-            rows += result.rows
-            requests += 1
+        rows += result.rows
+        if result.requests:
+            requests += result.requests
             last = time.monotonic()
         if progress:
             progress(min(total, sender.checkpoint.offset - start), total, rows)

@@ -2,7 +2,9 @@
 
 Cells are sent with ``valueInputOption=RAW``: strings stay text (a prompt ``=HYPERLINK(...)`` is never a
 formula), numbers stay JSON numbers, timestamps stay the event's ISO 8601 string with its time zone.
-A cell longer than the Sheets limit (50,000 characters) is cut and ends with :data:`TRUNCATION_MARKER`.
+A cell longer than the Sheets limit (50,000 characters, counted as Google counts them: UTF-16 code units, so
+an emoji is two) is cut and ends with :data:`TRUNCATION_MARKER`. A row Google still rejects is replaced by a
+:func:`placeholder_row`.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import math
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from ..exceptions import ConfigError
+from ...exceptions import ConfigError
 
 __all__ = [
     "ALL_COLUMNS",
@@ -23,11 +25,16 @@ __all__ = [
     "column_letter",
     "event_to_row",
     "fallback_worksheet_title",
+    "placeholder_row",
     "resolve_columns",
+    "utf16_length",
 ]
 
 CELL_LIMIT = 50_000
+"""Most UTF-16 code units in one cell (Google's limit)."""
 TRUNCATION_MARKER = "…[truncated by HILT]"
+PLACEHOLDER_KEEPS = ("event_id", "timestamp")
+"""The cells a placeholder row keeps from the row it replaces."""
 
 Cell = Any
 
@@ -134,9 +141,36 @@ def _cell(value: Any) -> Cell:
         return value if math.isfinite(value) else ""
     if not isinstance(value, str):
         value = json.dumps(value, ensure_ascii=False, default=str)
-    if len(value) > CELL_LIMIT:
-        value = value[: CELL_LIMIT - len(TRUNCATION_MARKER)] + TRUNCATION_MARKER
+    if len(value) > CELL_LIMIT // 2 and utf16_length(value) > CELL_LIMIT:
+        value = _cut_utf16(value, CELL_LIMIT - utf16_length(TRUNCATION_MARKER)) + TRUNCATION_MARKER
     return value
+
+
+def utf16_length(text: str) -> int:
+    """Length of ``text`` in UTF-16 code units (what Google's cell limit counts): 2 for a character beyond U+FFFF."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def _cut_utf16(text: str, units: int) -> str:
+    """The longest prefix of ``text`` that is at most ``units`` UTF-16 code units, never half a surrogate pair."""
+    data = text.encode("utf-16-le", "surrogatepass")[: 2 * units]
+    if data and 0xD8 <= data[-1] <= 0xDB:  # a high surrogate whose partner was cut off
+        data = data[:-2]
+    return data.decode("utf-16-le", "surrogatepass")
+
+
+def placeholder_row(row: list[Cell], columns: Iterable[str], reason: str) -> list[Cell]:
+    """A row that stands for ``row`` after Google rejected it: the ``event_id`` and ``timestamp`` cells, and why.
+
+    The explanation goes in the ``message`` column, else in the first column that is not kept.
+    """
+    columns = tuple(columns)
+    note = f"[HILT: Google Sheets rejected this row ({reason}); the full event is in the local journal]"
+    out: list[Cell] = [row[i] if name in PLACEHOLDER_KEEPS and i < len(row) else "" for i, name in enumerate(columns)]
+    spare = [i for i, name in enumerate(columns) if name not in PLACEHOLDER_KEEPS]
+    if spare:
+        out[columns.index("message") if "message" in columns else spare[0]] = _cell(note)
+    return out
 
 
 def event_to_row(event: Mapping[str, Any], columns: Iterable[str] = DEFAULT_COLUMNS) -> list[Cell]:

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..exceptions import WriterError
+from ...exceptions import WriterError
 
 if TYPE_CHECKING:
-    from .._config import Settings
+    from ..._config import Settings
 
 __all__ = ["DEFAULT_ENDPOINT", "SCOPES", "Credentials", "check_credentials", "explain_api_error", "open_client"]
 
@@ -148,15 +148,13 @@ def explain_api_error(exc: Any, sheet_id: str, credentials: Credentials) -> str 
 
 
 def credentials_error(exc: BaseException, credentials: Credentials) -> str | None:
-    """A message for a failure to obtain a token (google-auth ``RefreshError`` and friends), else ``None``."""
+    """A message for a refused token request (google-auth ``RefreshError``), else ``None`` (network problems are retried)."""
     try:
-        from google.auth.exceptions import RefreshError, TransportError
+        from google.auth.exceptions import RefreshError
     except ImportError:  # pragma: no cover - google-auth missing
         return None
     if isinstance(exc, RefreshError):
         return f"Google refused the credentials from {credentials.origin} ({exc}); create a new key for the service account"
-    if isinstance(exc, TransportError):
-        return None  # a network problem: retried
     return None
 
 

@@ -11,7 +11,8 @@ A checkpoint is a small JSON file, replaced atomically (write to a temporary fil
 
 A :class:`SenderLock` (an exclusive ``flock`` on ``<checkpoint>.lock``) makes one process at a time
 the sender for a journal: processes that share a journal (forks, gunicorn workers) all append to it,
-and the one holding the lock sends every process's rows.
+and the one holding the lock sends every process's rows. Folders either creates are private (0700, parents
+included), files 0600.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+
+from ..jsonl import make_private_dirs
 
 try:
     import fcntl
@@ -40,7 +42,6 @@ class Checkpoint:
     tail_row: int | None = None
     worksheet: str | None = None
     inflight: dict[str, int] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Checkpoint:
@@ -52,20 +53,27 @@ class Checkpoint:
             return cls(path)
         except ValueError as exc:
             raise OSError(f"corrupt checkpoint {path}: {exc}") from exc
-        return cls(
-            path,
-            offset=int(data.get("offset", 0)),
-            tail_row=data.get("tail_row"),
-            worksheet=data.get("worksheet"),
-            inflight=data.get("inflight"),
-            extra=dict(data.get("extra") or {}),
-        )
+        try:
+            inflight = data.get("inflight")
+            if inflight is not None:
+                inflight = {"start": int(inflight["start"]), "end": int(inflight["end"])}
+            tail_row = data.get("tail_row")
+            worksheet = data.get("worksheet")
+            return cls(
+                path,
+                offset=int(data.get("offset", 0)),
+                tail_row=None if tail_row is None else int(tail_row),
+                worksheet=worksheet if isinstance(worksheet, str) else None,
+                inflight=inflight,
+            )
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
+            raise OSError(f"corrupt checkpoint {path}: {exc!r}") from exc
 
     def save(self) -> None:
         """Write the checkpoint atomically and durably."""
         data = asdict(self)
         data.pop("path")
-        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        make_private_dirs(self.path.parent)
         fd, tmp = tempfile.mkstemp(prefix=self.path.name + ".", suffix=".tmp", dir=self.path.parent)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -98,7 +106,7 @@ class SenderLock:
         if self.held:
             return True
         self.forget()
-        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        make_private_dirs(self.path.parent)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
         if fcntl is not None:
             try:
