@@ -5,20 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from ..._record import CallRecord
-from ._common import get, is_given, jsonable, text_of_content, usage_tokens
+from ._common import TextBuffer, cap_text, get, jsonable, text_of_content, usage_tokens
+from ._params import capture_preamble
 
 __all__ = ["ChatStreamAccumulator", "capture_request", "capture_response"]
 
 # Request keywords that are plumbing, not part of what the user asked the model.
 _NOT_PARAMS = frozenset({"messages", "extra_headers", "extra_query", "extra_body", "timeout"})
-_MAX_STREAM_CHARS = 1_000_000
 
 
 def capture_request(record: CallRecord, kwargs: dict[str, Any], capture_content: bool) -> None:
     """Fill the request side of ``record`` from the keyword arguments of ``create``/``parse``."""
-    record.request_model = kwargs.get("model") if isinstance(kwargs.get("model"), str) else None
-    record.stream = kwargs.get("stream") is True
-    record.params = {k: jsonable(v) for k, v in kwargs.items() if k not in _NOT_PARAMS and is_given(v)}
+    capture_preamble(record, kwargs, _NOT_PARAMS, capture_content)
     messages = kwargs.get("messages")
     if not isinstance(messages, (list, tuple)):
         # a generator or other one-shot iterable belongs to the SDK: never consume it
@@ -30,7 +28,8 @@ def capture_request(record: CallRecord, kwargs: dict[str, Any], capture_content:
     record.prompt_content["messages"] = [_message_object(jsonable(m)) for m in messages]
     for message in reversed(messages):
         if get(message, "role") == "user":
-            record.prompt_text = text_of_content(get(message, "content"))
+            text = text_of_content(get(message, "content"))
+            record.prompt_text = cap_text(text) if text is not None else None
             break
 
 
@@ -94,15 +93,16 @@ def answer_message(summary: dict[str, Any]) -> dict[str, Any]:
 
 def _apply_summaries(record: CallRecord, summaries: list[dict[str, Any]]) -> None:
     first = summaries[0]
-    record.completion_text = first.get("text")
+    text = first.get("text")
+    record.completion_text = cap_text(text) if text is not None else None
     if first.get("tool_calls"):
-        record.completion_content["tool_calls"] = first["tool_calls"]
+        record.completion_content["tool_calls"] = jsonable(first["tool_calls"])
     if first.get("refusal"):
-        record.completion_content["refusal"] = first["refusal"]
+        record.completion_content["refusal"] = jsonable(first["refusal"])
     if first.get("parsed") is not None:
         record.completion_content["parsed"] = first["parsed"]
     if len(summaries) > 1:
-        record.completion_content["choices"] = summaries
+        record.completion_content["choices"] = jsonable(summaries)
 
 
 def _choice_summary(choice: Any) -> dict[str, Any]:
@@ -149,18 +149,16 @@ def _str(value: Any) -> str | None:
 class ChatStreamAccumulator:
     """Collects what a chat stream said, chunk by chunk, without keeping the chunks."""
 
-    __slots__ = ("_texts", "_chars", "_tool_calls", "_finish", "_model", "_id", "_usage", "_extras", "truncated")
+    __slots__ = ("_texts", "_tool_calls", "_finish", "_model", "_id", "_usage", "_extras")
 
     def __init__(self) -> None:
-        self._texts: dict[int, list[str]] = {}
-        self._chars = 0
+        self._texts: dict[int, TextBuffer] = {}
         self._tool_calls: dict[tuple[int, int], dict[str, Any]] = {}
         self._finish: dict[int, str] = {}
         self._model: str | None = None
         self._id: str | None = None
         self._usage: Any = None
         self._extras: dict[str, str] = {}
-        self.truncated = False
 
     def add(self, chunk: Any) -> bool:
         """Take one chunk; return True if it carried output (text or a tool call), for time to first token."""
@@ -181,11 +179,10 @@ class ChatStreamAccumulator:
             text = getattr(delta, "content", None)
             if text:
                 produced = True
-                if self._chars < _MAX_STREAM_CHARS:
-                    self._texts.setdefault(index, []).append(text)
-                    self._chars += len(text)
-                else:
-                    self.truncated = True
+                buffer = self._texts.get(index)
+                if buffer is None:
+                    buffer = self._texts[index] = TextBuffer()
+                buffer.add(text)
             calls = getattr(delta, "tool_calls", None)
             if calls:
                 produced = True
@@ -218,7 +215,8 @@ class ChatStreamAccumulator:
         summaries = []
         for index in indexes:
             summary: dict[str, Any] = {"index": index}
-            text = "".join(self._texts.get(index, ()))
+            buffer = self._texts.get(index)
+            text = buffer.text() if buffer is not None else ""
             summary["text"] = text if text or index not in self._finish or not self._calls_of(index) else None
             calls = self._calls_of(index)
             if calls:
@@ -229,7 +227,7 @@ class ChatStreamAccumulator:
         record.finish_reasons = [s["finish_reason"] for s in summaries if "finish_reason" in s]
         first = summaries[0]
         record.answer_message = answer_message(first)
-        if self.truncated:
+        if any(buffer.truncated for buffer in self._texts.values()):
             record.response_extras["content_truncated"] = True
         if capture_content:
             _apply_summaries(record, summaries)

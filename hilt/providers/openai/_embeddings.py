@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..._record import CallRecord
-from ._common import get, is_given, jsonable, usage_tokens
+from ._common import get, jsonable, usage_tokens
+from ._params import capture_preamble
 
 __all__ = ["capture_request", "capture_response", "NoStream"]
 
@@ -14,9 +15,7 @@ _NOT_PARAMS = frozenset({"input", "extra_headers", "extra_query", "extra_body", 
 
 def capture_request(record: CallRecord, kwargs: dict[str, Any], capture_content: bool) -> None:
     """Fill the request side of ``record`` from the keyword arguments of ``embeddings.create``."""
-    model = kwargs.get("model")
-    record.request_model = model if isinstance(model, str) else None
-    record.params = {k: jsonable(v) for k, v in kwargs.items() if k not in _NOT_PARAMS and is_given(v)}
+    capture_preamble(record, kwargs, _NOT_PARAMS, capture_content)
     value = kwargs.get("input")
     if isinstance(value, (list, tuple)):
         token_ids = bool(value) and isinstance(value[0], int)

@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..._record import STATUS_ERROR, CallRecord
-from ._common import get, is_given, jsonable, text_of_content, usage_tokens
+from ._common import TextBuffer, get, is_given, jsonable, text_of_content, usage_tokens
+from ._params import capture_preamble
 
 __all__ = [
     "ResponsesStreamAccumulator",
@@ -20,16 +21,12 @@ __all__ = [
 ]
 
 _NOT_PARAMS = frozenset({"input", "instructions", "extra_headers", "extra_query", "extra_body", "timeout"})
-_MAX_STREAM_CHARS = 1_000_000
 _FINAL_EVENTS = frozenset({"response.completed", "response.incomplete", "response.failed"})
 
 
 def capture_request(record: CallRecord, kwargs: dict[str, Any], capture_content: bool) -> None:
     """Fill the request side of ``record`` from the keyword arguments of ``create``/``parse``."""
-    model = kwargs.get("model")
-    record.request_model = model if isinstance(model, str) else None
-    record.stream = kwargs.get("stream") is True
-    record.params = {k: jsonable(v) for k, v in kwargs.items() if k not in _NOT_PARAMS and is_given(v)}
+    capture_preamble(record, kwargs, _NOT_PARAMS, capture_content)
     previous = kwargs.get("previous_response_id")
     if isinstance(previous, str):
         record.previous_response_id = previous
@@ -223,16 +220,14 @@ class ResponsesStreamAccumulator:
     before it (closed early, or broken).
     """
 
-    __slots__ = ("_texts", "_chars", "_final", "_id", "_model", "_error", "truncated")
+    __slots__ = ("_texts", "_final", "_id", "_model", "_error")
 
     def __init__(self) -> None:
-        self._texts: list[str] = []
-        self._chars = 0
+        self._texts = TextBuffer()
         self._final: Any = None
         self._id: str | None = None
         self._model: str | None = None
         self._error: Any = None
-        self.truncated = False
 
     def add(self, event: Any) -> bool:
         """Take one event; return True if it carried output (text or tool-call arguments)."""
@@ -240,11 +235,7 @@ class ResponsesStreamAccumulator:
         if kind == "response.output_text.delta":
             delta = getattr(event, "delta", None)
             if isinstance(delta, str) and delta:
-                if self._chars < _MAX_STREAM_CHARS:
-                    self._texts.append(delta)
-                    self._chars += len(delta)
-                else:
-                    self.truncated = True
+                self._texts.add(delta)
                 return True
             return False
         if kind == "response.function_call_arguments.delta":
@@ -266,11 +257,11 @@ class ResponsesStreamAccumulator:
         else:
             record.response_id = _str(self._id)
             record.response_model = _str(self._model)
-            text = "".join(self._texts)
+            text = self._texts.text()
             record.answer_message = {"role": "assistant", "content": text or None}
             if capture_content and text:
                 record.completion_text = text
-        if self.truncated:
+        if self._texts.truncated:
             record.response_extras["content_truncated"] = True
         if self._error is not None and record.error is None:
             record.status = STATUS_ERROR
