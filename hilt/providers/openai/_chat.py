@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..._record import CallRecord
-from ._common import TextBuffer, cap_text, get, jsonable, text_of_content, usage_tokens
+from ._common import TextBuffer, cap_text, get, jsonable, text_of_content
 from ._params import capture_preamble
+from ._usage import read_usage
 
 __all__ = ["ChatStreamAccumulator", "capture_request", "capture_response"]
 
@@ -42,7 +43,7 @@ def capture_response(record: CallRecord, response: Any, capture_content: bool) -
     """Fill the response side of ``record`` from a ``ChatCompletion`` (or ``ParsedChatCompletion``)."""
     record.response_model = _str(get(response, "model"))
     record.response_id = _str(get(response, "id"))
-    record.tokens = chat_usage_tokens(get(response, "usage"))
+    record.tokens = read_usage(get(response, "usage"))
     _extras(record, response)
     choices = get(response, "choices")
     if not isinstance(choices, list) or not choices:
@@ -53,30 +54,6 @@ def capture_response(record: CallRecord, response: Any, capture_content: bool) -
     record.answer_message = answer_message(first)
     if capture_content:
         _apply_summaries(record, summaries)
-
-
-def chat_usage_tokens(usage: Any) -> dict[str, int]:
-    """Token counts of a ``CompletionUsage``, reading its declared fields directly (no probing: on
-    pydantic models a missing attribute is slow); anything else goes through :func:`usage_tokens`."""
-    if usage is None or type(usage) is dict or type(getattr(usage, "prompt_tokens", None)) is not int:
-        return usage_tokens(usage)
-    prompt, completion, total = usage.prompt_tokens, usage.completion_tokens, usage.total_tokens
-    if prompt < 0 or type(completion) is not int or completion < 0:
-        return usage_tokens(usage)
-    tokens = {"prompt": prompt, "completion": completion}
-    tokens["total"] = total if type(total) is int and total >= 0 else prompt + completion
-    # older SDKs do not declare the details: they come back as plain dicts
-    details = getattr(usage, "prompt_tokens_details", None)
-    if details is not None:
-        cached = get(details, "cached_tokens")
-        if type(cached) is int and cached >= 0:
-            tokens["cached"] = cached
-    details = getattr(usage, "completion_tokens_details", None)
-    if details is not None:
-        reasoning = get(details, "reasoning_tokens")
-        if type(reasoning) is int and reasoning >= 0:
-            tokens["reasoning"] = reasoning
-    return tokens
 
 
 def answer_message(summary: dict[str, Any]) -> dict[str, Any]:
@@ -210,7 +187,7 @@ class ChatStreamAccumulator:
         record.response_id = self._id
         record.response_model = self._model
         record.response_extras.update(self._extras)
-        record.tokens = chat_usage_tokens(self._usage)
+        record.tokens = read_usage(self._usage)
         indexes = sorted(set(self._texts) | set(self._finish) | {i for i, _ in self._tool_calls}) or [0]
         summaries = []
         for index in indexes:

@@ -29,7 +29,6 @@ __all__ = [
     "jsonable",
     "describe_error",
     "text_of_content",
-    "usage_tokens",
     "STATUS_CANCELLED_CODE",
     "STATUS_CONNECTION_ERROR_CODE",
     "STATUS_TIMEOUT_CODE",
@@ -305,43 +304,6 @@ def text_of_content(content: Any) -> str | None:
         texts = [t for t in texts if isinstance(t, str)]
         return "\n".join(texts) if texts else None
     return None
-
-
-def _count(value: Any) -> int | None:
-    return value if type(value) is int and value >= 0 else None
-
-
-def usage_tokens(usage: Any) -> dict[str, int]:
-    """HILT token counts from a chat/completions/embeddings or Responses API usage object.
-
-    A count the server did not send is left out (never reported as 0).
-    """
-    tokens: dict[str, int] = {}
-    if usage is None:
-        return tokens
-    for key, names in (("prompt", ("prompt_tokens", "input_tokens")), ("completion", ("completion_tokens", "output_tokens"))):
-        for name in names:
-            value = _count(get(usage, name))
-            if value is not None:
-                tokens[key] = value
-                break
-    total = _count(get(usage, "total_tokens"))
-    if total is not None:
-        tokens["total"] = total
-    elif "prompt" in tokens or "completion" in tokens:
-        tokens["total"] = tokens.get("prompt", 0) + tokens.get("completion", 0)
-    input_details = get(usage, "prompt_tokens_details") or get(usage, "input_tokens_details")
-    cached = _count(get(input_details, "cached_tokens"))
-    if cached is not None:
-        tokens["cached"] = cached
-    cache_write = _count(get(input_details, "cache_write_tokens"))
-    if cache_write:
-        tokens["cache_write"] = cache_write
-    output_details = get(usage, "completion_tokens_details") or get(usage, "output_tokens_details")
-    reasoning = _count(get(output_details, "reasoning_tokens"))
-    if reasoning is not None:
-        tokens["reasoning"] = reasoning
-    return tokens
 
 
 def describe_error(exc: BaseException) -> tuple[int, str, str, str | None, str | None]:

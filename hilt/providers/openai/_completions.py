@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..._record import CallRecord
-from ._common import TextBuffer, get, jsonable, usage_tokens
+from ._common import TextBuffer, get, jsonable
 from ._params import capture_preamble
+from ._usage import read_usage
 
 __all__ = ["CompletionStreamAccumulator", "capture_request", "capture_response"]
 
@@ -32,7 +33,7 @@ def capture_response(record: CallRecord, response: Any, capture_content: bool) -
     model, response_id = get(response, "model"), get(response, "id")
     record.response_model = model if isinstance(model, str) else None
     record.response_id = response_id if isinstance(response_id, str) else None
-    record.tokens = usage_tokens(get(response, "usage"))
+    record.tokens = read_usage(get(response, "usage"))
     request_id = get(response, "_request_id")
     if isinstance(request_id, str):
         record.request_id = request_id
@@ -99,7 +100,7 @@ class CompletionStreamAccumulator:
         """Write what was collected into ``record``."""
         record.response_id = self._id if isinstance(self._id, str) else None
         record.response_model = self._model if isinstance(self._model, str) else None
-        record.tokens = usage_tokens(self._usage)
+        record.tokens = read_usage(self._usage)
         texts = {index: buffer.text() for index, buffer in self._texts.items()}
         _apply(record, texts, dict(self._finish), capture_content)
         if any(buffer.truncated for buffer in self._texts.values()):

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..._record import CallRecord
-from ._common import get, jsonable, usage_tokens
+from ._common import get, jsonable
 from ._params import capture_preamble
+from ._usage import read_usage
 
 __all__ = ["capture_request", "capture_response", "NoStream"]
 
@@ -34,7 +35,7 @@ def capture_response(record: CallRecord, response: Any, capture_content: bool) -
     """Usage, model and the shape of the result (count, dimensions), not the vectors."""
     model = get(response, "model")
     record.response_model = model if isinstance(model, str) else None
-    record.tokens = _tokens(get(response, "usage"))
+    record.tokens = read_usage(get(response, "usage"))
     request_id = get(response, "_request_id")
     if isinstance(request_id, str):
         record.request_id = request_id
@@ -44,21 +45,6 @@ def capture_response(record: CallRecord, response: Any, capture_content: bool) -
         vector = get(data[0], "embedding") if data else None
         if isinstance(vector, list):
             record.response_extras["dimensions"] = len(vector)
-
-
-def _tokens(usage: Any) -> dict[str, int]:
-    """``prompt``/``total`` of an embeddings usage, without probing chat-only fields."""
-    if usage is None or isinstance(usage, dict):
-        return usage_tokens(usage)
-    tokens: dict[str, int] = {}
-    prompt, total = getattr(usage, "prompt_tokens", None), getattr(usage, "total_tokens", None)
-    if isinstance(prompt, int):
-        tokens["prompt"] = prompt
-    if isinstance(total, int):
-        tokens["total"] = total
-    elif "prompt" in tokens:
-        tokens["total"] = tokens["prompt"]
-    return tokens
 
 
 class NoStream:

@@ -9,8 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..._record import STATUS_ERROR, CallRecord
-from ._common import TextBuffer, get, is_given, jsonable, text_of_content, usage_tokens
+from ._common import TextBuffer, get, is_given, jsonable, text_of_content
 from ._params import capture_preamble
+from ._usage import read_usage
 
 __all__ = [
     "ResponsesStreamAccumulator",
@@ -86,9 +87,9 @@ def capture_response(record: CallRecord, response: Any, capture_content: bool) -
     record.response_model = _str(get(response, "model"))
     if record.response_extras.get("resumed"):
         # replaying a stored response bills nothing: its usage belongs to the call that created it
-        record.response_extras["resumed_usage"] = response_tokens(get(response, "usage"))
+        record.response_extras["resumed_usage"] = read_usage(get(response, "usage"))
     else:
-        record.tokens = response_tokens(get(response, "usage"))
+        record.tokens = read_usage(get(response, "usage"))
     tier = get(response, "service_tier")
     if isinstance(tier, str):
         record.response_extras["service_tier"] = tier
@@ -115,35 +116,6 @@ def capture_response(record: CallRecord, response: Any, capture_content: bool) -
     parsed = _output_parsed(response)
     if parsed is not None:
         record.completion_content["parsed"] = parsed
-
-
-def response_tokens(usage: Any) -> dict[str, int]:
-    """Token counts of a ``ResponseUsage`` (the same keys as :func:`usage_tokens`, read without probing
-    the chat field names, which costs a failed attribute lookup each on pydantic models)."""
-    if usage is None or isinstance(usage, dict):
-        return usage_tokens(usage)
-    tokens: dict[str, int] = {}
-    prompt, completion, total = (getattr(usage, n, None) for n in ("input_tokens", "output_tokens", "total_tokens"))
-    if isinstance(prompt, int):
-        tokens["prompt"] = prompt
-    if isinstance(completion, int):
-        tokens["completion"] = completion
-    if isinstance(total, int):
-        tokens["total"] = total
-    elif tokens:
-        tokens["total"] = tokens.get("prompt", 0) + tokens.get("completion", 0)
-    # details may be plain dicts where an older SDK has no model for them
-    details = getattr(usage, "input_tokens_details", None)
-    cached = get(details, "cached_tokens")
-    if isinstance(cached, int):
-        tokens["cached"] = cached
-    cache_write = get(details, "cache_write_tokens")
-    if isinstance(cache_write, int) and cache_write:
-        tokens["cache_write"] = cache_write
-    reasoning = get(getattr(usage, "output_tokens_details", None), "reasoning_tokens")
-    if isinstance(reasoning, int):
-        tokens["reasoning"] = reasoning
-    return tokens
 
 
 def _output_parsed(response: Any) -> Any:
