@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..._record import CallRecord
-from ._common import TextBuffer, cap_text, get, jsonable, text_of_content
+from ._common import get, text_of_content
 from ._params import capture_preamble
+from ._redact import TextBuffer, cap_text, jsonable
 from ._usage import read_usage
 
 __all__ = ["ChatStreamAccumulator", "capture_request", "capture_response"]

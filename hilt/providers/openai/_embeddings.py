@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..._record import CallRecord
-from ._common import get, jsonable
+from ._common import get
 from ._params import capture_preamble
+from ._redact import jsonable
 from ._usage import read_usage
 
 __all__ = ["capture_request", "capture_response", "NoStream"]

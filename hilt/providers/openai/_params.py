@@ -13,7 +13,8 @@ from collections.abc import Callable
 from typing import Any
 
 from ..._record import CallRecord
-from ._common import get, is_given, jsonable
+from ._common import get, is_given
+from ._redact import jsonable
 
 __all__ = ["CONTENT_OMITTED", "SETTINGS_PARAMS", "capture_preamble"]
 

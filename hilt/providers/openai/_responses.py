@@ -9,8 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..._record import STATUS_ERROR, CallRecord
-from ._common import TextBuffer, get, is_given, jsonable, text_of_content
+from ._common import get, is_given, text_of_content
 from ._params import capture_preamble
+from ._redact import TextBuffer, jsonable
 from ._usage import read_usage
 
 __all__ = [
