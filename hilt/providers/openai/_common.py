@@ -77,5 +77,3 @@ def describe_error(exc: BaseException) -> tuple[int, str, str, str | None, str |
     else:
         status = get(exc, "status_code") if isinstance(get(exc, "status_code"), int) else STATUS_CLIENT_ERROR_CODE
     return status, error_type, message, request_id if isinstance(request_id, str) else None, code if isinstance(code, str) else None
-
-
