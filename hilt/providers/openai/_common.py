@@ -7,7 +7,7 @@ from typing import Any
 
 import openai
 
-from ._redact import scrub_request_secrets
+from ._redact import cap_text, scrub_request_secrets
 
 __all__ = [
     "get",
@@ -61,7 +61,7 @@ def text_of_content(content: Any) -> str | None:
 def describe_error(exc: BaseException) -> tuple[int, str, str, str | None, str | None]:
     """``(status_code, error_type, message, request_id, error_code)`` for an exception raised by the SDK."""
     error_type = type(exc).__name__
-    message = scrub_request_secrets(str(exc), get(exc, "request"))
+    message = cap_text(scrub_request_secrets(str(exc), get(exc, "request")))
     request_id = get(exc, "request_id")
     code = get(exc, "code")
     if isinstance(exc, openai.APIStatusError):
