@@ -7,6 +7,7 @@ every byte HILT wrote is scanned for them.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import threading
@@ -89,6 +90,7 @@ def _call_everything(client: openai.OpenAI) -> int:
         lambda: client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, **PER_REQUEST),
         lambda: list(client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, stream=True, **PER_REQUEST)),
         lambda: client.chat.completions.with_raw_response.create(model="gpt-4o-mini", messages=MESSAGES, **PER_REQUEST).parse(),
+        lambda: _parse_streaming(client.chat.completions.with_streaming_response.create(model="gpt-4o-mini", messages=MESSAGES, **PER_REQUEST)),
         lambda: client.embeddings.create(model="text-embedding-3-small", input="Paris", **PER_REQUEST),
         lambda: client.completions.create(model="gpt-3.5-turbo-instruct", prompt="Paris is", **PER_REQUEST),
     ]
@@ -106,6 +108,20 @@ def _call_everything(client: openai.OpenAI) -> int:
     for call in calls:
         call()
     return len(calls)
+
+
+def _parse_streaming(manager: Any) -> None:
+    with manager as response:
+        response.parse()
+
+
+def _call_async(server: FakeOpenAIServer) -> int:
+    async def call() -> None:
+        async with openai.AsyncOpenAI(base_url=server.base_url, api_key=SECRETS["api_key"], max_retries=0) as client:
+            await client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, **PER_REQUEST)
+
+    asyncio.run(call())
+    return 1
 
 
 def _drain(manager: Any) -> None:
@@ -129,7 +145,7 @@ def _call_everything_everywhere(server: FakeOpenAIServer) -> int:
         calls = _call_everything(client)
     with _client(server, user_info=True) as client:
         client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, **PER_REQUEST)
-    return calls + 1 + _call_azure(server)
+    return calls + 1 + _call_azure(server) + _call_async(server)
 
 
 def _leaks(data: str) -> list[str]:
