@@ -293,3 +293,12 @@ def test_signed_image_url_and_user_info_are_scrubbed_in_messages(server: FakeOpe
     prompt, _ = read_lines(instrumented)
     part = prompt["content"]["messages"][0]["content"][0]
     assert part == {"type": "image_url", "image_url": {"url": "https://images.example.com/cat.png?X-Amz-Signature=[REDACTED]&size=large"}}
+
+
+def test_a_value_under_properties_that_is_not_a_schema_is_still_checked(server: FakeOpenAIServer, instrumented: Path) -> None:
+    """Under a "properties" key only field schemas (objects) escape the secret check; a plain token value does not."""
+    with openai.OpenAI(base_url=server.base_url, api_key="k", max_retries=0) as client:
+        parameters = {"properties": {"token": "S3CRET-p", "city": {"type": "string"}}}
+        client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, tools=[{"type": "function", "function": {"name": "f", "parameters": parameters}}])
+    prompt, _ = read_lines(instrumented)
+    assert prompt["extensions"]["params"]["tools"][0]["function"]["parameters"] == {"properties": {"token": "[REDACTED]", "city": {"type": "string"}}}

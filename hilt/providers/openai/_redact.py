@@ -63,7 +63,7 @@ _SENTINELS = frozenset({"NotGiven", "Omit"})
 _MAX_DEPTH = 20
 _DATA_URL_KEEP = 64
 _TOO_DEEP = "<nested too deep>"
-_secret_key_memo: dict[str, int] = {}
+_key_kinds: dict[str, int] = {}  # key → _PLAIN/_SECRET/_URL/_SCHEMA_PROPERTIES, see _key_kind
 
 
 def cap_text(text: str, length: int | None = None) -> str:
@@ -105,8 +105,8 @@ def _key_kind(key: str) -> int:
         kind = _SCHEMA_PROPERTIES
     else:
         kind = _PLAIN
-    if len(_secret_key_memo) < 4096:
-        _secret_key_memo[key] = kind
+    if len(_key_kinds) < 4096:
+        _key_kinds[key] = kind
     return kind
 
 
@@ -166,7 +166,7 @@ def _copy_mapping(value: Mapping[Any, Any], depth: int, path: list[int]) -> Any:
     if ident in path:
         return CYCLE
     path.append(ident)
-    memo = _secret_key_memo
+    memo = _key_kinds
     copy: dict[str, Any] = {}
     for k, v in value.items():
         key = k if type(k) is str else str(k)
@@ -193,7 +193,11 @@ def _special(key_kind: int, value: Any, depth: int, path: list[int]) -> Any:
     if key_kind == _URL and isinstance(value, str):
         return safe_url(_text(value)) if not value.startswith("data:") else _text(value)
     if key_kind == _SCHEMA_PROPERTIES and type(value) is dict and depth < _MAX_DEPTH:
-        return {str(name): _copy(field, depth + 2, path) for name, field in value.items()}
+        copy = _copy_mapping(value, depth + 1, path)
+        for name, field in value.items():
+            if type(field) is dict:  # a field's schema is kept whatever the field is called ("password")
+                copy[str(name)] = _copy(field, depth + 2, path)
+        return copy
     return _copy(value, depth + 1, path)
 
 
