@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from ... import providers as _limits
 
@@ -112,8 +113,8 @@ def _key_kind(key: str) -> int:
 
 def safe_url(url: str) -> str:
     """``url`` without user-info and with the values of secret-looking query parameters redacted."""
-    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
-
+    if "@" not in url and "?" not in url:
+        return url
     try:
         parts = urlsplit(url)
         netloc = parts.netloc.rpartition("@")[2]
