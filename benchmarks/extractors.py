@@ -31,7 +31,9 @@ MESSAGES = [
     {"role": "system", "content": "You are a helpful assistant."},
     {"role": "user", "content": "Tell me something about the sea."},
 ]
-HISTORY = [{"role": ("user", "assistant")[i % 2], "content": "hello there, how are you doing today? " * 3} for i in range(20)]
+HISTORY = [
+    {"role": ("user", "assistant")[i % 2], "content": "hello there, how are you doing today? " * 3} for i in range(20)
+]
 MCP_TOOL = {"type": "mcp", "server_label": "wiki", "server_url": "https://mcp.example.com/sse", "authorization": "secret",
             "headers": {"Authorization": "Bearer secret"}, "require_approval": "never"}  # fmt: skip
 USAGE = {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15,
@@ -65,8 +67,16 @@ def capture(endpoint: str, kwargs: dict[str, Any], response: Any) -> Callable[[]
 
 def per_chunk_us(rounds: int = 20, words: int = 2000) -> float:
     chunks = [
-        construct_type(type_=ChatCompletionChunk, value={"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "m",
-                                                         "choices": [{"index": 0, "delta": {"content": f"w{i} "}}]})  # fmt: skip
+        construct_type(
+            type_=ChatCompletionChunk,
+            value={
+                "id": "c",
+                "object": "chat.completion.chunk",
+                "created": 1,
+                "model": "m",
+                "choices": [{"index": 0, "delta": {"content": f"w{i} "}}],
+            },
+        )  # fmt: skip
         for i in range(words)
     ]
 
@@ -88,7 +98,9 @@ def main() -> None:
     rows = {
         "jsonable: 10 messages": lambda: [jsonable(m) for m in HISTORY[:10]],
         "jsonable: MCP tool (redacted)": lambda: jsonable([MCP_TOOL]),
-        "chat call, 2 messages": capture("chat", {"model": "gpt-4o-mini", "messages": MESSAGES, "temperature": 0.2}, chat),
+        "chat call, 2 messages": capture(
+            "chat", {"model": "gpt-4o-mini", "messages": MESSAGES, "temperature": 0.2}, chat
+        ),
         "chat call, 20 messages": capture("chat", {"model": "gpt-4o-mini", "messages": HISTORY}, chat),
         "embeddings call": capture("embeddings", {"model": "text-embedding-3-small", "input": "the sea"}, embeddings),
     }

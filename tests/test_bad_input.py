@@ -65,12 +65,21 @@ def test_a_cycle_inside_a_parameter_is_a_marker(log_path: Path, client: openai.O
     """A parameter that contains itself gets the SDK's own exception, as without HILT; HILT logs the cycle as a marker."""
     stop: list[Any] = ["END"]
     stop.append(stop)
-    call = lambda: client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}], stop=stop)  # noqa: E731
+
+    def call() -> Any:
+        return client.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}], stop=stop
+        )
+
     without_hilt = _within(10, call)
     hilt.instrument(filepath=str(log_path))
     with_hilt = _within(10, call)
     hilt.uninstrument()
-    assert (type(with_hilt), str(with_hilt)) == (type(without_hilt), str(without_hilt)) == (ValueError, "Circular reference detected")
+    assert (
+        (type(with_hilt), str(with_hilt))
+        == (type(without_hilt), str(without_hilt))
+        == (ValueError, "Circular reference detected")
+    )
     prompt, _ = read_lines(log_path)
     assert prompt["extensions"]["params"]["stop"] == ["END", "<cycle>"]
 
@@ -89,12 +98,16 @@ def test_a_huge_message_is_cut_at_the_field_limit_with_its_length(log_path: Path
     assert log_path.stat().st_size < 300_000
 
 
-def test_the_field_limit_comes_from_the_environment(log_path: Path, client: openai.OpenAI, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_field_limit_comes_from_the_environment(
+    log_path: Path, client: openai.OpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """HILT_MAX_FIELD_CHARS=2000 cuts prompts and the answer at 2,000 characters."""
     monkeypatch.setenv("HILT_MAX_FIELD_CHARS", "2000")
     hilt.instrument(filepath=str(log_path))
     question, reply = "q" * 5_000, "a" * 3_000
-    client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": question}], extra_headers={"x-fake-reply": reply})
+    client.chat.completions.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": question}], extra_headers={"x-fake-reply": reply}
+    )
     hilt.uninstrument()
     prompt, completion = read_lines(log_path)
     assert prompt["content"]["text"] == "q" * (2000 - len(MARKER.format(5000))) + MARKER.format(5000)
@@ -102,7 +115,9 @@ def test_the_field_limit_comes_from_the_environment(log_path: Path, client: open
 
 
 @pytest.mark.parametrize("endpoint", ["chat", "completions", "responses"])
-def test_a_long_streamed_answer_is_cut_with_its_full_length(log_path: Path, client: openai.OpenAI, endpoint: str) -> None:
+def test_a_long_streamed_answer_is_cut_with_its_full_length(
+    log_path: Path, client: openai.OpenAI, endpoint: str
+) -> None:
     """A streamed answer longer than the limit is kept up to the limit, with the streamed length in the marker."""
     if endpoint == "responses" and not hasattr(client, "responses"):
         pytest.skip("client.responses arrived in openai 1.66")
@@ -110,9 +125,13 @@ def test_a_long_streamed_answer_is_cut_with_its_full_length(log_path: Path, clie
     reply = " ".join(f"w{i}" for i in range(1000))  # 4,889 characters, streamed word by word
     headers = {"x-fake-reply": reply}
     if endpoint == "chat":
-        stream = client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}], stream=True, extra_headers=headers)
+        stream = client.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}], stream=True, extra_headers=headers
+        )
     elif endpoint == "completions":
-        stream = client.completions.create(model="gpt-3.5-turbo-instruct", prompt="hi", stream=True, extra_headers=headers)
+        stream = client.completions.create(
+            model="gpt-3.5-turbo-instruct", prompt="hi", stream=True, extra_headers=headers
+        )
     else:
         stream = client.responses.create(model="gpt-4o-mini", input="hi", stream=True, extra_headers=headers)
     for _ in stream:
@@ -158,10 +177,14 @@ def test_the_toml_field_limit_must_be_a_number(tmp_path: Path, monkeypatch: pyte
     assert str(caught.value) == f"{config}: max_field_chars: expected a whole number of characters, got 'big'"
 
 
-def test_a_data_url_image_is_described_not_copied(instrumented: Path, client: openai.OpenAI, server: FakeOpenAIServer) -> None:
+def test_a_data_url_image_is_described_not_copied(
+    instrumented: Path, client: openai.OpenAI, server: FakeOpenAIServer
+) -> None:
     """An inline base64 image is logged as its media type and length, whatever the field limit."""
     url = "data:image/png;base64," + "A" * 5_000
     message = {"role": "user", "content": [{"type": "image_url", "image_url": {"url": url}}]}
     client.chat.completions.create(model="gpt-4o-mini", messages=[message])
     prompt, _ = read_lines(instrumented)
-    assert prompt["content"]["messages"][0]["content"][0]["image_url"] == {"url": "data:image/png;base64,<5022 characters omitted>"}
+    assert prompt["content"]["messages"][0]["content"][0]["image_url"] == {
+        "url": "data:image/png;base64,<5022 characters omitted>"
+    }

@@ -88,23 +88,51 @@ def _call_everything(client: openai.OpenAI) -> int:
     """Every covered method once, with per-request secrets; returns the number of calls made."""
     calls = [
         lambda: client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, **PER_REQUEST),
-        lambda: list(client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, stream=True, **PER_REQUEST)),
-        lambda: client.chat.completions.with_raw_response.create(model="gpt-4o-mini", messages=MESSAGES, **PER_REQUEST).parse(),
-        lambda: _parse_streaming(client.chat.completions.with_streaming_response.create(model="gpt-4o-mini", messages=MESSAGES, **PER_REQUEST)),
+        lambda: list(
+            client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, stream=True, **PER_REQUEST)
+        ),
+        lambda: client.chat.completions.with_raw_response.create(
+            model="gpt-4o-mini", messages=MESSAGES, **PER_REQUEST
+        ).parse(),
+        lambda: _parse_streaming(
+            client.chat.completions.with_streaming_response.create(
+                model="gpt-4o-mini", messages=MESSAGES, **PER_REQUEST
+            )
+        ),
         lambda: client.embeddings.create(model="text-embedding-3-small", input="Paris", **PER_REQUEST),
         lambda: client.completions.create(model="gpt-3.5-turbo-instruct", prompt="Paris is", **PER_REQUEST),
     ]
     if HAS_CHAT_PARSE:
-        calls.append(lambda: client.chat.completions.parse(model="gpt-4o-mini", messages=MESSAGES, response_format=City, **PARSE_REQUEST))
+        calls.append(
+            lambda: client.chat.completions.parse(
+                model="gpt-4o-mini", messages=MESSAGES, response_format=City, **PARSE_REQUEST
+            )
+        )
     if HAS_CHAT_STREAM:
-        calls.append(lambda: _drain(client.chat.completions.stream(model="gpt-4o-mini", messages=MESSAGES, **PER_REQUEST)))
+        calls.append(
+            lambda: _drain(client.chat.completions.stream(model="gpt-4o-mini", messages=MESSAGES, **PER_REQUEST))
+        )
     if HAS_RESPONSES:
-        calls.append(lambda: client.responses.create(model="gpt-4o-mini", input="Paris?", tools=[MCP_TOOL], **PER_REQUEST))
-        calls.append(lambda: list(client.responses.create(model="gpt-4o-mini", input="Paris?", tools=[MCP_TOOL], stream=True, **PER_REQUEST)))
+        calls.append(
+            lambda: client.responses.create(model="gpt-4o-mini", input="Paris?", tools=[MCP_TOOL], **PER_REQUEST)
+        )
+        calls.append(
+            lambda: list(
+                client.responses.create(
+                    model="gpt-4o-mini", input="Paris?", tools=[MCP_TOOL], stream=True, **PER_REQUEST
+                )
+            )
+        )
     if HAS_RESPONSES_STREAM:
-        calls.append(lambda: _drain(client.responses.stream(model="gpt-4o-mini", input="Paris?", tools=[MCP_TOOL], **PER_REQUEST)))
+        calls.append(
+            lambda: _drain(
+                client.responses.stream(model="gpt-4o-mini", input="Paris?", tools=[MCP_TOOL], **PER_REQUEST)
+            )
+        )
     if HAS_RESPONSES_PARSE:
-        calls.append(lambda: client.responses.parse(model="gpt-4o-mini", input="Paris?", text_format=City, **PARSE_REQUEST))
+        calls.append(
+            lambda: client.responses.parse(model="gpt-4o-mini", input="Paris?", text_format=City, **PARSE_REQUEST)
+        )
     for call in calls:
         call()
     return len(calls)
@@ -163,7 +191,11 @@ def _check_the_server_saw_the_secrets(server: FakeOpenAIServer) -> None:
 
 @pytest.mark.parametrize("capture_content", [True, False])
 def test_no_secret_in_the_jsonl_log_or_logs(
-    server: FakeOpenAIServer, log_path: Path, capture_content: bool, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+    server: FakeOpenAIServer,
+    log_path: Path,
+    capture_content: bool,
+    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
 ) -> None:
     """Every covered method with secrets everywhere: none of them is in the JSONL file, stderr or the hilt logger."""
     caplog.set_level(logging.DEBUG, logger="hilt")
@@ -179,7 +211,11 @@ def test_no_secret_in_the_jsonl_log_or_logs(
     assert _leaks(captured.out + captured.err) == []
     assert _leaks("\n".join(record.getMessage() for record in caplog.records)) == []
     if HAS_RESPONSES and capture_content:
-        tools = [e["extensions"]["params"]["tools"] for e in read_lines(log_path) if "tools" in e["extensions"].get("params", {})]
+        tools = [
+            e["extensions"]["params"]["tools"]
+            for e in read_lines(log_path)
+            if "tools" in e["extensions"].get("params", {})
+        ]
         assert tools and all(t == [REDACTED_MCP_TOOL] for t in tools)
 
 
@@ -217,7 +253,9 @@ class _EchoingHandler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("content-length") or 0))
         message = f"Incorrect API key provided: {self.headers.get('Authorization')} (query: {self.path})"
-        body = json.dumps({"error": {"message": message, "type": "invalid_request_error", "code": "invalid_api_key"}}).encode()
+        body = json.dumps(
+            {"error": {"message": message, "type": "invalid_request_error", "code": "invalid_api_key"}}
+        ).encode()
         self.send_response(401)
         self.send_header("content-type", "application/json")
         self.send_header("content-length", str(len(body)))
@@ -237,7 +275,9 @@ def test_error_message_echoing_the_credentials_is_scrubbed(log_path: Path) -> No
         base_url = f"http://127.0.0.1:{httpd.server_address[1]}/v1"
         with openai.OpenAI(base_url=base_url, api_key=SECRETS["api_key"], max_retries=0) as client:
             with pytest.raises(openai.AuthenticationError) as caught:
-                client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, extra_query={"token": SECRETS["extra_query"]})
+                client.chat.completions.create(
+                    model="gpt-4o-mini", messages=MESSAGES, extra_query={"token": SECRETS["extra_query"]}
+                )
         hilt.uninstrument()
     finally:
         httpd.shutdown()
@@ -245,7 +285,10 @@ def test_error_message_echoing_the_credentials_is_scrubbed(log_path: Path) -> No
     assert SECRETS["api_key"] in str(caught.value)  # the application still gets the SDK's own exception
     _, system = read_lines(log_path)
     # the SDK's own wording around the body differs between versions
-    assert "Incorrect API key provided: [REDACTED] (query: /v1/chat/completions?token=[REDACTED])" in system["extensions"]["error_message"]
+    assert (
+        "Incorrect API key provided: [REDACTED] (query: /v1/chat/completions?token=[REDACTED])"
+        in system["extensions"]["error_message"]
+    )
     assert _leaks(log_path.read_text(encoding="utf-8")) == []
 
 
@@ -264,7 +307,10 @@ def test_secret_keys_are_redacted_at_any_depth_and_any_case(server: FakeOpenAISe
         "type": "function",
         "function": {
             "name": "login",
-            "parameters": {"type": "object", "properties": {"password": {"type": "string"}, "Token": {"type": "string"}}},
+            "parameters": {
+                "type": "object",
+                "properties": {"password": {"type": "string"}, "Token": {"type": "string"}},
+            },
             "x-extra": {"nested": [{"API-KEY": "S3CRET-nested", "Cookie": "S3CRET-cookie", "keep": "visible"}]},
         },
     }
@@ -276,7 +322,10 @@ def test_secret_keys_are_redacted_at_any_depth_and_any_case(server: FakeOpenAISe
             "type": "function",
             "function": {
                 "name": "login",
-                "parameters": {"type": "object", "properties": {"password": {"type": "string"}, "Token": {"type": "string"}}},
+                "parameters": {
+                    "type": "object",
+                    "properties": {"password": {"type": "string"}, "Token": {"type": "string"}},
+                },
                 "x-extra": {"nested": [{"API-KEY": "[REDACTED]", "Cookie": "[REDACTED]", "keep": "visible"}]},
             },
         }
@@ -292,13 +341,24 @@ def test_signed_image_url_and_user_info_are_scrubbed_in_messages(server: FakeOpe
         client.chat.completions.create(model="gpt-4o-mini", messages=[message])
     prompt, _ = read_lines(instrumented)
     part = prompt["content"]["messages"][0]["content"][0]
-    assert part == {"type": "image_url", "image_url": {"url": "https://images.example.com/cat.png?X-Amz-Signature=[REDACTED]&size=large"}}
+    assert part == {
+        "type": "image_url",
+        "image_url": {"url": "https://images.example.com/cat.png?X-Amz-Signature=[REDACTED]&size=large"},
+    }
 
 
-def test_a_value_under_properties_that_is_not_a_schema_is_still_checked(server: FakeOpenAIServer, instrumented: Path) -> None:
+def test_a_value_under_properties_that_is_not_a_schema_is_still_checked(
+    server: FakeOpenAIServer, instrumented: Path
+) -> None:
     """Under a "properties" key only field schemas (objects) escape the secret check; a plain token value does not."""
     with openai.OpenAI(base_url=server.base_url, api_key="k", max_retries=0) as client:
         parameters = {"properties": {"token": "S3CRET-p", "city": {"type": "string"}}}
-        client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, tools=[{"type": "function", "function": {"name": "f", "parameters": parameters}}])
+        client.chat.completions.create(
+            model="gpt-4o-mini",
+            messages=MESSAGES,
+            tools=[{"type": "function", "function": {"name": "f", "parameters": parameters}}],
+        )
     prompt, _ = read_lines(instrumented)
-    assert prompt["extensions"]["params"]["tools"][0]["function"]["parameters"] == {"properties": {"token": "[REDACTED]", "city": {"type": "string"}}}
+    assert prompt["extensions"]["params"]["tools"][0]["function"]["parameters"] == {
+        "properties": {"token": "[REDACTED]", "city": {"type": "string"}}
+    }

@@ -74,9 +74,19 @@ def test_chat_parameters_that_carry_text_are_dropped_or_reduced(content_off: Pat
 
 def test_legacy_completions_suffix_is_dropped(content_off: Path, client: openai.OpenAI) -> None:
     """Legacy completions: the prompt and the suffix stay out; max_tokens stays."""
-    client.completions.create(model="gpt-3.5-turbo-instruct", prompt="PRIVATE prompt", suffix="PRIVATE suffix", max_tokens=5, extra_headers=REPLY)
+    client.completions.create(
+        model="gpt-3.5-turbo-instruct",
+        prompt="PRIVATE prompt",
+        suffix="PRIVATE suffix",
+        max_tokens=5,
+        extra_headers=REPLY,
+    )
     prompt, completion = _events(content_off)
-    assert prompt["extensions"]["params"] == {"model": "gpt-3.5-turbo-instruct", "max_tokens": 5, "content_omitted": ["suffix"]}
+    assert prompt["extensions"]["params"] == {
+        "model": "gpt-3.5-turbo-instruct",
+        "max_tokens": 5,
+        "content_omitted": ["suffix"],
+    }
     assert "content" not in completion
 
 

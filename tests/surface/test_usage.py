@@ -53,7 +53,12 @@ def test_invalid_counts_are_left_out_the_same_way_everywhere(bad: Any) -> None:
     """A negative, boolean, float, string or missing count is left out for every shape; the total falls back to the sum."""
     for body in (
         {**CHAT, "completion_tokens": bad, "total_tokens": bad, "prompt_tokens_details": {"cached_tokens": bad}},
-        {**RESPONSES, "output_tokens": bad, "total_tokens": bad, "input_tokens_details": {"cached_tokens": bad, "cache_write_tokens": bad}},
+        {
+            **RESPONSES,
+            "output_tokens": bad,
+            "total_tokens": bad,
+            "input_tokens_details": {"cached_tokens": bad, "cache_write_tokens": bad},
+        },
     ):
         # SDK models coerce True, 3.0 and "3" to ints when they are built; a negative count stays as sent
         shapes = _shapes(body) if bad == -1 and bad is not True else [body]
@@ -84,14 +89,21 @@ def test_every_endpoint_applies_the_same_rule() -> None:
     negative = {"prompt_tokens": 10, "completion_tokens": -1, "total_tokens": -1}
     results = {
         "chat": construct_type(type_=ChatCompletion, value={"id": "c", "model": "m", "choices": [], "usage": negative}),
-        "completions": construct_type(type_=Completion, value={"id": "c", "model": "m", "choices": [], "usage": negative}),
-        "embeddings": construct_type(type_=CreateEmbeddingResponse, value={"model": "m", "data": [], "usage": {"prompt_tokens": 10, "total_tokens": -1}}),
+        "completions": construct_type(
+            type_=Completion, value={"id": "c", "model": "m", "choices": [], "usage": negative}
+        ),
+        "embeddings": construct_type(
+            type_=CreateEmbeddingResponse,
+            value={"model": "m", "data": [], "usage": {"prompt_tokens": 10, "total_tokens": -1}},
+        ),
     }
     if _response_usage_type() is not None:
         from openai.types.responses import Response
 
         usage = {"input_tokens": 10, "output_tokens": -1, "total_tokens": -1}
-        results["responses"] = construct_type(type_=Response, value={"id": "r", "model": "m", "output": [], "usage": usage})
+        results["responses"] = construct_type(
+            type_=Response, value={"id": "r", "model": "m", "output": [], "usage": usage}
+        )
     for endpoint, result in results.items():
         record = CallRecord(endpoint=endpoint, provider="openai", started_ns=0)
         EXTRACTORS[endpoint].capture_response(record, result, True)

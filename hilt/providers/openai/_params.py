@@ -34,7 +34,7 @@ SETTINGS_PARAMS = frozenset(
         "modalities", "audio", "include", "truncation", "background", "conversation", "previous_response_id",
         "dimensions", "encoding_format", "response_id", "starting_after", "text_format",
     }
-)
+)  # fmt: skip
 """Parameters that carry settings, never user or model text: kept when content capture is off."""
 
 
@@ -87,7 +87,9 @@ _REDUCED: dict[str, Callable[[Any], Any]] = {
 """Parameters that mix settings and text: only their settings are kept when content capture is off."""
 
 
-def capture_preamble(record: CallRecord, kwargs: dict[str, Any], not_params: frozenset[str], capture_content: bool) -> None:
+def capture_preamble(
+    record: CallRecord, kwargs: dict[str, Any], not_params: frozenset[str], capture_content: bool
+) -> None:
     """Model, stream flag and ``params`` (every argument except ``not_params``), filtered when content is off."""
     model = kwargs.get("model")
     record.request_model = model if type(model) is str else None

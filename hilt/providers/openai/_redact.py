@@ -20,7 +20,16 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from ... import providers as _limits
 
-__all__ = ["CYCLE", "REDACTED", "SECRET_KEYS", "TextBuffer", "cap_text", "jsonable", "safe_url", "scrub_request_secrets"]
+__all__ = [
+    "CYCLE",
+    "REDACTED",
+    "SECRET_KEYS",
+    "TextBuffer",
+    "cap_text",
+    "jsonable",
+    "safe_url",
+    "scrub_request_secrets",
+]
 
 REDACTED = "[REDACTED]"
 """What a secret value becomes in the log."""
@@ -111,6 +120,11 @@ def _key_kind(key: str) -> int:
     return kind
 
 
+def _secret_query_name(name: str) -> bool:
+    lowered = name.lower()
+    return any(hint in lowered for hint in _QUERY_SECRET_HINTS)
+
+
 def safe_url(url: str) -> str:
     """``url`` without user-info and with the values of secret-looking query parameters redacted."""
     if "@" not in url and "?" not in url:
@@ -121,8 +135,8 @@ def safe_url(url: str) -> str:
         query = parts.query
         if query:
             pairs = parse_qsl(query, keep_blank_values=True)
-            if any(hint in name.lower() for name, _ in pairs for hint in _QUERY_SECRET_HINTS):
-                query = urlencode([(n, REDACTED if any(h in n.lower() for h in _QUERY_SECRET_HINTS) else v) for n, v in pairs], safe="[]")
+            if any(_secret_query_name(name) for name, _ in pairs):
+                query = urlencode([(n, REDACTED if _secret_query_name(n) else v) for n, v in pairs], safe="[]")
         if netloc == parts.netloc and query == parts.query:
             return url
         return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
@@ -285,7 +299,7 @@ def scrub_request_secrets(message: str, request: Any) -> str:
             secrets.append(password)
         params = getattr(url, "params", None)
         if params is not None:
-            secrets.extend(v for k, v in params.multi_items() if any(hint in k.lower() for hint in _QUERY_SECRET_HINTS))
+            secrets.extend(value for name, value in params.multi_items() if _secret_query_name(name))
     except Exception:  # an odd request object: scrub what was found
         pass
     for secret in sorted(secrets, key=len, reverse=True):

@@ -16,6 +16,7 @@ from typing import Any
 
 __all__ = ["read_usage"]
 
+
 def _fields(obj: Any) -> Any:
     """The mapping that holds ``obj``'s values: the dict itself, or the model's ``__dict__`` (pydantic 2 keeps
     declared fields there and undeclared ones in ``__pydantic_extra__``, merged in only when there are any)."""
