@@ -188,3 +188,26 @@ def test_a_data_url_image_is_described_not_copied(
     assert prompt["content"]["messages"][0]["content"][0]["image_url"] == {
         "url": "data:image/png;base64,<5022 characters omitted>"
     }
+
+
+def test_long_streamed_tool_arguments_are_cut_like_text(log_path: Path) -> None:
+    """Tool-call arguments streamed in many pieces are joined once and cut at the field limit with their length."""
+    arguments = '{"city": "' + "x " * 1500 + '"}'
+    tool = {"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}
+    hilt.instrument(filepath=str(log_path), max_field_chars=1000)
+    with FakeOpenAIServer(tool_arguments=arguments) as server:
+        with openai.OpenAI(base_url=server.base_url, api_key="k", max_retries=0) as client:
+            stream = client.chat.completions.create(
+                model="gpt-4o-mini",
+                messages=[{"role": "user", "content": "hi"}],
+                tools=[tool],
+                stream=True,
+                extra_headers={"x-fake-tool-call": "get_weather"},
+            )
+            pieces = sum(1 for _ in stream)
+    hilt.uninstrument()
+    assert pieces > 1000
+    _, completion = read_lines(log_path)
+    marker = MARKER.format(len(arguments))
+    assert completion["content"]["tool_calls"][0]["arguments"] == arguments[: 1000 - len(marker)] + marker
+    assert completion["extensions"]["content_truncated"] is True

@@ -173,7 +173,9 @@ class ChatStreamAccumulator:
     def _add_tool_calls(self, choice_index: int, calls: Any) -> None:
         for call in calls:
             key = (choice_index, getattr(call, "index", 0) or 0)
-            entry = self._tool_calls.setdefault(key, {"id": None, "type": "function", "name": None, "arguments": ""})
+            entry = self._tool_calls.get(key)
+            if entry is None:
+                entry = self._tool_calls[key] = {"id": None, "type": "function", "name": None, "arguments": TextBuffer()}
             if getattr(call, "id", None):
                 entry["id"] = call.id
             function = getattr(call, "function", None)
@@ -181,7 +183,7 @@ class ChatStreamAccumulator:
                 entry["name"] = function.name
             arguments = getattr(function, "arguments", None)
             if arguments:  # may be None in a delta
-                entry["arguments"] += arguments
+                entry["arguments"].add(arguments)
 
     def apply(self, record: CallRecord, capture_content: bool) -> None:
         """Write what was collected into ``record``."""
@@ -195,8 +197,8 @@ class ChatStreamAccumulator:
             summary: dict[str, Any] = {"index": index}
             buffer = self._texts.get(index)
             text = buffer.text() if buffer is not None else ""
-            summary["text"] = text if text or index not in self._finish or not self._calls_of(index) else None
             calls = self._calls_of(index)
+            summary["text"] = text if text or index not in self._finish or not calls else None
             if calls:
                 summary["tool_calls"] = calls
             if index in self._finish:
@@ -205,10 +207,12 @@ class ChatStreamAccumulator:
         record.finish_reasons = [s["finish_reason"] for s in summaries if "finish_reason" in s]
         first = summaries[0]
         record.answer_message = answer_message(first)
-        if any(buffer.truncated for buffer in self._texts.values()):
+        buffers = [*self._texts.values(), *(call["arguments"] for call in self._tool_calls.values())]
+        if any(buffer.truncated for buffer in buffers):
             record.response_extras["content_truncated"] = True
         if capture_content:
             _apply_summaries(record, summaries)
 
     def _calls_of(self, index: int) -> list[dict[str, Any]]:
-        return [call for (choice, _), call in sorted(self._tool_calls.items()) if choice == index]
+        calls = [call for (choice, _), call in sorted(self._tool_calls.items()) if choice == index]
+        return [{**call, "arguments": call["arguments"].text()} for call in calls]
