@@ -362,3 +362,42 @@ def test_a_value_under_properties_that_is_not_a_schema_is_still_checked(
     assert prompt["extensions"]["params"]["tools"][0]["function"]["parameters"] == {
         "properties": {"token": "[REDACTED]", "city": {"type": "string"}}
     }
+
+
+def test_no_secret_survives_any_nesting() -> None:
+    """Whatever the nesting of dicts, lists and tuples, a value under a secret key never survives the copy."""
+    hypothesis = pytest.importorskip("hypothesis")
+    from hypothesis import strategies as st
+
+    from hilt.providers.openai._redact import jsonable
+
+    keys = st.sampled_from(["Authorization", "api-key", "TOKEN", "password", "role", "content", "url", "properties"])
+    plain = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=20).filter(lambda t: "S3CRET" not in t))
+    values = st.recursive(
+        plain,
+        lambda inner: st.one_of(
+            st.lists(inner, max_size=4),
+            st.tuples(inner, inner),
+            st.dictionaries(keys, inner, max_size=4),
+        ),
+        max_leaves=30,
+    )
+
+    def with_secrets(tree: Any) -> Any:
+        """The same tree with a secret under every secret-looking key that holds a plain value."""
+        if isinstance(tree, dict):
+            return {
+                k: "S3CRET-value" if k.lower() in ("authorization", "api-key", "token", "password") else with_secrets(v)
+                for k, v in tree.items()
+            }
+        if isinstance(tree, (list, tuple)):
+            return type(tree)(with_secrets(v) for v in tree)
+        return tree
+
+    @hypothesis.settings(max_examples=300, deadline=None)
+    @hypothesis.given(values)
+    def check(tree: Any) -> None:
+        copied = jsonable(with_secrets(tree))
+        assert "S3CRET" not in json.dumps(copied)
+
+    check()
