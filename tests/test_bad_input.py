@@ -211,3 +211,14 @@ def test_long_streamed_tool_arguments_are_cut_like_text(log_path: Path) -> None:
     marker = MARKER.format(len(arguments))
     assert completion["content"]["tool_calls"][0]["arguments"] == arguments[: 1000 - len(marker)] + marker
     assert completion["extensions"]["content_truncated"] is True
+
+
+def test_inline_base64_audio_is_described_not_copied(instrumented: Path, client: openai.OpenAI) -> None:
+    """Base64 audio in an input_audio part is logged as its length; a "data" value that is not base64 stays as it is."""
+    audio = {"type": "input_audio", "input_audio": {"data": "UklGR" + "A" * 4995, "format": "wav"}}
+    note = {"type": "text", "text": "hi", "data": "plain words, not base64 at all, kept as they are in the log"}
+    client.chat.completions.create(model="gpt-4o-audio-preview", messages=[{"role": "user", "content": [audio, note]}])
+    prompt, _ = read_lines(instrumented)
+    parts = prompt["content"]["messages"][0]["content"]
+    assert parts[0]["input_audio"] == {"data": "<5000 characters of base64 omitted>", "format": "wav"}
+    assert parts[1]["data"] == note["data"]

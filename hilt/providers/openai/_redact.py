@@ -101,7 +101,8 @@ def _text(value: str) -> str:
 
 
 # What a mapping key says about its value (memoised per key: a dict lookup on the hot path).
-_PLAIN, _SECRET, _URL, _SCHEMA_PROPERTIES = 0, 1, 2, 3
+_PLAIN, _SECRET, _URL, _SCHEMA_PROPERTIES, _BINARY = 0, 1, 2, 3, 4
+_BINARY_KEYS = frozenset({"data", "file_data", "b64_json"})  # base64 audio, files, images
 _QUERY_SECRET_HINTS = ("key", "token", "secret", "sig", "password", "auth", "credential", "session")
 
 
@@ -113,11 +114,20 @@ def _key_kind(key: str) -> int:
         kind = _URL
     elif lowered == "properties":  # JSON Schema: the keys below are field names ("password"), not secrets
         kind = _SCHEMA_PROPERTIES
+    elif lowered in _BINARY_KEYS:
+        kind = _BINARY
     else:
         kind = _PLAIN
     if len(_key_kinds) < 4096:
         _key_kinds[key] = kind
     return kind
+
+
+_BASE64_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_\n")
+
+
+def _looks_base64(value: str) -> bool:
+    return value.startswith("data:") or _BASE64_CHARACTERS.issuperset(value[:256])
 
 
 def _secret_query_name(name: str) -> bool:
@@ -207,6 +217,8 @@ def _special(key_kind: int, value: Any, depth: int, path: list[int]) -> Any:
         return REDACTED
     if key_kind == _URL and isinstance(value, str):
         return safe_url(_text(value)) if not value.startswith("data:") else _text(value)
+    if key_kind == _BINARY and isinstance(value, str) and len(value) > _DATA_URL_KEEP and _looks_base64(value):
+        return _text(value) if value.startswith("data:") else f"<{len(value)} characters of base64 omitted>"
     if key_kind == _SCHEMA_PROPERTIES and type(value) is dict and depth < _MAX_DEPTH:
         copy = _copy_mapping(value, depth + 1, path)
         for name, field in value.items():
