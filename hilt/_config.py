@@ -230,7 +230,7 @@ def _coerce_field_chars(value: Any, source: str) -> int:
         number = int(value.strip()) if isinstance(value, str) else value
     except ValueError:
         raise ConfigError(source, "max_field_chars", expected, value) from None
-    if type(number) is not int or 0 < number < 1000 or number < 0:
+    if type(number) is not int or number < 0 or 0 < number < 1000:
         raise ConfigError(source, "max_field_chars", expected, value)
     return number
 
