@@ -42,6 +42,7 @@ _DEFAULTS: dict[str, Any] = {
     "backend": "local",
     "filepath": None,
     "capture_content": True,
+    "max_field_chars": 100_000,  # hilt.providers.DEFAULT_MAX_FIELD_CHARS (not imported: start-up cost)
     "sheet_id": None,
     "credentials_path": None,
     "credentials_json": None,
@@ -74,6 +75,7 @@ class Settings:
     backend: str
     filepath: str | None
     capture_content: bool
+    max_field_chars: int
     sheet_id: str | None
     credentials_path: str | None
     credentials_json: str | None
@@ -215,9 +217,22 @@ def coerce(key: str, value: Any, source: str) -> Any:
         return tuple(value)
     if key == "prices":
         return _coerce_prices(value, source)
+    if key == "max_field_chars":
+        return _coerce_field_chars(value, source)
     if not isinstance(value, str):
         raise ConfigError(source, key, "a string", value)
     return value
+
+
+def _coerce_field_chars(value: Any, source: str) -> int:
+    expected = "a whole number of characters, 1000 or more (0: no limit)"
+    try:
+        number = int(value.strip()) if isinstance(value, str) else value
+    except ValueError:
+        raise ConfigError(source, "max_field_chars", expected, value) from None
+    if type(number) is not int or number < 0 or 0 < number < 1000:
+        raise ConfigError(source, "max_field_chars", expected, value)
+    return number
 
 
 def _coerce_prices(value: Any, source: str) -> dict[str, dict[str, float]]:
@@ -244,6 +259,8 @@ def _check_file_value(key: str, value: Any, path: str) -> Any:
         raise ConfigError(path, key, "a boolean (true or false)", value)
     if key in _SECONDS and (isinstance(value, bool) or not isinstance(value, (int, float))):
         raise ConfigError(path, key, "a number of seconds", value)
+    if key == "max_field_chars" and (isinstance(value, bool) or not isinstance(value, int)):
+        raise ConfigError(path, key, "a whole number of characters", value)
     if key == "columns" and not isinstance(value, list):
         raise ConfigError(path, key, "an array of column names", value)
     if key == "prices" and not isinstance(value, dict):

@@ -91,8 +91,10 @@ def instrument(
     if settings is None:
         settings = load_settings({"backend": backend, "filepath": filepath, **options})
     from .._pipeline import Pipeline
+    from ..providers import set_max_field_chars
     from ..writers import build_writers
 
+    set_max_field_chars(settings.max_field_chars)
     pipeline = Pipeline(build_writers(settings), capture_content=settings.capture_content, prices=settings.prices)
     with _lock:
         old = _state

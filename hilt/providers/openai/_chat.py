@@ -5,20 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from ..._record import CallRecord
-from ._common import get, is_given, jsonable, text_of_content, usage_tokens
+from ._common import get, text_of_content
+from ._params import capture_preamble
+from ._redact import TextBuffer, cap_text, jsonable
+from ._usage import read_usage
 
 __all__ = ["ChatStreamAccumulator", "capture_request", "capture_response"]
 
 # Request keywords that are plumbing, not part of what the user asked the model.
 _NOT_PARAMS = frozenset({"messages", "extra_headers", "extra_query", "extra_body", "timeout"})
-_MAX_STREAM_CHARS = 1_000_000
 
 
 def capture_request(record: CallRecord, kwargs: dict[str, Any], capture_content: bool) -> None:
     """Fill the request side of ``record`` from the keyword arguments of ``create``/``parse``."""
-    record.request_model = kwargs.get("model") if isinstance(kwargs.get("model"), str) else None
-    record.stream = kwargs.get("stream") is True
-    record.params = {k: jsonable(v) for k, v in kwargs.items() if k not in _NOT_PARAMS and is_given(v)}
+    capture_preamble(record, kwargs, _NOT_PARAMS, capture_content)
     messages = kwargs.get("messages")
     if not isinstance(messages, (list, tuple)):
         # a generator or other one-shot iterable belongs to the SDK: never consume it
@@ -30,7 +30,8 @@ def capture_request(record: CallRecord, kwargs: dict[str, Any], capture_content:
     record.prompt_content["messages"] = [_message_object(jsonable(m)) for m in messages]
     for message in reversed(messages):
         if get(message, "role") == "user":
-            record.prompt_text = text_of_content(get(message, "content"))
+            text = text_of_content(get(message, "content"))
+            record.prompt_text = cap_text(text) if text is not None else None
             break
 
 
@@ -43,7 +44,7 @@ def capture_response(record: CallRecord, response: Any, capture_content: bool) -
     """Fill the response side of ``record`` from a ``ChatCompletion`` (or ``ParsedChatCompletion``)."""
     record.response_model = _str(get(response, "model"))
     record.response_id = _str(get(response, "id"))
-    record.tokens = chat_usage_tokens(get(response, "usage"))
+    record.tokens = read_usage(get(response, "usage"))
     _extras(record, response)
     choices = get(response, "choices")
     if not isinstance(choices, list) or not choices:
@@ -54,30 +55,6 @@ def capture_response(record: CallRecord, response: Any, capture_content: bool) -
     record.answer_message = answer_message(first)
     if capture_content:
         _apply_summaries(record, summaries)
-
-
-def chat_usage_tokens(usage: Any) -> dict[str, int]:
-    """Token counts of a ``CompletionUsage``, reading its declared fields directly (no probing: on
-    pydantic models a missing attribute is slow); anything else goes through :func:`usage_tokens`."""
-    if usage is None or type(usage) is dict or type(getattr(usage, "prompt_tokens", None)) is not int:
-        return usage_tokens(usage)
-    prompt, completion, total = usage.prompt_tokens, usage.completion_tokens, usage.total_tokens
-    if prompt < 0 or type(completion) is not int or completion < 0:
-        return usage_tokens(usage)
-    tokens = {"prompt": prompt, "completion": completion}
-    tokens["total"] = total if type(total) is int and total >= 0 else prompt + completion
-    # older SDKs do not declare the details: they come back as plain dicts
-    details = getattr(usage, "prompt_tokens_details", None)
-    if details is not None:
-        cached = get(details, "cached_tokens")
-        if type(cached) is int and cached >= 0:
-            tokens["cached"] = cached
-    details = getattr(usage, "completion_tokens_details", None)
-    if details is not None:
-        reasoning = get(details, "reasoning_tokens")
-        if type(reasoning) is int and reasoning >= 0:
-            tokens["reasoning"] = reasoning
-    return tokens
 
 
 def answer_message(summary: dict[str, Any]) -> dict[str, Any]:
@@ -94,15 +71,16 @@ def answer_message(summary: dict[str, Any]) -> dict[str, Any]:
 
 def _apply_summaries(record: CallRecord, summaries: list[dict[str, Any]]) -> None:
     first = summaries[0]
-    record.completion_text = first.get("text")
+    text = first.get("text")
+    record.completion_text = cap_text(text) if text is not None else None
     if first.get("tool_calls"):
-        record.completion_content["tool_calls"] = first["tool_calls"]
+        record.completion_content["tool_calls"] = jsonable(first["tool_calls"])
     if first.get("refusal"):
-        record.completion_content["refusal"] = first["refusal"]
+        record.completion_content["refusal"] = jsonable(first["refusal"])
     if first.get("parsed") is not None:
         record.completion_content["parsed"] = first["parsed"]
     if len(summaries) > 1:
-        record.completion_content["choices"] = summaries
+        record.completion_content["choices"] = jsonable(summaries)
 
 
 def _choice_summary(choice: Any) -> dict[str, Any]:
@@ -149,18 +127,16 @@ def _str(value: Any) -> str | None:
 class ChatStreamAccumulator:
     """Collects what a chat stream said, chunk by chunk, without keeping the chunks."""
 
-    __slots__ = ("_texts", "_chars", "_tool_calls", "_finish", "_model", "_id", "_usage", "_extras", "truncated")
+    __slots__ = ("_texts", "_tool_calls", "_finish", "_model", "_id", "_usage", "_extras")
 
     def __init__(self) -> None:
-        self._texts: dict[int, list[str]] = {}
-        self._chars = 0
+        self._texts: dict[int, TextBuffer] = {}
         self._tool_calls: dict[tuple[int, int], dict[str, Any]] = {}
         self._finish: dict[int, str] = {}
         self._model: str | None = None
         self._id: str | None = None
         self._usage: Any = None
         self._extras: dict[str, str] = {}
-        self.truncated = False
 
     def add(self, chunk: Any) -> bool:
         """Take one chunk; return True if it carried output (text or a tool call), for time to first token."""
@@ -181,11 +157,10 @@ class ChatStreamAccumulator:
             text = getattr(delta, "content", None)
             if text:
                 produced = True
-                if self._chars < _MAX_STREAM_CHARS:
-                    self._texts.setdefault(index, []).append(text)
-                    self._chars += len(text)
-                else:
-                    self.truncated = True
+                buffer = self._texts.get(index)
+                if buffer is None:
+                    buffer = self._texts[index] = TextBuffer()
+                buffer.add(text)
             calls = getattr(delta, "tool_calls", None)
             if calls:
                 produced = True
@@ -198,7 +173,9 @@ class ChatStreamAccumulator:
     def _add_tool_calls(self, choice_index: int, calls: Any) -> None:
         for call in calls:
             key = (choice_index, getattr(call, "index", 0) or 0)
-            entry = self._tool_calls.setdefault(key, {"id": None, "type": "function", "name": None, "arguments": ""})
+            entry = self._tool_calls.get(key)
+            if entry is None:
+                entry = self._tool_calls[key] = {"id": None, "type": "function", "name": None, "arguments": TextBuffer()}
             if getattr(call, "id", None):
                 entry["id"] = call.id
             function = getattr(call, "function", None)
@@ -206,21 +183,22 @@ class ChatStreamAccumulator:
                 entry["name"] = function.name
             arguments = getattr(function, "arguments", None)
             if arguments:  # may be None in a delta
-                entry["arguments"] += arguments
+                entry["arguments"].add(arguments)
 
     def apply(self, record: CallRecord, capture_content: bool) -> None:
         """Write what was collected into ``record``."""
         record.response_id = self._id
         record.response_model = self._model
         record.response_extras.update(self._extras)
-        record.tokens = chat_usage_tokens(self._usage)
+        record.tokens = read_usage(self._usage)
         indexes = sorted(set(self._texts) | set(self._finish) | {i for i, _ in self._tool_calls}) or [0]
         summaries = []
         for index in indexes:
             summary: dict[str, Any] = {"index": index}
-            text = "".join(self._texts.get(index, ()))
-            summary["text"] = text if text or index not in self._finish or not self._calls_of(index) else None
+            buffer = self._texts.get(index)
+            text = buffer.text() if buffer is not None else ""
             calls = self._calls_of(index)
+            summary["text"] = text if text or index not in self._finish or not calls else None
             if calls:
                 summary["tool_calls"] = calls
             if index in self._finish:
@@ -229,10 +207,12 @@ class ChatStreamAccumulator:
         record.finish_reasons = [s["finish_reason"] for s in summaries if "finish_reason" in s]
         first = summaries[0]
         record.answer_message = answer_message(first)
-        if self.truncated:
+        buffers = [*self._texts.values(), *(call["arguments"] for call in self._tool_calls.values())]
+        if any(buffer.truncated for buffer in buffers):
             record.response_extras["content_truncated"] = True
         if capture_content:
             _apply_summaries(record, summaries)
 
     def _calls_of(self, index: int) -> list[dict[str, Any]]:
-        return [call for (choice, _), call in sorted(self._tool_calls.items()) if choice == index]
+        calls = [call for (choice, _), call in sorted(self._tool_calls.items()) if choice == index]
+        return [{**call, "arguments": call["arguments"].text()} for call in calls]

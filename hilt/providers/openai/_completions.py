@@ -5,20 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from ..._record import CallRecord
-from ._common import get, is_given, jsonable, usage_tokens
+from ._common import get
+from ._params import capture_preamble
+from ._redact import TextBuffer, jsonable
+from ._usage import read_usage
 
 __all__ = ["CompletionStreamAccumulator", "capture_request", "capture_response"]
 
 _NOT_PARAMS = frozenset({"prompt", "extra_headers", "extra_query", "extra_body", "timeout"})
-_MAX_STREAM_CHARS = 1_000_000
 
 
 def capture_request(record: CallRecord, kwargs: dict[str, Any], capture_content: bool) -> None:
     """Fill the request side of ``record`` from the keyword arguments of ``completions.create``."""
-    model = kwargs.get("model")
-    record.request_model = model if isinstance(model, str) else None
-    record.stream = kwargs.get("stream") is True
-    record.params = {k: jsonable(v) for k, v in kwargs.items() if k not in _NOT_PARAMS and is_given(v)}
+    capture_preamble(record, kwargs, _NOT_PARAMS, capture_content)
     if not capture_content:
         return
     prompt = kwargs.get("prompt")
@@ -35,7 +34,7 @@ def capture_response(record: CallRecord, response: Any, capture_content: bool) -
     model, response_id = get(response, "model"), get(response, "id")
     record.response_model = model if isinstance(model, str) else None
     record.response_id = response_id if isinstance(response_id, str) else None
-    record.tokens = usage_tokens(get(response, "usage"))
+    record.tokens = read_usage(get(response, "usage"))
     request_id = get(response, "_request_id")
     if isinstance(request_id, str):
         record.request_id = request_id
@@ -66,16 +65,14 @@ def _apply(record: CallRecord, texts: dict[int, Any], reasons: dict[int, Any], c
 class CompletionStreamAccumulator:
     """Collects a legacy completions stream, chunk by chunk, without keeping the chunks."""
 
-    __slots__ = ("_texts", "_chars", "_finish", "_id", "_model", "_usage", "truncated")
+    __slots__ = ("_texts", "_finish", "_id", "_model", "_usage")
 
     def __init__(self) -> None:
-        self._texts: dict[int, list[str]] = {}
-        self._chars = 0
+        self._texts: dict[int, TextBuffer] = {}
         self._finish: dict[int, str] = {}
         self._id: str | None = None
         self._model: str | None = None
         self._usage: Any = None
-        self.truncated = False
 
     def add(self, chunk: Any) -> bool:
         """Take one chunk; return True if it carried text."""
@@ -89,15 +86,12 @@ class CompletionStreamAccumulator:
         for choice in getattr(chunk, "choices", None) or ():
             index = getattr(choice, "index", 0) or 0
             text = getattr(choice, "text", None)
+            buffer = self._texts.get(index)
+            if buffer is None:
+                buffer = self._texts[index] = TextBuffer()
             if text:
                 produced = True
-                if self._chars < _MAX_STREAM_CHARS:
-                    self._texts.setdefault(index, []).append(text)
-                    self._chars += len(text)
-                else:
-                    self.truncated = True
-            else:
-                self._texts.setdefault(index, [])
+                buffer.add(text)
             reason = getattr(choice, "finish_reason", None)
             if reason:
                 self._finish[index] = reason
@@ -107,8 +101,8 @@ class CompletionStreamAccumulator:
         """Write what was collected into ``record``."""
         record.response_id = self._id if isinstance(self._id, str) else None
         record.response_model = self._model if isinstance(self._model, str) else None
-        record.tokens = usage_tokens(self._usage)
-        texts = {index: "".join(parts) for index, parts in self._texts.items()}
+        record.tokens = read_usage(self._usage)
+        texts = {index: buffer.text() for index, buffer in self._texts.items()}
         _apply(record, texts, dict(self._finish), capture_content)
-        if self.truncated:
+        if any(buffer.truncated for buffer in self._texts.values()):
             record.response_extras["content_truncated"] = True

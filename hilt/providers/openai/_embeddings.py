@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from ..._record import CallRecord
-from ._common import get, is_given, jsonable, usage_tokens
+from ._common import get
+from ._params import capture_preamble
+from ._redact import jsonable
+from ._usage import read_usage
 
 __all__ = ["capture_request", "capture_response", "NoStream"]
 
@@ -14,9 +17,7 @@ _NOT_PARAMS = frozenset({"input", "extra_headers", "extra_query", "extra_body", 
 
 def capture_request(record: CallRecord, kwargs: dict[str, Any], capture_content: bool) -> None:
     """Fill the request side of ``record`` from the keyword arguments of ``embeddings.create``."""
-    model = kwargs.get("model")
-    record.request_model = model if isinstance(model, str) else None
-    record.params = {k: jsonable(v) for k, v in kwargs.items() if k not in _NOT_PARAMS and is_given(v)}
+    capture_preamble(record, kwargs, _NOT_PARAMS, capture_content)
     value = kwargs.get("input")
     if isinstance(value, (list, tuple)):
         token_ids = bool(value) and isinstance(value[0], int)
@@ -35,7 +36,7 @@ def capture_response(record: CallRecord, response: Any, capture_content: bool) -
     """Usage, model and the shape of the result (count, dimensions), not the vectors."""
     model = get(response, "model")
     record.response_model = model if isinstance(model, str) else None
-    record.tokens = _tokens(get(response, "usage"))
+    record.tokens = read_usage(get(response, "usage"))
     request_id = get(response, "_request_id")
     if isinstance(request_id, str):
         record.request_id = request_id
@@ -45,21 +46,6 @@ def capture_response(record: CallRecord, response: Any, capture_content: bool) -
         vector = get(data[0], "embedding") if data else None
         if isinstance(vector, list):
             record.response_extras["dimensions"] = len(vector)
-
-
-def _tokens(usage: Any) -> dict[str, int]:
-    """``prompt``/``total`` of an embeddings usage, without probing chat-only fields."""
-    if usage is None or isinstance(usage, dict):
-        return usage_tokens(usage)
-    tokens: dict[str, int] = {}
-    prompt, total = getattr(usage, "prompt_tokens", None), getattr(usage, "total_tokens", None)
-    if isinstance(prompt, int):
-        tokens["prompt"] = prompt
-    if isinstance(total, int):
-        tokens["total"] = total
-    elif "prompt" in tokens:
-        tokens["total"] = tokens["prompt"]
-    return tokens
 
 
 class NoStream:

@@ -9,7 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from ..._record import STATUS_ERROR, CallRecord
-from ._common import get, is_given, jsonable, text_of_content, usage_tokens
+from ._common import get, is_given, text_of_content
+from ._params import capture_preamble
+from ._redact import TextBuffer, jsonable
+from ._usage import read_usage
 
 __all__ = [
     "ResponsesStreamAccumulator",
@@ -20,16 +23,12 @@ __all__ = [
 ]
 
 _NOT_PARAMS = frozenset({"input", "instructions", "extra_headers", "extra_query", "extra_body", "timeout"})
-_MAX_STREAM_CHARS = 1_000_000
 _FINAL_EVENTS = frozenset({"response.completed", "response.incomplete", "response.failed"})
 
 
 def capture_request(record: CallRecord, kwargs: dict[str, Any], capture_content: bool) -> None:
     """Fill the request side of ``record`` from the keyword arguments of ``create``/``parse``."""
-    model = kwargs.get("model")
-    record.request_model = model if isinstance(model, str) else None
-    record.stream = kwargs.get("stream") is True
-    record.params = {k: jsonable(v) for k, v in kwargs.items() if k not in _NOT_PARAMS and is_given(v)}
+    capture_preamble(record, kwargs, _NOT_PARAMS, capture_content)
     previous = kwargs.get("previous_response_id")
     if isinstance(previous, str):
         record.previous_response_id = previous
@@ -89,9 +88,9 @@ def capture_response(record: CallRecord, response: Any, capture_content: bool) -
     record.response_model = _str(get(response, "model"))
     if record.response_extras.get("resumed"):
         # replaying a stored response bills nothing: its usage belongs to the call that created it
-        record.response_extras["resumed_usage"] = response_tokens(get(response, "usage"))
+        record.response_extras["resumed_usage"] = read_usage(get(response, "usage"))
     else:
-        record.tokens = response_tokens(get(response, "usage"))
+        record.tokens = read_usage(get(response, "usage"))
     tier = get(response, "service_tier")
     if isinstance(tier, str):
         record.response_extras["service_tier"] = tier
@@ -118,35 +117,6 @@ def capture_response(record: CallRecord, response: Any, capture_content: bool) -
     parsed = _output_parsed(response)
     if parsed is not None:
         record.completion_content["parsed"] = parsed
-
-
-def response_tokens(usage: Any) -> dict[str, int]:
-    """Token counts of a ``ResponseUsage`` (the same keys as :func:`usage_tokens`, read without probing
-    the chat field names, which costs a failed attribute lookup each on pydantic models)."""
-    if usage is None or isinstance(usage, dict):
-        return usage_tokens(usage)
-    tokens: dict[str, int] = {}
-    prompt, completion, total = (getattr(usage, n, None) for n in ("input_tokens", "output_tokens", "total_tokens"))
-    if isinstance(prompt, int):
-        tokens["prompt"] = prompt
-    if isinstance(completion, int):
-        tokens["completion"] = completion
-    if isinstance(total, int):
-        tokens["total"] = total
-    elif tokens:
-        tokens["total"] = tokens.get("prompt", 0) + tokens.get("completion", 0)
-    # details may be plain dicts where an older SDK has no model for them
-    details = getattr(usage, "input_tokens_details", None)
-    cached = get(details, "cached_tokens")
-    if isinstance(cached, int):
-        tokens["cached"] = cached
-    cache_write = get(details, "cache_write_tokens")
-    if isinstance(cache_write, int) and cache_write:
-        tokens["cache_write"] = cache_write
-    reasoning = get(getattr(usage, "output_tokens_details", None), "reasoning_tokens")
-    if isinstance(reasoning, int):
-        tokens["reasoning"] = reasoning
-    return tokens
 
 
 def _output_parsed(response: Any) -> Any:
@@ -223,16 +193,14 @@ class ResponsesStreamAccumulator:
     before it (closed early, or broken).
     """
 
-    __slots__ = ("_texts", "_chars", "_final", "_id", "_model", "_error", "truncated")
+    __slots__ = ("_texts", "_final", "_id", "_model", "_error")
 
     def __init__(self) -> None:
-        self._texts: list[str] = []
-        self._chars = 0
+        self._texts = TextBuffer()
         self._final: Any = None
         self._id: str | None = None
         self._model: str | None = None
         self._error: Any = None
-        self.truncated = False
 
     def add(self, event: Any) -> bool:
         """Take one event; return True if it carried output (text or tool-call arguments)."""
@@ -240,11 +208,7 @@ class ResponsesStreamAccumulator:
         if kind == "response.output_text.delta":
             delta = getattr(event, "delta", None)
             if isinstance(delta, str) and delta:
-                if self._chars < _MAX_STREAM_CHARS:
-                    self._texts.append(delta)
-                    self._chars += len(delta)
-                else:
-                    self.truncated = True
+                self._texts.add(delta)
                 return True
             return False
         if kind == "response.function_call_arguments.delta":
@@ -266,11 +230,11 @@ class ResponsesStreamAccumulator:
         else:
             record.response_id = _str(self._id)
             record.response_model = _str(self._model)
-            text = "".join(self._texts)
+            text = self._texts.text()
             record.answer_message = {"role": "assistant", "content": text or None}
             if capture_content and text:
                 record.completion_text = text
-        if self.truncated:
+        if self._texts.truncated:
             record.response_extras["content_truncated"] = True
         if self._error is not None and record.error is None:
             record.status = STATUS_ERROR

@@ -1,0 +1,73 @@
+"""One reader for every usage shape: chat, Responses, legacy completions and embeddings.
+
+Every shape is read the same way, by key from the mapping that holds its values: a plain dict (a raw
+body, a lax server) or an SDK model's ``__dict__`` plus its pydantic extras (where an older SDK keeps
+details it does not declare, such as ``prompt_tokens_details`` in openai 1.26). Nothing is probed by
+attribute: a failed attribute lookup on a pydantic model costs about a microsecond.
+
+One validity rule for every count: a non-negative ``int`` (``True``, ``-1``, ``3.0`` and ``"3"`` are
+left out). A count the server did not send is left out, never reported as 0; ``cache_write`` is left
+out when 0.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["read_usage"]
+
+
+def _fields(obj: Any) -> Any:
+    """The mapping that holds ``obj``'s values: the dict itself, or the model's ``__dict__`` (pydantic 2 keeps
+    declared fields there and undeclared ones in ``__pydantic_extra__``, merged in only when there are any)."""
+    if type(obj) is dict:
+        return obj
+    try:
+        fields = obj.__dict__
+    except AttributeError:
+        return None
+    try:
+        extras = obj.__pydantic_extra__
+    except AttributeError:  # pydantic 1 keeps extras in __dict__; plain objects have none
+        return fields
+    return {**fields, **extras} if extras else fields
+
+
+def read_usage(usage: Any) -> dict[str, int]:
+    """HILT token counts (``prompt``, ``completion``, ``total``, ``cached``, ``cache_write``, ``reasoning``)."""
+    tokens: dict[str, int] = {}
+    fields = None if usage is None else _fields(usage)
+    if fields is None:
+        return tokens
+    get = fields.get
+    value = get("prompt_tokens")
+    if value is None:
+        value = get("input_tokens")
+    if type(value) is int and value >= 0:
+        tokens["prompt"] = value
+    value = get("completion_tokens")
+    if value is None:
+        value = get("output_tokens")
+    if type(value) is int and value >= 0:
+        tokens["completion"] = value
+    value = get("total_tokens")
+    if type(value) is int and value >= 0:
+        tokens["total"] = value
+    elif tokens:
+        tokens["total"] = tokens.get("prompt", 0) + tokens.get("completion", 0)
+    details = get("prompt_tokens_details") or get("input_tokens_details")
+    if details is not None:
+        details = _fields(details)
+        value = details.get("cached_tokens") if details is not None else None
+        if type(value) is int and value >= 0:
+            tokens["cached"] = value
+        value = details.get("cache_write_tokens") if details is not None else None
+        if type(value) is int and value > 0:
+            tokens["cache_write"] = value
+    details = get("completion_tokens_details") or get("output_tokens_details")
+    if details is not None:
+        details = _fields(details)
+        value = details.get("reasoning_tokens") if details is not None else None
+        if type(value) is int and value >= 0:
+            tokens["reasoning"] = value
+    return tokens
