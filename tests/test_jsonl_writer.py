@@ -516,3 +516,17 @@ def test_reading_a_fifo_raises_instead_of_blocking(tmp_path: Path) -> None:
         pytest.fail("read_events blocked on a FIFO")
     assert len(outcome) == 1 and isinstance(outcome[0], UnsafeLogFileError)
     assert "a FIFO, not a regular file" in str(outcome[0])
+
+
+@pytest.mark.parametrize(
+    ("event", "line"),
+    [
+        ({"x": float("inf"), "t": "\udc80"}, b'{"x":null,"t":"\\udc80"}\n'),
+        ({"x": [float("nan"), -float("inf")], "big": 2**70}, b'{"x":[null,null],"big":1180591620717411303424}\n'),
+        ({(1, 2): "tuple key", 3: "int key", None: 1, 1.5: 2}, b'{"(1, 2)":"tuple key","3":"int key","null":1,"1.5":2}\n'),
+    ],
+)
+def test_slow_path_still_writes_strict_json(event: dict[Any, Any], line: bytes) -> None:
+    """Events the fast encoder refuses (surrogates, huge ints, tuple keys) still become strict JSON: no NaN or Infinity."""
+    assert dumps_event(event) == line
+    json.loads(line, parse_constant=lambda name: pytest.fail(f"{name} in the line"))

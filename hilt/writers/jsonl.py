@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import errno
 import json
+import math
 import os
 import stat
 import threading
@@ -42,8 +43,9 @@ try:  # orjson is several times faster than the standard library on this hot pat
 except ImportError:  # pragma: no cover - orjson is a dependency, but HILT works without it
     orjson = None  # type: ignore[assignment]
 
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
-_dumps_ascii = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), default=str).encode
+# allow_nan=False: ``NaN``/``Infinity`` are not JSON; _plain() turns them into null first, as orjson does.
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str, allow_nan=False).encode
+_dumps_ascii = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), default=str, allow_nan=False).encode
 
 
 def make_private_dirs(folder: Path) -> None:
@@ -68,17 +70,36 @@ def dumps_event(event: dict[str, Any]) -> bytes:
     """One event as one line of valid UTF-8 bytes, newline included.
 
     A lone surrogate in a string (e.g. text decoded with ``surrogateescape``) cannot be UTF-8; such an
-    event is written with ASCII escapes instead (``\\udc80``), which every JSON reader accepts.
+    event is written with ASCII escapes instead (``\\udc80``), which every JSON reader accepts. Either
+    way the line is strict JSON: ``NaN`` and infinities become ``null``, every key a string.
     """
     if orjson is not None:
         try:
             return orjson.dumps(event, default=str, option=_ORJSON_OPTIONS)
-        except TypeError:  # lone surrogates, integers beyond 64 bits: the standard library copes
+        except TypeError:  # lone surrogates, integers beyond 64 bits, tuple keys: the standard library copes
             pass
+    event = _plain(event)
     try:
         return (_dumps(event) + "\n").encode("utf-8")
     except UnicodeEncodeError:
         return (_dumps_ascii(event) + "\n").encode("ascii")
+
+
+def _plain(value: Any) -> Any:
+    """``value`` with non-finite floats as ``None`` and dict keys as strings (the slow path only)."""
+    if isinstance(value, dict):
+        return {key if isinstance(key, str) else _plain_key(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _plain_key(key: Any) -> str:
+    if key is None or isinstance(key, (bool, int)) or (isinstance(key, float) and math.isfinite(key)):
+        return json.dumps(key)  # None -> "null", True -> "true", 1.5 -> "1.5": what orjson writes
+    return str(key)
 
 
 class UnsafeLogFileError(OSError):
