@@ -495,3 +495,46 @@ chat_arguments = st.fixed_dictionaries(
 def test_fuzzed_chat_arguments(arguments, server, client, fuzz_log, internal_errors):
     """Odd argument types and values: the call ends as without HILT (the SDK's own error, or the same object)."""
     _same_with_and_without_hilt("create", client.chat.completions, server, _LogTail.of(fuzz_log), **arguments)
+
+
+def _stream_chunks(tool: bool) -> list[dict[str, Any]]:
+    payload = {"messages": MESSAGES, "stream": True, "stream_options": {"include_usage": True}}
+    return [json.loads(frame[len(b"data: "):]) for _, frame in replies.chat_frames(payload, _options(tool))[:-1]]
+
+
+def _odd_stream(change: str) -> list[bytes]:
+    chunks = _stream_chunks(tool=False)
+    if change == "content":
+        chunks[1]["choices"][0]["delta"]["content"] = {"text": "not a string"}
+    else:
+        chunks[1]["choices"][0]["index"] = "0"
+    return [b"data: " + _encode(chunk) + b"\n\n" for chunk in chunks] + [b"data: [DONE]\n\n"]
+
+
+def _odd_reply(change: str) -> bytes:
+    body = replies.chat_completion({"messages": MESSAGES}, _options(tool=True))
+    if change == "tool_calls":
+        body["choices"][0]["message"]["tool_calls"] = 1
+    else:
+        body["choices"][0]["message"]["tool_calls"][0]["id"] = ["call", "id"]
+    return _encode(body)
+
+
+# Shapes the fuzz tests found that HILT survives (the host is unaffected, every line is valid) but records
+# only in part, with an internal error reported. Owners: the chat extractor (hilt/providers/openai/_chat.py)
+# and conversation threading (hilt/_conversations.py). strict: a fix makes these pass; then drop the mark.
+@pytest.mark.xfail(strict=True, reason="the chat extractor / threading do not yet accept these shapes")
+@pytest.mark.parametrize(
+    ("stream", "change"),
+    [(True, "content"), (True, "choice index"), (False, "tool_calls"), (False, "tool-call id")],
+)
+def test_odd_chat_shapes_are_recorded_without_an_internal_error(stream, change, server, client, fuzz_log, internal_errors):
+    """A chat reply with one odd field still gives a prompt and a completion event, with no internal error reported."""
+    key = f"odd-{uuid.uuid4()}"
+    server.register_body(key, _odd_stream(change) if stream else _odd_reply(change))
+    options = {"stream": True} if stream else {}
+    result = client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, extra_headers={"x-fake-body": key}, **options)
+    if stream:
+        list(result)
+    assert [e["action"] for e in _LogTail.of(fuzz_log).new_events()] == ["prompt", "completion"]
+    assert [m for m in internal_errors if m.startswith("HILT could not")] == []
