@@ -156,9 +156,15 @@ def _check_writable(fd: int, path: Path) -> os.stat_result:
                    "prompts private", path, stat.S_IMODE(info.st_mode))
     elif not _is_null_device(info):
         raise UnsafeLogFileError(errno.EPERM, f"the log path is {_kind(info.st_mode)}, not a regular file", str(path))
-    if _NONBLOCK and fcntl is not None:  # no effect on regular files on Linux; elsewhere, writes must not be short
-        fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~_NONBLOCK)
+    _clear_nonblock(fd)
     return info
+
+
+def _clear_nonblock(fd: int) -> None:
+    """``O_NONBLOCK`` was only for the open; it changes nothing for regular files on Linux, but elsewhere
+    it could make reads and writes short, so it is cleared once the file is known to be safe."""
+    if _NONBLOCK and fcntl is not None:
+        fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~_NONBLOCK)
 
 
 def open_log_file(path: Path) -> tuple[int, os.stat_result, bool]:
@@ -191,8 +197,7 @@ def open_log_for_reading(path: str | os.PathLike[str]) -> int:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise UnsafeLogFileError(errno.EPERM, f"the log path is {_kind(info.st_mode)}, not a regular file", str(path))
-        if _NONBLOCK and fcntl is not None:
-            fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~_NONBLOCK)
+        _clear_nonblock(fd)
     except BaseException:
         os.close(fd)
         raise
