@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from ._safety import logger
 from .events import Event
 from .exceptions import HILTError, LogReadError
-from .writers.jsonl import JsonlWriter, make_private_dirs
+from .writers.jsonl import JsonlWriter, open_log_file, open_log_for_reading
 
 __all__ = ["Session", "read_events"]
 
@@ -57,9 +57,11 @@ class Session:
                     raise FileNotFoundError(f"HILT log not found: {self.path}")
             else:
                 if self.mode == "w" and not self._truncated:
-                    make_private_dirs(self.path.parent)
-                    fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-                    os.close(fd)
+                    fd = open_log_file(self.path)[0]  # checked first: never truncate a link's target
+                    try:
+                        os.ftruncate(fd, 0)
+                    finally:
+                        os.close(fd)
                     self._truncated = True
                 self._writer = JsonlWriter(self.path)
             self._open = True
@@ -97,8 +99,12 @@ class Session:
 
 
 def read_events(path: str | os.PathLike[str], *, strict: bool = False) -> Iterator[Event]:
-    """Yield the events of a HILT JSONL file, reporting (or, if ``strict``, raising on) bad lines."""
-    with open(path, "rb") as stream:
+    """Yield the events of a HILT JSONL file, reporting (or, if ``strict``, raising on) bad lines.
+
+    A path that is not a regular file (a FIFO, a folder) raises
+    :class:`~hilt.writers.jsonl.UnsafeLogFileError` instead of blocking.
+    """
+    with os.fdopen(open_log_for_reading(path), "rb") as stream:
         for number, raw in enumerate(stream, start=1):
             if not raw.strip():
                 continue

@@ -146,16 +146,3 @@ def test_exported_names():
     for name in hilt.__all__:
         assert getattr(hilt, name) is not None
 
-
-def test_full_disk_never_breaks_the_call(client, caplog):
-    """A full disk (writes fail with ENOSPC: /dev/full) is reported once; the calls return normally."""
-    if not os.path.exists("/dev/full"):
-        pytest.skip("needs /dev/full")
-    hilt.instrument(filepath="/dev/full")
-    with caplog.at_level(logging.DEBUG, logger="hilt"):
-        for _ in range(2):
-            response = client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
-            assert type(response) is openai.types.chat.ChatCompletion
-    warnings = [r.getMessage() for r in caplog.records if r.name == "hilt" and r.levelno == logging.WARNING]
-    assert len(warnings) == 1
-    assert "No space left on device" in warnings[0]

@@ -24,6 +24,8 @@ Fault injection and overrides by request header:
 ``x-fake-cached-tokens: N``, ``x-fake-reasoning-tokens: N``  usage details.
 ``x-fake-no-usage: 1``        no ``usage`` (non-stream) / no usage chunk (stream).
 ``x-fake-model: NAME``        model name in the reply.
+``x-fake-body: KEY``          reply 200 with what ``register_body(KEY, ...)`` stored, verbatim: a JSON
+                              body, or a list of SSE frames sent as a stream (shape fuzzing).
 
 "Content frames" are the text / tool-argument delta frames. The token rule is in
 ``hilt.testing._replies``.
@@ -87,6 +89,7 @@ class FakeOpenAIServer(LoopbackServer):
         self._requests: list[RecordedRequest] = []
         self._failures: dict[str, int] = {}
         self._responses: dict[str, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
+        self._bodies: dict[str, bytes | list[bytes]] = {}
         super().__init__()
 
     # --- introspection ---------------------------------------------------------------
@@ -107,6 +110,12 @@ class FakeOpenAIServer(LoopbackServer):
         with self._lock:
             self._requests.clear()
             self._failures.clear()
+
+    def register_body(self, key: str, body: bytes | list[bytes]) -> None:
+        """Make requests with ``x-fake-body: KEY`` get ``body`` as is: bytes as a JSON reply, a list of
+        bytes as the frames of an SSE stream."""
+        with self._lock:
+            self._bodies[key] = body
 
     @staticmethod
     def embedding_for(text: str | list[int], dimensions: int = 8) -> list[float]:
@@ -194,6 +203,10 @@ class _Handler(LoopbackHandler):
                 return self._error(status if status and status >= 400 else 500)
         elif status and status >= 400:
             return self._error(status)
+        with fake._lock:
+            canned = fake._bodies.get(headers.get("x-fake-body", ""))
+        if canned is not None:
+            return self._canned(canned)
         try:
             self._route(request)
         except (ConnectionError, TimeoutError):
@@ -279,6 +292,17 @@ class _Handler(LoopbackHandler):
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
+
+    def _canned(self, body: bytes | list[bytes]) -> None:
+        if isinstance(body, list):
+            self._stream([(r.CONTENT, frame) for frame in body], b"")
+            return
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.send_header("x-request-id", self.request_id)
+        self.end_headers()
+        self.wfile.write(body)
 
     def _error(self, status: int, message: str | None = None) -> None:
         self._json(status, r.error_body(status, message), {"retry-after-ms": "1"})

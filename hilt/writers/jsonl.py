@@ -1,27 +1,40 @@
 """Append events to a JSONL file, safely from many threads and many processes.
 
 Every event is one ``os.write`` of one complete line on a file descriptor opened with ``O_APPEND``,
-under a thread lock and an exclusive ``flock``: lines never tear or interleave, and a line is in the
-kernel (so it survives a crash of the process) by the time ``write`` returns. New files get mode
-0600 and their parent folders are created (0700). A process forked after the file was opened reopens
-it, so parent and child never share a lock.
+under a thread lock and an exclusive ``flock``: lines never interleave, and a line is in the kernel
+(so it survives a crash of the process) by the time ``write`` returns. New files get mode 0600 and
+their parent folders are created (0700). A process forked after the file was opened reopens it, so
+parent and child never share a lock.
+
+The file is opened without following a symbolic link and without blocking, and is used only if it is
+a regular file owned by the current user with one link (or the null device): anything else raises
+:class:`UnsafeLogFileError`. The wait for the ``flock`` is bounded (:attr:`JsonlWriter.lock_wait`);
+after it the line is written anyway and counted in :attr:`JsonlWriter.lock_timeouts`. A torn last
+line (a killed process, a full disk) gets a newline before the next event, and a log file deleted or
+renamed away (rotated) is noticed and recreated at its path.
 """
 
 from __future__ import annotations
 
+import errno
 import json
+import math
 import os
+import stat
 import threading
+import time
 import weakref
 from pathlib import Path
 from typing import Any
+
+from .._safety import report
 
 try:
     import fcntl
 except ImportError:  # Windows: O_APPEND writes of one line are still atomic enough for one process
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["JsonlWriter", "dumps_event", "make_private_dirs"]
+__all__ = ["JsonlWriter", "UnsafeLogFileError", "dumps_event", "make_private_dirs", "open_log_file", "open_log_for_reading"]
 
 try:  # orjson is several times faster than the standard library on this hot path
     import orjson
@@ -30,8 +43,9 @@ try:  # orjson is several times faster than the standard library on this hot pat
 except ImportError:  # pragma: no cover - orjson is a dependency, but HILT works without it
     orjson = None  # type: ignore[assignment]
 
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
-_dumps_ascii = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), default=str).encode
+# allow_nan=False: ``NaN``/``Infinity`` are not JSON; _plain() turns them into null first, as orjson does.
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str, allow_nan=False).encode
+_dumps_ascii = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), default=str, allow_nan=False).encode
 
 
 def make_private_dirs(folder: Path) -> None:
@@ -56,17 +70,138 @@ def dumps_event(event: dict[str, Any]) -> bytes:
     """One event as one line of valid UTF-8 bytes, newline included.
 
     A lone surrogate in a string (e.g. text decoded with ``surrogateescape``) cannot be UTF-8; such an
-    event is written with ASCII escapes instead (``\\udc80``), which every JSON reader accepts.
+    event is written with ASCII escapes instead (``\\udc80``), which every JSON reader accepts. Either
+    way the line is strict JSON: ``NaN`` and infinities become ``null``, every key a string.
     """
     if orjson is not None:
         try:
             return orjson.dumps(event, default=str, option=_ORJSON_OPTIONS)
-        except TypeError:  # lone surrogates, integers beyond 64 bits: the standard library copes
+        except TypeError:  # lone surrogates, integers beyond 64 bits, tuple keys: the standard library copes
             pass
+    event = _plain(event)
     try:
         return (_dumps(event) + "\n").encode("utf-8")
     except UnicodeEncodeError:
         return (_dumps_ascii(event) + "\n").encode("ascii")
+
+
+def _plain(value: Any) -> Any:
+    """``value`` with non-finite floats as ``None`` and dict keys as strings (the slow path only)."""
+    if isinstance(value, dict):
+        return {key if isinstance(key, str) else _plain_key(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _plain_key(key: Any) -> str:
+    if key is None or isinstance(key, (bool, int)) or (isinstance(key, float) and math.isfinite(key)):
+        return json.dumps(key)  # None -> "null", True -> "true", 1.5 -> "1.5": what orjson writes
+    return str(key)
+
+
+class UnsafeLogFileError(OSError):
+    """The log path names something HILT must not write to: a symbolic link, a FIFO, a device, a
+    folder, a file owned by another user or with several hard links."""
+
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_APPEND_FLAGS = os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0) | _NOFOLLOW | _NONBLOCK
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISDIR, "a folder"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device")):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def _is_null_device(info: os.stat_result) -> bool:
+    """``/dev/null`` is the one non-file a log may be: writing to it discards, as the user asked."""
+    if not stat.S_ISCHR(info.st_mode):
+        return False
+    try:
+        null = os.stat(os.devnull)
+    except OSError:
+        return False
+    return stat.S_ISCHR(null.st_mode) and info.st_rdev == null.st_rdev
+
+
+def _refused(path: Path, error: OSError) -> OSError:
+    """Turn the errors ``O_NOFOLLOW | O_NONBLOCK`` give into a clear refusal."""
+    if error.errno in (errno.ELOOP, errno.EMLINK) and os.path.islink(path):
+        return UnsafeLogFileError(error.errno, "the log path is a symbolic link; HILT does not follow it", str(path))
+    if error.errno == errno.ENXIO:  # O_WRONLY | O_NONBLOCK on a FIFO without a reader
+        return UnsafeLogFileError(error.errno, "the log path is a FIFO, not a regular file", str(path))
+    return error
+
+
+def _check_writable(fd: int, path: Path) -> os.stat_result:
+    """Require a private regular file on an opened descriptor; then clear ``O_NONBLOCK``."""
+    info = os.fstat(fd)
+    if stat.S_ISREG(info.st_mode):
+        problem = None
+        if hasattr(os, "geteuid") and info.st_uid != os.geteuid():
+            problem = f"the log file is owned by uid {info.st_uid}, not by the current user"
+        elif info.st_nlink > 1:
+            problem = f"the log file has {info.st_nlink} hard links (another name could be anywhere)"
+        if problem:
+            raise UnsafeLogFileError(errno.EPERM, problem, str(path))
+        if info.st_mode & 0o044:
+            report(f"jsonl-mode:{path}", "HILT log %s is readable by other users (mode %04o); `chmod 600` keeps "
+                   "prompts private", path, stat.S_IMODE(info.st_mode))
+    elif not _is_null_device(info):
+        raise UnsafeLogFileError(errno.EPERM, f"the log path is {_kind(info.st_mode)}, not a regular file", str(path))
+    _clear_nonblock(fd)
+    return info
+
+
+def _clear_nonblock(fd: int) -> None:
+    """``O_NONBLOCK`` was only for the open; it changes nothing for regular files on Linux, but elsewhere
+    it could make reads and writes short, so it is cleared once the file is known to be safe."""
+    if _NONBLOCK and fcntl is not None:
+        fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~_NONBLOCK)
+
+
+def open_log_file(path: Path) -> tuple[int, os.stat_result, bool]:
+    """Open ``path`` for appending (created 0600, parents 0700), never following a link or blocking.
+
+    Returns the descriptor, its ``fstat`` and whether it is readable (read-write unless the file
+    forbids reading). Raises :class:`UnsafeLogFileError` for anything but a private regular file.
+    """
+    make_private_dirs(path.parent)
+    readable = True
+    try:
+        try:
+            fd = os.open(path, os.O_RDWR | _APPEND_FLAGS, 0o600)
+        except PermissionError:  # a write-only file: append without the torn-line check
+            fd, readable = os.open(path, os.O_WRONLY | _APPEND_FLAGS, 0o600), False
+    except OSError as exc:
+        raise _refused(path, exc) from None
+    try:
+        return fd, _check_writable(fd, path), readable
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def open_log_for_reading(path: str | os.PathLike[str]) -> int:
+    """Open a log for reading without blocking on a FIFO; raises :class:`UnsafeLogFileError` if it is
+    not a regular file (links are followed: the reader chose the path)."""
+    fd = os.open(path, os.O_RDONLY | _NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise UnsafeLogFileError(errno.EPERM, f"the log path is {_kind(info.st_mode)}, not a regular file", str(path))
+        _clear_nonblock(fd)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
 
 
 _live_writers: weakref.WeakSet[JsonlWriter] = weakref.WeakSet()
@@ -84,20 +219,29 @@ if hasattr(os, "register_at_fork"):
 
 
 class JsonlWriter:
-    """A writer that appends one line per event to ``path``."""
+    """A writer that appends one line per event to ``path``.
+
+    Attributes:
+        lock_wait: seconds to wait for another process's ``flock`` before writing without it.
+        path_check_interval: seconds between checks that ``path`` still names the open file: after a
+            rename (rotation) or a deletion, events go to a new file at ``path`` within this time.
+        lock_timeouts: how many lines were written without the lock because the wait ran out.
+    """
+
+    lock_wait = 0.005
+    path_check_interval = 0.1
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
+        self.lock_timeouts = 0
         self._fd: int | None = None
         self._pid = 0
+        self._identity = (0, 0)
+        self._readable = False
+        self._end = -1  # the file size right after this writer's last complete line
+        self._next_path_check = 0.0
         self._lock = threading.Lock()
         _live_writers.add(self)
-
-    def _open(self) -> int:
-        make_private_dirs(self.path.parent)
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
-        self._fd, self._pid = fd, os.getpid()
-        return fd
 
     def write(self, event: dict[str, Any]) -> None:
         """Append ``event`` as one line; raises ``OSError`` when the file cannot be written."""
@@ -106,21 +250,79 @@ class JsonlWriter:
     def write_line(self, line: bytes) -> None:
         """Append one already-encoded line (it must end with a newline)."""
         with self._lock:
-            fd = self._fd
-            if fd is None or self._pid != os.getpid():
-                if fd is not None:  # inherited through fork: this process's copy, not the parent's lock
-                    os.close(fd)
-                fd = self._open()
-            if fcntl is not None:
-                fcntl.flock(fd, fcntl.LOCK_EX)
+            fd = self._usable_fd()
+            locked = self._lock_file(fd)
             try:
-                view = memoryview(line)
-                while view:
-                    written = os.write(fd, view)
-                    view = view[written:]
+                self._append(fd, line, locked)
             finally:
-                if fcntl is not None:
+                if locked:
                     fcntl.flock(fd, fcntl.LOCK_UN)
+
+    def _usable_fd(self) -> int:
+        fd = self._fd
+        if fd is not None:
+            if self._pid == os.getpid() and not self._moved():
+                return fd
+            self._reopen()  # inherited through fork (this process needs its own lock), or deleted or rotated away
+        fd, info, self._readable = open_log_file(self.path)
+        self._fd, self._pid, self._identity = fd, os.getpid(), (info.st_dev, info.st_ino)
+        self._end, self._next_path_check = -1, time.monotonic() + self.path_check_interval
+        return fd
+
+    def _reopen(self) -> None:
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)
+
+    def _moved(self) -> bool:
+        """Whether ``path`` names another file than the open one, or none (checked once per interval:
+        an ``fstat`` per write would cost more than the write)."""
+        now = time.monotonic()
+        if now < self._next_path_check:
+            return False
+        self._next_path_check = now + self.path_check_interval
+        try:
+            info = os.lstat(self.path)
+        except FileNotFoundError:
+            return True
+        return (info.st_dev, info.st_ino) != self._identity
+
+    def _lock_file(self, fd: int) -> bool:
+        """Take the ``flock``, waiting at most ``lock_wait``; ``False`` when writing without it."""
+        if fcntl is None:
+            return False
+        deadline = None
+        pause = 0.0002
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                now = time.monotonic()
+                deadline = deadline or now + self.lock_wait
+                if now >= deadline:
+                    break
+                time.sleep(min(pause, deadline - now))
+                pause *= 2
+        self.lock_timeouts += 1
+        report(f"jsonl-lock:{self.path}", "HILT waited %.0f ms for another process's lock on %s and wrote without "
+               "it (an append of one whole line is still atomic on a local file system)", self.lock_wait * 1000,
+               self.path)
+        return False
+
+    def _append(self, fd: int, line: bytes, locked: bool) -> None:
+        end = os.lseek(fd, 0, os.SEEK_END)
+        # Without the lock another writer may be halfway through its line: only look when locked.
+        if locked and end != self._end and end > 0 and self._readable and os.pread(fd, 1, end - 1) != b"\n":
+            # A torn last line (killed writer, full disk): without a newline it would swallow this event.
+            report(f"jsonl-torn:{self.path}", "HILT log %s ended with an incomplete line (a killed process or a "
+                   "full disk?); the next event starts on a new line", self.path)
+            line = b"\n" + line
+        view = memoryview(line)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+        self._end = end + len(line) if locked else -1
 
     def flush(self) -> None:
         """Nothing is buffered in user space; kept for the writer protocol."""
