@@ -11,4 +11,4 @@ def read_lines(path: Path) -> list[dict[str, Any]]:
     """Every event of a log as a dict, in file order."""
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").split("\n") if line.strip()]  # not splitlines(): U+2028 may sit inside a JSON string

@@ -55,7 +55,9 @@ def instrumented(log_path: Path) -> Iterator[Path]:
     yield log_path
     hilt.uninstrument()
     if log_path.exists():
-        for line in log_path.read_text(encoding="utf-8").splitlines():
+        for line in log_path.read_text(encoding="utf-8").split("\n"):
+            if not line:
+                continue
             validate_event(json.loads(line))
 
 
