@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sys
 from collections.abc import Sequence
 
@@ -111,12 +110,32 @@ def _fallback_dir() -> str:
 
 
 def resolve_command(command: str) -> str | None:
-    """A path to an existing file first, then a name on ``PATH``; ``None`` when neither exists."""
-    if os.path.isfile(command):
-        return command
+    """Where ``command`` is, as ``execvp`` and the shell find it; ``None`` when it is not there.
+
+    A name with a slash is a path; a bare name is looked up on ``PATH`` only, never in the current
+    folder (a cloned repository could ship an executable named ``python``). An empty ``PATH`` entry
+    or ``.`` does mean the current folder, as it does for the shell.
+    """
     if os.sep in command or (os.altsep and os.altsep in command):
-        return None
-    return shutil.which(command)
+        return command if os.path.isfile(command) else None
+    suffixes = [""]
+    if os.name == "nt":  # shutil.which would search the current folder first there
+        suffixes += [ext for ext in os.environ.get("PATHEXT", ".COM;.EXE;.BAT;.CMD").split(os.pathsep) if ext]
+    for folder in os.environ.get("PATH", os.defpath).split(os.pathsep):
+        for suffix in suffixes:
+            candidate = os.path.join(folder or os.curdir, command + suffix)
+            if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+                return candidate
+    return None
+
+
+def _not_found_hint(command: list[str]) -> str:
+    """A hint when ``COMMAND`` names a file in the current folder, which a bare name never runs."""
+    if not os.path.isfile(command[0]):
+        return ""
+    if command[0].endswith(".py"):
+        return f" (not on PATH; to run the file in this folder: hilt-agent python {' '.join(command)})"
+    return f" (not on PATH; to run the file in this folder: hilt-agent {os.curdir}{os.sep}{command[0]})"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -142,7 +161,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _exec(command: list[str], env: dict[str, str]) -> int:
     path = resolve_command(command[0])
     if path is None:
-        sys.stderr.write(f"hilt-agent: {command[0]}: command not found\n")
+        sys.stderr.write(f"hilt-agent: {command[0]}: command not found{_not_found_hint(command)}\n")
         return 127
     if not os.access(path, os.X_OK):
         hint = f" (did you mean: hilt-agent python {' '.join(command)})" if path.endswith(".py") else ""
