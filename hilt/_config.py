@@ -22,7 +22,9 @@ if TYPE_CHECKING:
     from typing import Any
 
 __all__ = [
+    "BOOL_FIELDS",
     "FIELDS",
+    "SECRET_FIELDS",
     "Settings",
     "default_log_file",
     "default_log_path",
@@ -56,7 +58,8 @@ _DEFAULTS: dict[str, Any] = {
     "strict": False,
     "debug": False,
 }
-_BOOLS = frozenset({"capture_content", "propagate", "strict", "debug"})
+BOOL_FIELDS = frozenset({"capture_content", "propagate", "strict", "debug"})
+"""Settings that are booleans (``hilt-agent`` gives them ``--x``/``--no-x`` flags)."""
 _SECONDS = frozenset({"flush_interval", "shutdown_timeout"})
 
 FIELDS: tuple[str, ...] = tuple(_DEFAULTS)
@@ -192,7 +195,7 @@ def coerce(key: str, value: Any, source: str) -> Any:
     """Convert ``value`` (a string from the environment, or a TOML/Python value) to the type of ``key``."""
     if isinstance(value, os.PathLike):
         value = os.fspath(value)
-    if key in _BOOLS:
+    if key in BOOL_FIELDS:
         return parse_bool(value, source, key)
     if key in _SECONDS:
         try:
@@ -240,7 +243,7 @@ def _check_file_value(key: str, value: Any, path: str) -> Any:
         raise ConfigError(path, key, "one of the HILT settings: " + ", ".join(k for k in FIELDS if k not in SECRET_FIELDS), value)
     if key in SECRET_FIELDS:
         raise ConfigError(path, key, f"no secret in a config file: set {env_name(key)} or credentials_path instead")
-    if key in _BOOLS and not isinstance(value, bool):
+    if key in BOOL_FIELDS and not isinstance(value, bool):
         raise ConfigError(path, key, "a boolean (true or false)", value)
     if key in _SECONDS and (isinstance(value, bool) or not isinstance(value, (int, float))):
         raise ConfigError(path, key, "a number of seconds", value)

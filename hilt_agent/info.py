@@ -15,6 +15,8 @@ from typing import Any
 from hilt._config import FIELDS, SECRET_FIELDS, default_log_file, find_config_file, load_settings
 from hilt._version import __version__
 
+from ._install import pth_installed
+
 __all__ = ["render_info"]
 
 
@@ -62,15 +64,13 @@ def render_info(flags: Mapping[str, Any] | None = None, *, config: str | None = 
         environ["HILT_CONFIG"] = os.path.abspath(config)
     settings = load_settings(flags, environ=environ, override_source="flag")
     found = find_config_file(environ)
-    from hilt_agent.launcher import _pth_installed
-
     lines = [
         f"HILT {__version__}",
         f"Python {sys.version.split()[0]} ({sys.executable})",
         f"openai {_version('openai')}",
         f"wrapt {_version('wrapt')}",
         f"HILT_ENABLED: {environ.get('HILT_ENABLED') or '(unset)'}",
-        f"start-up file hilt.pth installed: {'yes' if _pth_installed() else 'no (hilt-agent will use its sitecustomize)'}",
+        f"start-up file hilt.pth installed: {'yes' if pth_installed() else 'no (hilt-agent will use its sitecustomize)'}",
         f"config file: {found[0] if found else '(none)'}",
         f"default log file: {default_log_file()}",
         f"log file in use: {settings.log_file if settings.backend == 'local' else '(sheets backend)'}",

@@ -14,9 +14,11 @@ import os
 import sys
 from collections.abc import Sequence
 
-from hilt._config import FIELDS, SECRET_FIELDS, _BOOLS, coerce, env_name
+from hilt._config import BOOL_FIELDS, FIELDS, SECRET_FIELDS, coerce, env_name
 from hilt._version import __version__
 from hilt.exceptions import ConfigError
+
+from ._install import fallback_dir, package_parent, pth_installed, site_dirs
 
 __all__ = ["build_parser", "child_environment", "main"]
 
@@ -40,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     for key in _FLAG_FIELDS:
         flag = "--" + key.replace("_", "-")
-        if key in _BOOLS:
+        if key in BOOL_FIELDS:
             parser.add_argument(flag, dest=key, action=argparse.BooleanOptionalAction, default=None, help=f"sets {env_name(key)}")
         else:
             parser.add_argument(flag, dest=key, metavar="VALUE", help=f"sets {env_name(key)}")
@@ -76,37 +78,14 @@ def child_environment(args: argparse.Namespace, environ: dict[str, str]) -> dict
         env["HILT_CONFIG"] = os.path.abspath(args.config)
     for key, value in flag_values(args).items():
         env[env_name(key)] = _env_text(value)
-    if args.sitecustomize or not _pth_installed():
-        folders = [_fallback_dir()]
-        package_parent = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-        if package_parent not in _site_dirs():  # e.g. ``pip install --target``: the child needs hilt_agent too
-            folders.append(package_parent)
+    if args.sitecustomize or not pth_installed():
+        folders = [fallback_dir()]
+        parent = package_parent()
+        if parent not in site_dirs():  # e.g. ``pip install --target``: the child needs hilt_agent too
+            folders.append(parent)
         old = env.get("PYTHONPATH")
         env["PYTHONPATH"] = os.pathsep.join([*folders, *([old] if old else [])])
     return env
-
-
-def _site_dirs() -> list[str]:
-    import site
-
-    dirs = list(site.getsitepackages()) if hasattr(site, "getsitepackages") else []
-    if site.ENABLE_USER_SITE:
-        dirs.append(site.getusersitepackages())
-    return dirs
-
-
-def _pth_installed() -> bool:
-    return any(os.path.isfile(os.path.join(folder, "hilt.pth")) for folder in _site_dirs())
-
-
-def _fallback_dir() -> str:
-    """The folder holding HILT's ``sitecustomize.py``: installed next to the package, or ``bootstrap/`` in a checkout."""
-    parent = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    for name in ("hilt_agent_bootstrap", "bootstrap"):
-        folder = os.path.join(parent, name)
-        if os.path.isfile(os.path.join(folder, "sitecustomize.py")):
-            return folder
-    raise FileNotFoundError(f"HILT's sitecustomize.py is missing from {parent}; reinstall hilt")
 
 
 def resolve_command(command: str) -> str | None:
