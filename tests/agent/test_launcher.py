@@ -91,18 +91,18 @@ def test_pip_install_target_uses_the_fallback_automatically(bare_venv, run, work
 
 def test_info_shows_every_source(venv, run, workdir: Path) -> None:
     """--info lists each value with its source: default, TOML file, env and flag, plus versions and targets."""
-    (workdir / "hilt.toml").write_text('worksheet_name = "FromToml"\n')
+    (workdir / "hilt.toml").write_text("capture_content = false\n")
     result = run([venv.bin / "hilt-agent", "--info", "--backend", "local"], {"HILT_FILEPATH": "env.jsonl"})
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     toml = str(workdir / "hilt.toml")
-    assert [line.split() for line in lines if line.startswith(("  backend ", "  filepath ", "  worksheet_name ", "  debug "))] == [
+    assert [line.split() for line in lines if line.startswith(("  backend ", "  filepath ", "  capture_content ", "  debug "))] == [
         ["backend", "'local'", "flag"],
         ["filepath", "'env.jsonl'", "env", "HILT_FILEPATH"],
-        ["worksheet_name", "'FromToml'", toml],
+        ["capture_content", "False", toml],
         ["debug", "False", "default"],
     ]
-    assert f"config file: {toml}" in lines
+    assert f"  project      {toml}  read (not trusted; every key in it is one an untrusted file may set)" in lines
     assert "start-up file hilt.pth installed: yes" in lines
     from openai.resources.chat.completions import Completions
 
