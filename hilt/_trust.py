@@ -61,8 +61,8 @@ class ConfigFile:
             return "read (trusted: yours)"
         if self.trusted:
             return "read (trusted with hilt config trust)"
-        if not self.ignored:
-            return "read (not trusted; every key in it is one an untrusted file may set)"
+        if self.trusted is None:
+            return "read (only keys an untrusted file may set: trust not needed)"
         return f"read (not trusted): ignored {', '.join(self.ignored)}; to apply them run: {trust_command(self.path)}"
 
 
@@ -150,14 +150,13 @@ def _project_file(path: str, is_pyproject: bool, user_capture: bool | None) -> C
         ignored.append(key)
     if problem is None and not ignored:
         return ConfigFile(path, "project", "read", safe)
-    from ._trust import is_trusted
-
     if is_trusted(path, data):
         if problem is not None:
             raise problem
         return ConfigFile(path, "project", "read", {key: _check_file_value(key, value, path) for key, value in table.items()}, trusted=True)
     if problem is not None:
-        return ConfigFile(path, "project", "read", ignored=("the whole file (not valid TOML)",), trusted=False)
+        why = "not valid TOML" if problem.key == "TOML syntax" else "[tool.hilt] is not a table"
+        return ConfigFile(path, "project", "read", ignored=(f"the whole file ({why})",), trusted=False)
     return ConfigFile(path, "project", "read", safe, tuple(ignored), trusted=False)
 
 

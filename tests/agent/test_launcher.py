@@ -102,7 +102,7 @@ def test_info_shows_every_source(venv, run, workdir: Path) -> None:
         ["capture_content", "False", toml],
         ["debug", "False", "default"],
     ]
-    assert f"  project      {toml}  read (not trusted; every key in it is one an untrusted file may set)" in lines
+    assert f"  project      {toml}  read (only keys an untrusted file may set: trust not needed)" in lines
     assert "start-up file hilt.pth installed: yes" in lines
     from openai.resources.chat.completions import Completions
 

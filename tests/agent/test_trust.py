@@ -277,3 +277,16 @@ def test_info_lists_every_config_file_considered(venv, run, workdir: Path, tmp_p
         f"  HILT_CONFIG  {explicit}  read (trusted: yours)",
     ]
     assert result.stderr == ""
+
+
+def test_info_never_prints_secret_values(venv, run) -> None:
+    """--info shows credentials_json as set and an endpoint's user:password as ***, nothing more."""
+    env = {"HILT_CREDENTIALS_JSON": PRIVATE_KEY, "HILT_SHEETS_ENDPOINT": "https://user:hunter2@sheets.example.com"}
+    result = run([venv.bin / "hilt-agent", "--info"], env)
+    assert result.returncode == 0, result.stderr
+    assert "MIIEvQ" not in result.stdout + result.stderr and "hunter2" not in result.stdout + result.stderr
+    lines = [line.split() for line in result.stdout.splitlines() if line.startswith(("  credentials_json ", "  sheets_endpoint "))]
+    assert lines == [
+        ["credentials_json", "***", "(set)", "env", "HILT_CREDENTIALS_JSON"],
+        ["sheets_endpoint", "'https://***@sheets.example.com'", "env", "HILT_SHEETS_ENDPOINT"],
+    ]
