@@ -244,7 +244,8 @@ def _coerce_secret(key: str, value: Any, source: str) -> str:
             return json.dumps(value)
         except (TypeError, ValueError):
             pass
-    raise ConfigError(source, key, f"the service-account JSON as a string or a dict, not a {type(value).__name__} (value not shown)")
+    expected = f"the service-account JSON as a string or a dict of JSON values (got a {type(value).__name__}; value not shown)"
+    raise ConfigError(source, key, expected)
 
 
 def _check_endpoint(url: str, source: str) -> None:

@@ -215,7 +215,10 @@ def test_invalid_credentials_json_error_never_shows_the_value(cwd: Path, value: 
     with pytest.raises(ConfigError) as info:
         load_settings({"credentials_json": value})
     assert "PRIVATE KEY" not in str(info.value) and "MIIEvQ" not in repr(info.value.args) and info.value.got is None
-    assert str(info.value) == f"instrument(): credentials_json: expected the service-account JSON as a string or a dict, not a {type(value).__name__} (value not shown)"
+    assert str(info.value) == (
+        "instrument(): credentials_json: expected the service-account JSON as a string or a dict of JSON values "
+        f"(got a {type(value).__name__}; value not shown)"
+    )
 
 
 def test_credentials_json_dict_is_accepted_as_json(cwd: Path) -> None:
