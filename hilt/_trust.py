@@ -50,8 +50,17 @@ class ConfigFile:
 
     __slots__ = ("path", "layer", "status", "values", "ignored", "trusted")
 
-    def __init__(self, path: str, layer: str, status: str, values: dict[str, Any] | None = None, ignored: tuple[str, ...] = (), trusted: bool | None = None) -> None:
-        self.path, self.layer, self.status, self.values, self.ignored, self.trusted = path, layer, status, values or {}, ignored, trusted
+    def __init__(
+        self,
+        path: str,
+        layer: str,
+        status: str,
+        values: dict[str, Any] | None = None,
+        ignored: tuple[str, ...] = (),
+        trusted: bool | None = None,
+    ) -> None:
+        self.path, self.layer, self.status = path, layer, status
+        self.values, self.ignored, self.trusted = values or {}, ignored, trusted
 
     def describe(self) -> str:
         """One line for ``--info``: what was read and, for an untrusted file, what was ignored and how to trust it."""

@@ -38,7 +38,10 @@ capture_content = false
 input = 1.0
 output = 2.0
 """
-IGNORED = "backend, filepath, journal_path, sheet_id, credentials_path, worksheet_name, sheets_endpoint, columns, flush_interval, shutdown_timeout, strict, propagate, debug"
+IGNORED = (
+    "backend, filepath, journal_path, sheet_id, credentials_path, worksheet_name, sheets_endpoint, columns, "
+    "flush_interval, shutdown_timeout, strict, propagate, debug"
+)
 
 
 @pytest.fixture
