@@ -81,6 +81,10 @@ or stop or stall a program. ``capture_content`` only records less: ``true`` is i
 own config file says ``false``."""
 
 
+MAX_PROJECT_FILE_BYTES = 1 << 20
+"""A larger project file is not read at all (it could be a symlink to a huge file, read by every process)."""
+
+
 def trust_command(path: str) -> str:
     """The command that trusts ``path``, quoted for a POSIX shell."""
     safe = all(c.isalnum() or c in "/._-+:,@%=" for c in path)
@@ -137,9 +141,11 @@ def _project_files(cwd: str, user: ConfigFile, explicit_path: str) -> list[Confi
 def _project_file(path: str, is_pyproject: bool, user_capture: bool | None) -> ConfigFile:
     """Read ``path``; an untrusted one contributes only its safe keys and never raises."""
     try:
-        data = _read_bytes(path)
+        data = _read_bytes(path, MAX_PROJECT_FILE_BYTES)
     except ConfigError:
         return ConfigFile(path, "project", "not read (unreadable)")  # it cannot be hashed, so it cannot be trusted
+    if data is not None and len(data) > MAX_PROJECT_FILE_BYTES:  # e.g. a symlink to a huge file: never stall start-up
+        return ConfigFile(path, "project", f"not read (larger than {MAX_PROJECT_FILE_BYTES} bytes)")
     if data is None or (is_pyproject and b"hilt" not in data):  # most pyproject.toml have no [tool.hilt]: skip tomllib
         return ConfigFile(path, "project", "not found" if data is None else "no [tool.hilt] table")
     try:
@@ -169,13 +175,13 @@ def _project_file(path: str, is_pyproject: bool, user_capture: bool | None) -> C
     return ConfigFile(path, "project", "read", safe, tuple(ignored), trusted=False)
 
 
-def _read_bytes(path: str) -> bytes | None:
-    """The content of ``path``, or ``None`` when there is no such file."""
+def _read_bytes(path: str, limit: int = -1) -> bytes | None:
+    """The content of ``path`` (at most ``limit`` + 1 bytes), or ``None`` when there is no such file."""
     if not os.path.isfile(path):
         return None
     try:
         with open(path, "rb") as f:
-            return f.read()
+            return f.read(limit + 1 if limit >= 0 else -1)
     except OSError as exc:
         raise ConfigError(path, "file", f"a readable file ({exc.strerror})") from None
 

@@ -133,6 +133,14 @@ def test_untrusted_broken_file_never_raises(cwd: Path, monkeypatch: pytest.Monke
     assert (info.value.source, info.value.key) == (str(cwd / "hilt.toml"), "TOML syntax")
 
 
+def test_huge_project_file_is_not_read(cwd: Path) -> None:
+    """A project file over 1 MiB (say, a symlink to a huge file) is skipped without being read in full."""
+    (cwd / "hilt.toml").write_text("capture_content = false\n" + "#" * (1 << 20))
+    settings = load_settings()
+    assert settings.sources == dict.fromkeys(FIELDS, "default")
+    assert [f.status for f in config_files() if f.layer == "project"][0] == "not read (larger than 1048576 bytes)"
+
+
 def test_untrusted_pyproject_table_is_filtered_too(cwd: Path) -> None:
     """[tool.hilt] in ./pyproject.toml follows the same rule as ./hilt.toml."""
     (cwd / "pyproject.toml").write_text('[project]\nname = "x"\n[tool.hilt]\nfilepath = "x.jsonl"\ncapture_content = false\n')
