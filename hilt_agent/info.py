@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from hilt._config import FIELDS, default_log_file, display_value, resolve_settings
-from hilt._trust import config_files, merge_files
+from hilt._trust import ConfigFile, config_files, merge_files
 from hilt._version import __version__
 
 from ._install import pth_installed
@@ -30,7 +30,7 @@ def _version(distribution: str) -> str:
         return "not installed"
 
 
-def _file_lines(files: list[Any], environ: Mapping[str, str]) -> list[str]:
+def _file_lines(files: list[ConfigFile], environ: Mapping[str, str]) -> list[str]:
     """One line per config file considered: its role, path and what became of it."""
     lines = [f"  {entry.layer:<11}  {entry.path}  {entry.describe()}" for entry in files]
     if not environ.get("HILT_CONFIG", "").strip():
