@@ -98,8 +98,10 @@ def resolve_command(command: str) -> str | None:
     if os.sep in command or (os.altsep and os.altsep in command):
         return command if os.path.isfile(command) else None
     suffixes = [""]
-    if os.name == "nt":  # shutil.which would search the current folder first there
-        suffixes += [ext for ext in os.environ.get("PATHEXT", ".COM;.EXE;.BAT;.CMD").split(os.pathsep) if ext]
+    if os.name == "nt":  # as shutil.which, which cannot be used: it searches the current folder first there
+        extensions = [ext.lower() for ext in os.environ.get("PATHEXT", ".COM;.EXE;.BAT;.CMD").split(os.pathsep) if ext]
+        if os.path.splitext(command)[1].lower() not in extensions:
+            suffixes = extensions
     for folder in os.environ.get("PATH", os.defpath).split(os.pathsep):
         for suffix in suffixes:
             candidate = os.path.join(folder or os.curdir, command + suffix)
