@@ -114,9 +114,8 @@ def _not_found_hint(command: list[str]) -> str:
     """A hint when ``COMMAND`` names a file in the current folder, which a bare name never runs."""
     if not os.path.isfile(command[0]):
         return ""
-    if command[0].endswith(".py"):
-        return f" (not on PATH; to run the file in this folder: hilt-agent python {' '.join(command)})"
-    return f" (not on PATH; to run the file in this folder: hilt-agent {os.curdir}{os.sep}{command[0]})"
+    run = ["python", *command] if command[0].endswith(".py") else [os.curdir + os.sep + command[0], *command[1:]]
+    return f" (not on PATH; to run the file in this folder: hilt-agent {' '.join(run)})"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
