@@ -304,3 +304,13 @@ def test_info_never_prints_secret_values(venv, run) -> None:
         ["credentials_json", "***", "(set)", "env", "HILT_CREDENTIALS_JSON"],
         ["sheets_endpoint", "'https://***@sheets.example.com'", "env", "HILT_SHEETS_ENDPOINT"],
     ]
+
+
+@pytest.mark.parametrize(("text", "hashed"), [(None, False), ("capture_content = false\n", False), ('filepath = "x.jsonl"\n', True)])
+def test_agent_hashes_the_project_file_only_when_a_key_needs_trust(venv, run, workdir: Path, text: str | None, hashed: bool) -> None:
+    """At start-up hashlib is imported only for a project file that sets a key needing trust."""
+    if text is not None:
+        (workdir / "hilt.toml").write_text(text)
+    code = "import sys; print('hashlib' in sys.modules)"
+    result = run([venv.python, "-c", code], {"HILT_ENABLED": "1", "HILT_FILEPATH": str(workdir / "e.jsonl")})
+    assert result.stdout == f"{hashed}\n"
