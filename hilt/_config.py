@@ -1,7 +1,9 @@
 """HILT's one configuration model, shared by ``instrument()``, ``HILT_ENABLED=1`` and ``hilt-agent``.
 
-Precedence, highest first: explicit ``instrument()`` arguments, ``HILT_*`` environment variables, the
-TOML file, then defaults. Every resolved value remembers where it came from (``Settings.sources``).
+Precedence, lowest first: defaults < the user's config file < the project's config file (only the keys
+an untrusted file may set, see ``hilt/_trust.py``) < the ``$HILT_CONFIG`` file < ``HILT_*`` environment
+variables < ``instrument()`` arguments (or ``hilt-agent --info`` flags). Files merge per key. Every
+resolved value remembers where it came from (``Settings.sources``).
 
 The agent imports this module at interpreter start-up, so it imports nothing beyond ``os`` and ``sys``
 at module level (no ``typing``, ``dataclasses``, ``pathlib``, ``tomllib`` or ``platformdirs``): see
@@ -17,17 +19,18 @@ from .exceptions import ConfigError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping
+    from collections.abc import Mapping
     from pathlib import Path
     from typing import Any
 
 __all__ = [
+    "BOOL_FIELDS",
     "FIELDS",
+    "SECRET_FIELDS",
     "Settings",
     "default_log_file",
     "default_log_path",
     "env_name",
-    "find_config_file",
     "load_settings",
     "parse_bool",
     "resolve_settings",
@@ -57,7 +60,8 @@ _DEFAULTS: dict[str, Any] = {
     "strict": False,
     "debug": False,
 }
-_BOOLS = frozenset({"capture_content", "propagate", "strict", "debug"})
+BOOL_FIELDS = frozenset({"capture_content", "propagate", "strict", "debug"})
+"""Settings that are booleans (``hilt-agent`` gives them ``--x``/``--no-x`` flags)."""
 _SECONDS = frozenset({"flush_interval", "shutdown_timeout"})
 
 FIELDS: tuple[str, ...] = tuple(_DEFAULTS)
@@ -154,7 +158,7 @@ def parse_bool(value: Any, source: str, key: str) -> bool:
 
 
 def _user_dir(kind: str) -> str:
-    """platformdirs' ``user_config_dir("hilt")`` (kind ``config``) or ``user_log_dir("hilt")`` (kind ``log``).
+    """platformdirs' ``user_<kind>_dir("hilt")`` for kind ``config``, ``log`` or ``state``.
 
     On Linux it is computed from the XDG variables directly, because importing platformdirs costs
     ~20 ms (pathlib, tempfile, ...) and the agent needs these paths at interpreter start-up; a test
@@ -162,16 +166,21 @@ def _user_dir(kind: str) -> str:
     """
     home = os.environ.get("HOME", "")
     if sys.platform.startswith("linux") and home.startswith("/"):
-        var, fallback, suffix = ("XDG_CONFIG_HOME", "~/.config", "hilt") if kind == "config" else ("XDG_STATE_HOME", "~/.local/state", "hilt/log")
+        var, fallback, suffix = _XDG_DIRS[kind]
         base = os.environ.get(var, "")
         if not base.startswith("/"):
             base = os.path.expanduser(fallback)
         return os.path.join(base, suffix)
     import platformdirs
 
-    if kind == "config":
-        return platformdirs.user_config_dir("hilt", appauthor=False)
-    return platformdirs.user_log_dir("hilt", appauthor=False)
+    return getattr(platformdirs, f"user_{kind}_dir")("hilt", appauthor=False)
+
+
+_XDG_DIRS = {
+    "config": ("XDG_CONFIG_HOME", "~/.config", "hilt"),
+    "log": ("XDG_STATE_HOME", "~/.local/state", "hilt/log"),
+    "state": ("XDG_STATE_HOME", "~/.local/state", "hilt"),
+}
 
 
 def default_log_file() -> str:
@@ -194,7 +203,7 @@ def coerce(key: str, value: Any, source: str) -> Any:
     """Convert ``value`` (a string from the environment, or a TOML/Python value) to the type of ``key``."""
     if isinstance(value, os.PathLike):
         value = os.fspath(value)
-    if key in _BOOLS:
+    if key in BOOL_FIELDS:
         return parse_bool(value, source, key)
     if key in _SECONDS:
         try:
@@ -219,8 +228,12 @@ def coerce(key: str, value: Any, source: str) -> Any:
         return _coerce_prices(value, source)
     if key == "max_field_chars":
         return _coerce_field_chars(value, source)
+    if key in SECRET_FIELDS:
+        return _coerce_secret(key, value, source)
     if not isinstance(value, str):
         raise ConfigError(source, key, "a string", value)
+    if key == "sheets_endpoint" and value != _DEFAULTS[key]:
+        _check_endpoint(value, source)
     return value
 
 
@@ -233,6 +246,65 @@ def _coerce_field_chars(value: Any, source: str) -> int:
     if type(number) is not int or number < 0 or 0 < number < 1000:
         raise ConfigError(source, "max_field_chars", expected, value)
     return number
+
+
+def _coerce_secret(key: str, value: Any, source: str) -> str:
+    """The service-account JSON as text (a dict is serialised); an error never shows the value (a private key)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        import json
+
+        try:
+            return json.dumps(value)
+        except (TypeError, ValueError):
+            pass
+    expected = f"the service-account JSON as a string or a dict of JSON values (got a {type(value).__name__}; value not shown)"
+    raise ConfigError(source, key, expected)
+
+
+def _check_endpoint(url: str, source: str) -> None:
+    """Only ``https``; plain ``http`` only to a loopback host (tests): the access token travels with every request."""
+    from urllib.parse import urlsplit
+
+    expected = "an https:// URL (plain http only for a loopback host: 127.0.0.0/8, ::1 or localhost)"
+    try:
+        parts = urlsplit(url.strip())
+        host = parts.hostname or ""
+    except ValueError:
+        raise ConfigError(source, "sheets_endpoint", expected, redact_url(url)) from None
+    if host and (parts.scheme == "https" or (parts.scheme == "http" and _is_loopback(host))):
+        return
+    raise ConfigError(source, "sheets_endpoint", expected, redact_url(url))
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def redact_url(url: str) -> str:
+    """``url`` with any ``user:password@`` replaced by ``***@``, for messages and ``--info``."""
+    scheme, sep, rest = url.partition("://")
+    netloc, slash, path = rest.partition("/")
+    if not sep or "@" not in netloc:
+        return url
+    return f"{scheme}://***@{netloc.rpartition('@')[2]}{slash}{path}"
+
+
+def display_value(key: str, value: Any) -> str:
+    """How ``hilt-agent --info`` shows a setting: secrets as ``*** (set)``, URLs without credentials."""
+    if key in SECRET_FIELDS and value:
+        return "*** (set)"
+    if key == "sheets_endpoint" and isinstance(value, str):
+        return repr(redact_url(value))
+    return "-" if value is None else repr(value)
 
 
 def _coerce_prices(value: Any, source: str) -> dict[str, dict[str, float]]:
@@ -251,11 +323,11 @@ def _coerce_prices(value: Any, source: str) -> dict[str, dict[str, float]]:
 
 def _check_file_value(key: str, value: Any, path: str) -> Any:
     """A TOML value must already have the right type (a string ``"yes"`` is not a boolean in a file)."""
-    if key not in FIELDS:
-        raise ConfigError(path, key, "one of the HILT settings: " + ", ".join(k for k in FIELDS if k not in SECRET_FIELDS), value)
+    if key not in FIELDS:  # the value is not shown: an unknown key may hold a secret
+        raise ConfigError(path, key, "one of the HILT settings: " + ", ".join(k for k in FIELDS if k not in SECRET_FIELDS))
     if key in SECRET_FIELDS:
         raise ConfigError(path, key, f"no secret in a config file: set {env_name(key)} or credentials_path instead")
-    if key in _BOOLS and not isinstance(value, bool):
+    if key in BOOL_FIELDS and not isinstance(value, bool):
         raise ConfigError(path, key, "a boolean (true or false)", value)
     if key in _SECONDS and (isinstance(value, bool) or not isinstance(value, (int, float))):
         raise ConfigError(path, key, "a number of seconds", value)
@@ -268,73 +340,11 @@ def _check_file_value(key: str, value: Any, path: str) -> Any:
     return coerce(key, value, path)
 
 
-def _candidates(environ: Mapping[str, str], cwd: str) -> Iterator[tuple[str, bool]]:
-    explicit = environ.get("HILT_CONFIG", "").strip()
-    if explicit:
-        path = os.path.abspath(os.path.join(cwd, os.path.expanduser(explicit)))
-        if not os.path.isfile(path):
-            raise ConfigError(path, "HILT_CONFIG", "an existing TOML file")
-        yield path, os.path.basename(path) == "pyproject.toml"
-        return
-    yield os.path.join(cwd, "hilt.toml"), False
-    yield os.path.join(cwd, "pyproject.toml"), True
-    yield os.path.join(_user_dir("config"), "hilt.toml"), False
-
-
-def find_config_file(environ: Mapping[str, str] | None = None, cwd: str | None = None) -> tuple[str, dict[str, Any]] | None:
-    """The TOML file that configures HILT and its HILT table, or ``None``.
-
-    Order: ``$HILT_CONFIG``; ``./hilt.toml``; ``./pyproject.toml`` if it has a ``[tool.hilt]`` table;
-    ``hilt.toml`` in the platformdirs user config folder.
-    """
-    environ = os.environ if environ is None else environ
-    for path, is_pyproject in _candidates(environ, os.getcwd() if cwd is None else cwd):
-        if not os.path.isfile(path) or (is_pyproject and not _mentions_hilt(path)):
-            continue
-        table = _read_toml(path, is_pyproject)
-        if table is not None:
-            return path, table
-    return None
-
-
-def _mentions_hilt(path: str) -> bool:
-    # Most pyproject.toml files have no [tool.hilt]: skip parsing them (tomllib costs ~10 ms to import).
-    try:
-        with open(path, "rb") as f:
-            return b"hilt" in f.read()
-    except OSError:
-        return False
-
-
-def _read_toml(path: str, is_pyproject: bool) -> dict[str, Any] | None:
-    """The HILT table of ``path`` (``None`` when a pyproject.toml has no ``[tool.hilt]``)."""
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - Python 3.10
-        import tomli as tomllib
-    try:
-        with open(path, "rb") as f:
-            data = tomllib.load(f)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(path, "TOML syntax", f"valid TOML ({exc})") from None
-    except OSError as exc:
-        raise ConfigError(path, "file", f"a readable file ({exc.strerror})") from None
-    if not is_pyproject:
-        return data
-    tool = data.get("tool")
-    table = tool.get("hilt") if isinstance(tool, dict) else None
-    if table is not None and not isinstance(table, dict):
-        raise ConfigError(path, "tool.hilt", "a table of HILT settings", table)
-    return table
-
-
 def file_settings(environ: Mapping[str, str] | None = None, cwd: str | None = None) -> dict[str, tuple[Any, str]]:
-    """Values from the discovered TOML file, as ``{key: (value, path)}``; raises ``ConfigError`` when invalid."""
-    found = find_config_file(environ, cwd)
-    if found is None:
-        return {}
-    path, table = found
-    return {key: (_check_file_value(key, value, path), path) for key, value in table.items()}
+    """Values from the config files, merged, as ``{key: (value, path)}``; raises ``ConfigError`` when invalid."""
+    from ._trust import config_files, merge_files
+
+    return merge_files(config_files(environ, cwd))
 
 
 def settings_from_env(environ: Mapping[str, str] | None = None) -> dict[str, tuple[Any, str]]:
@@ -381,7 +391,9 @@ def load_settings(
     environ: Mapping[str, str] | None = None,
     override_source: str = "argument",
 ) -> Settings:
-    """Resolve settings from ``overrides``, the environment and the discovered TOML file."""
-    return resolve_settings(
-        overrides, environ=environ, file_values=file_settings(environ), override_source=override_source
-    )
+    """Resolve settings from ``overrides``, the environment and the config files (see :func:`config_files`)."""
+    from ._trust import config_files, merge_files, warn_ignored
+
+    files = config_files(environ)
+    warn_ignored(files)
+    return resolve_settings(overrides, environ=environ, file_values=merge_files(files), override_source=override_source)

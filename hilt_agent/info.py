@@ -12,8 +12,11 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-from hilt._config import FIELDS, SECRET_FIELDS, default_log_file, find_config_file, load_settings
+from hilt._config import FIELDS, default_log_file, display_value, resolve_settings
+from hilt._trust import ConfigFile, config_files, merge_files
 from hilt._version import __version__
+
+from ._install import pth_installed
 
 __all__ = ["render_info"]
 
@@ -27,10 +30,12 @@ def _version(distribution: str) -> str:
         return "not installed"
 
 
-def _show(key: str, value: Any) -> str:
-    if key in SECRET_FIELDS and value:
-        return "*** (set)"
-    return "-" if value is None else repr(value)
+def _file_lines(files: list[ConfigFile], environ: Mapping[str, str]) -> list[str]:
+    """One line per config file considered: its role, path and what became of it."""
+    lines = [f"  {entry.layer:<11}  {entry.path}  {entry.describe()}" for entry in files]
+    if not environ.get("HILT_CONFIG", "").strip():
+        lines.append(f"  {'HILT_CONFIG':<11}  (unset)")
+    return lines
 
 
 def _label(target: Any) -> str:
@@ -60,26 +65,26 @@ def render_info(flags: Mapping[str, Any] | None = None, *, config: str | None = 
     environ = dict(os.environ)
     if config:
         environ["HILT_CONFIG"] = os.path.abspath(config)
-    settings = load_settings(flags, environ=environ, override_source="flag")
-    found = find_config_file(environ)
-    from hilt_agent.launcher import _pth_installed
-
+    files = config_files(environ)  # no warning here: the report below says what was ignored
+    settings = resolve_settings(flags, environ=environ, file_values=merge_files(files), override_source="flag")
     lines = [
         f"HILT {__version__}",
         f"Python {sys.version.split()[0]} ({sys.executable})",
         f"openai {_version('openai')}",
         f"wrapt {_version('wrapt')}",
         f"HILT_ENABLED: {environ.get('HILT_ENABLED') or '(unset)'}",
-        f"start-up file hilt.pth installed: {'yes' if _pth_installed() else 'no (hilt-agent will use its sitecustomize)'}",
-        f"config file: {found[0] if found else '(none)'}",
+        f"start-up file hilt.pth installed: {'yes' if pth_installed() else 'no (hilt-agent will use its sitecustomize)'}",
         f"default log file: {default_log_file()}",
         f"log file in use: {settings.log_file if settings.backend == 'local' else '(sheets backend)'}",
+        "",
+        "config files (lowest precedence first; HILT_* variables and flags override them):",
+        *_file_lines(files, environ),
         "",
         "settings:",
     ]
     width = max(map(len, FIELDS))
     for key in FIELDS:
-        lines.append(f"  {key:<{width}}  {_show(key, getattr(settings, key)):<40}  {settings.sources[key]}")
+        lines.append(f"  {key:<{width}}  {display_value(key, getattr(settings, key)):<40}  {settings.sources[key]}")
     lines += ["", f"patch targets in openai {_version('openai')}:"]
     for status, attribute, where in target_rows():
         lines.append(f"  {status:<7}  {attribute:<40}  {where}")

@@ -11,13 +11,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sys
 from collections.abc import Sequence
 
-from hilt._config import FIELDS, SECRET_FIELDS, _BOOLS, coerce, env_name
+from hilt._config import BOOL_FIELDS, FIELDS, SECRET_FIELDS, coerce, env_name
 from hilt._version import __version__
 from hilt.exceptions import ConfigError
+
+from ._install import fallback_dir, package_parent, pth_installed, site_dirs
 
 __all__ = ["build_parser", "child_environment", "main"]
 
@@ -41,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     for key in _FLAG_FIELDS:
         flag = "--" + key.replace("_", "-")
-        if key in _BOOLS:
+        if key in BOOL_FIELDS:
             parser.add_argument(flag, dest=key, action=argparse.BooleanOptionalAction, default=None, help=f"sets {env_name(key)}")
         else:
             parser.add_argument(flag, dest=key, metavar="VALUE", help=f"sets {env_name(key)}")
@@ -77,46 +78,44 @@ def child_environment(args: argparse.Namespace, environ: dict[str, str]) -> dict
         env["HILT_CONFIG"] = os.path.abspath(args.config)
     for key, value in flag_values(args).items():
         env[env_name(key)] = _env_text(value)
-    if args.sitecustomize or not _pth_installed():
-        folders = [_fallback_dir()]
-        package_parent = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-        if package_parent not in _site_dirs():  # e.g. ``pip install --target``: the child needs hilt_agent too
-            folders.append(package_parent)
+    if args.sitecustomize or not pth_installed():
+        folders = [fallback_dir()]
+        parent = package_parent()
+        if parent not in site_dirs():  # e.g. ``pip install --target``: the child needs hilt_agent too
+            folders.append(parent)
         old = env.get("PYTHONPATH")
         env["PYTHONPATH"] = os.pathsep.join([*folders, *([old] if old else [])])
     return env
 
 
-def _site_dirs() -> list[str]:
-    import site
-
-    dirs = list(site.getsitepackages()) if hasattr(site, "getsitepackages") else []
-    if site.ENABLE_USER_SITE:
-        dirs.append(site.getusersitepackages())
-    return dirs
-
-
-def _pth_installed() -> bool:
-    return any(os.path.isfile(os.path.join(folder, "hilt.pth")) for folder in _site_dirs())
-
-
-def _fallback_dir() -> str:
-    """The folder holding HILT's ``sitecustomize.py``: installed next to the package, or ``bootstrap/`` in a checkout."""
-    parent = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    for name in ("hilt_agent_bootstrap", "bootstrap"):
-        folder = os.path.join(parent, name)
-        if os.path.isfile(os.path.join(folder, "sitecustomize.py")):
-            return folder
-    raise FileNotFoundError(f"HILT's sitecustomize.py is missing from {parent}; reinstall hilt")
-
-
 def resolve_command(command: str) -> str | None:
-    """A path to an existing file first, then a name on ``PATH``; ``None`` when neither exists."""
-    if os.path.isfile(command):
-        return command
+    """Where ``command`` is, as ``execvp`` and the shell find it; ``None`` when it is not there.
+
+    A name with a slash is a path; a bare name is looked up on ``PATH`` only, never in the current
+    folder (a cloned repository could ship an executable named ``python``). An empty ``PATH`` entry
+    or ``.`` does mean the current folder, as it does for the shell.
+    """
     if os.sep in command or (os.altsep and os.altsep in command):
-        return None
-    return shutil.which(command)
+        return command if os.path.isfile(command) else None
+    suffixes = [""]
+    if os.name == "nt":  # as shutil.which, which cannot be used: it searches the current folder first there
+        extensions = [ext.lower() for ext in os.environ.get("PATHEXT", ".COM;.EXE;.BAT;.CMD").split(os.pathsep) if ext]
+        if os.path.splitext(command)[1].lower() not in extensions:
+            suffixes = extensions
+    for folder in os.environ.get("PATH", os.defpath).split(os.pathsep):
+        for suffix in suffixes:
+            candidate = os.path.join(folder or os.curdir, command + suffix)
+            if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+                return candidate
+    return None
+
+
+def _not_found_hint(command: list[str]) -> str:
+    """A hint when ``COMMAND`` names a file in the current folder, which a bare name never runs."""
+    if not os.path.isfile(command[0]):
+        return ""
+    run = ["python", *command] if command[0].endswith(".py") else [os.curdir + os.sep + command[0], *command[1:]]
+    return f" (not on PATH; to run the file in this folder: hilt-agent {' '.join(run)})"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -142,7 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _exec(command: list[str], env: dict[str, str]) -> int:
     path = resolve_command(command[0])
     if path is None:
-        sys.stderr.write(f"hilt-agent: {command[0]}: command not found\n")
+        sys.stderr.write(f"hilt-agent: {command[0]}: command not found{_not_found_hint(command)}\n")
         return 127
     if not os.access(path, os.X_OK):
         hint = f" (did you mean: hilt-agent python {' '.join(command)})" if path.endswith(".py") else ""

@@ -13,7 +13,7 @@ from ..exceptions import HILTError
 __all__ = ["main"]
 
 # Each module has ``register(subparsers)``, which adds its parser and sets ``func`` (args -> exit code).
-_COMMAND_MODULES = ("_demo", "_logs", "_sheets")
+_COMMAND_MODULES = ("_config", "_demo", "_logs", "_sheets")
 
 
 def build_parser() -> argparse.ArgumentParser:

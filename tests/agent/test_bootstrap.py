@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from pathlib import Path
@@ -21,13 +22,20 @@ def imported(stderr: str) -> list[str]:
     return [m.group(1).strip() for m in re.finditer(r"^import time:\s+\d+ \|\s+\d+ \| (.+)$", stderr, re.M)]
 
 
+def user_config() -> Path:
+    """The user's own config file (trusted), under the test's XDG_CONFIG_HOME."""
+    path = Path(os.environ["XDG_CONFIG_HOME"]) / "hilt" / "hilt.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def test_broken_toml_warns_once_and_runs_uninstrumented(venv, run, workdir: Path) -> None:
-    """A bad key: exit code and stdout unchanged, one stderr line naming file, key and expected value."""
-    (workdir / "hilt.toml").write_text('capture_content = "yes"\n')
+    """A bad key in the user's config file: exit code and stdout unchanged, one stderr line naming file, key and expected value."""
+    user_config().write_text('capture_content = "yes"\n')
     result = run([venv.python, "app.py"], {"HILT_ENABLED": "1", "HILT_FILEPATH": str(workdir / "e.jsonl")})
     assert (result.returncode, result.stdout) == (0, REPLY)
     assert result.stderr == (
-        f"hilt: warning: {workdir / 'hilt.toml'}: capture_content: expected a boolean (true or false), got 'yes'; "
+        f"hilt: warning: {user_config()}: capture_content: expected a boolean (true or false), got 'yes'; "
         "this run is not instrumented\n"
     )
     assert not (workdir / "e.jsonl").exists()
@@ -35,10 +43,10 @@ def test_broken_toml_warns_once_and_runs_uninstrumented(venv, run, workdir: Path
 
 def test_broken_toml_with_strict_exits(venv, run, workdir: Path) -> None:
     """HILT_STRICT=1 turns the warning into an error and exit status 78; the program does not run."""
-    (workdir / "hilt.toml").write_text("filepth = 'x'\n")
+    user_config().write_text("filepth = 'x'\n")
     result = run([venv.python, "app.py"], {"HILT_ENABLED": "1", "HILT_STRICT": "1"})
     assert (result.returncode, result.stdout) == (STRICT_EXIT_STATUS, "")
-    assert result.stderr.startswith(f"hilt: error: {workdir / 'hilt.toml'}: filepth: expected one of the HILT settings: backend, ")
+    assert result.stderr.startswith(f"hilt: error: {user_config()}: filepth: expected one of the HILT settings: backend, ")
     assert result.stderr.endswith("; HILT_STRICT is set, so the program does not run\n")
 
 
@@ -89,7 +97,7 @@ def test_enabled_imports_nothing_heavy_and_starts_no_thread(venv, run, workdir: 
     assert result.returncode == 0, result.stderr
     roots = {n.split(".")[0] for n in imported(result.stderr)}
     assert not roots & set(HEAVY)
-    assert result.stdout == "1 ['hilt', 'hilt._config', 'hilt._version', 'hilt.exceptions', 'hilt_agent', 'hilt_agent._bootstrap', 'hilt_agent._gate', 'hilt_agent._importhook']\n"
+    assert result.stdout == "1 ['hilt', 'hilt._config', 'hilt._trust', 'hilt._version', 'hilt.exceptions', 'hilt_agent', 'hilt_agent._bootstrap', 'hilt_agent._gate', 'hilt_agent._importhook']\n"
 
 
 def test_import_openai_alone_patches_nothing_yet(venv, run) -> None:

@@ -9,6 +9,7 @@ import platformdirs
 import pytest
 
 from hilt._config import FIELDS, _user_dir, default_log_path, load_settings
+from hilt._trust import trust
 from hilt.exceptions import ConfigError
 
 
@@ -54,6 +55,7 @@ def test_precedence_argument_over_env_over_toml(cwd: Path, monkeypatch: pytest.M
 def test_empty_env_counts_as_unset(cwd: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """HILT_FILEPATH= (empty) leaves the TOML value in force."""
     (cwd / "hilt.toml").write_text('filepath = "toml.jsonl"\n')
+    trust("hilt.toml")
     monkeypatch.setenv("HILT_FILEPATH", "  ")
     assert load_settings().filepath == "toml.jsonl"
 
@@ -73,21 +75,30 @@ def test_bad_env_boolean_names_the_variable(cwd: Path, monkeypatch: pytest.Monke
     assert str(info.value) == "environment variable HILT_CAPTURE_CONTENT: capture_content: expected a boolean: 1/true/yes/on or 0/false/no/off, got 'maybe'"
 
 
-def test_discovery_order(cwd: Path, monkeypatch: pytest.MonkeyPatch, user_toml: Path, tmp_path: Path) -> None:
-    """HILT_CONFIG, then ./hilt.toml, then [tool.hilt] in ./pyproject.toml, then the user config folder."""
-    user_toml.write_text('worksheet_name = "user"\n')
-    assert load_settings().sources["worksheet_name"] == str(user_toml)
+def test_files_merge_per_key_in_documented_order(cwd: Path, monkeypatch: pytest.MonkeyPatch, user_toml: Path, tmp_path: Path) -> None:
+    """User file < project file < HILT_CONFIG < env < argument, merged key by key, each value naming its source."""
+    user_toml.write_text('worksheet_name = "user"\nfilepath = "user.jsonl"\nflush_interval = 1.0\nsheet_id = "u"\ndebug = true\n')
     (cwd / "pyproject.toml").write_text('[project]\nname = "x"\n')  # no [tool.hilt]: skipped
-    assert load_settings().worksheet_name == "user"
-    (cwd / "pyproject.toml").write_text('[project]\nname = "x"\n[tool.hilt]\nworksheet_name = "pyproject"\n')
-    assert load_settings().worksheet_name == "pyproject"
-    (cwd / "hilt.toml").write_text('worksheet_name = "local"\n')
-    assert load_settings().worksheet_name == "local"
+    assert load_settings().sources["worksheet_name"] == str(user_toml)
+    (cwd / "pyproject.toml").write_text('[tool.hilt]\nworksheet_name = "pyproject"\nflush_interval = 2.0\nsheet_id = "p"\n')
+    trust("pyproject.toml")
+    assert (load_settings().worksheet_name, load_settings().filepath) == ("pyproject", "user.jsonl")
+    (cwd / "hilt.toml").write_text('worksheet_name = "local"\nflush_interval = 3.0\nsheet_id = "l"\n')  # wins over pyproject.toml
+    trust("hilt.toml")
     explicit = tmp_path / "explicit.toml"
-    explicit.write_text('worksheet_name = "explicit"\n')
+    explicit.write_text('flush_interval = 4.0\nsheet_id = "e"\n')
     monkeypatch.setenv("HILT_CONFIG", str(explicit))
-    settings = load_settings()
-    assert (settings.worksheet_name, settings.sources["worksheet_name"]) == ("explicit", str(explicit))
+    monkeypatch.setenv("HILT_SHEET_ID", "env")
+    settings = load_settings({"debug": False})
+    project = str(cwd / "hilt.toml")
+    got = {key: (getattr(settings, key), settings.sources[key]) for key in ("filepath", "worksheet_name", "flush_interval", "sheet_id", "debug")}
+    assert got == {
+        "filepath": ("user.jsonl", str(user_toml)),
+        "worksheet_name": ("local", project),
+        "flush_interval": (4.0, str(explicit)),
+        "sheet_id": ("env", "env HILT_SHEET_ID"),
+        "debug": (False, "argument"),
+    }
 
 
 @pytest.mark.parametrize(
@@ -102,9 +113,10 @@ def test_discovery_order(cwd: Path, monkeypatch: pytest.MonkeyPatch, user_toml: 
         ("filepath = \n", "TOML syntax", "valid TOML (Invalid value (at line 1, column 12))"),
     ],
 )
-def test_file_errors_name_file_key_and_expected(cwd: Path, text: str, key: str, expected: str) -> None:
-    """An unknown key, a wrong type, a secret or bad syntax is a ConfigError naming file, key and expectation."""
+def test_file_errors_name_file_key_and_expected(cwd: Path, monkeypatch: pytest.MonkeyPatch, text: str, key: str, expected: str) -> None:
+    """In a trusted file, an unknown key, a wrong type, a secret or bad syntax is a ConfigError naming file, key and expectation."""
     (cwd / "hilt.toml").write_text(text)
+    monkeypatch.setenv("HILT_CONFIG", "hilt.toml")
     with pytest.raises(ConfigError) as info:
         load_settings()
     assert (info.value.source, info.value.key) == (str(cwd / "hilt.toml"), key)
@@ -133,6 +145,7 @@ def test_user_dirs_match_platformdirs(monkeypatch: pytest.MonkeyPatch, env: dict
         monkeypatch.setenv(name, value)
     assert _user_dir("config") == platformdirs.user_config_dir("hilt", appauthor=False)
     assert _user_dir("log") == platformdirs.user_log_dir("hilt", appauthor=False)
+    assert _user_dir("state") == platformdirs.user_state_dir("hilt", appauthor=False)
     assert default_log_path() == platformdirs.user_log_path("hilt", appauthor=False) / "hilt.jsonl"
 
 

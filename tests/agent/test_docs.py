@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from hilt._config import FIELDS, env_name, load_settings
+from hilt._trust import trust
 
 from _support import read_lines
 
@@ -35,10 +36,11 @@ def test_every_setting_is_documented() -> None:
 
 @pytest.mark.parametrize("block", blocks(DOCS["configuration.md"], "toml"))
 def test_toml_examples_load(block: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every TOML example is a valid HILT configuration, read from the file it is meant for."""
+    """Every TOML example is a valid HILT configuration, read from the (trusted) file it is meant for."""
     name = "pyproject.toml" if "[tool.hilt]" in block else "hilt.toml"
     (tmp_path / name).write_text(block)
     monkeypatch.chdir(tmp_path)
+    trust(name)
     settings = load_settings()
     assert settings.filepath == "logs/app.jsonl" and settings.sources["filepath"] == str(tmp_path / name)
 

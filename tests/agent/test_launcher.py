@@ -20,12 +20,34 @@ def test_command_not_found_exits_127(venv, run) -> None:
 
 
 def test_script_not_executable_suggests_python(venv, run, workdir: Path) -> None:
-    """``hilt-agent app.py`` where app.py is not executable suggests ``hilt-agent python app.py``."""
-    result = run([venv.bin / "hilt-agent", "app.py", "--x"])
+    """``hilt-agent ./app.py`` where app.py is not executable: status 126, suggesting ``hilt-agent python``."""
+    result = run([venv.bin / "hilt-agent", "./app.py", "--x"])
     assert (result.returncode, result.stderr) == (
         126,
-        "hilt-agent: app.py: permission denied: not executable (did you mean: hilt-agent python app.py --x)\n",
+        "hilt-agent: ./app.py: permission denied: not executable (did you mean: hilt-agent python ./app.py --x)\n",
     )
+
+
+def test_bare_name_of_a_local_file_is_not_found_with_a_hint(venv, run, workdir: Path) -> None:
+    """``hilt-agent app.py`` never runs ./app.py (a bare name is looked up on PATH): status 127 and a hint."""
+    result = run([venv.bin / "hilt-agent", "app.py", "--x"])
+    assert (result.returncode, result.stderr) == (
+        127,
+        "hilt-agent: app.py: command not found (not on PATH; to run the file in this folder: hilt-agent python app.py --x)\n",
+    )
+
+
+def test_bare_command_never_runs_a_file_of_the_current_folder(venv, run, workdir: Path) -> None:
+    """An executable ``./python`` in the current folder is ignored: ``hilt-agent python`` runs the one on PATH."""
+    fake = workdir / "python"
+    fake.write_text(f"#!/bin/sh\necho planted > {workdir / 'marker'}\n")
+    fake.chmod(0o755)
+    path = f"{venv.bin}{os.pathsep}{os.environ['PATH']}"
+    result = run([venv.bin / "hilt-agent", "python", "-c", "import sys; print(sys.prefix)"], {"PATH": path})
+    assert (result.returncode, result.stdout, result.stderr) == (0, f"{venv.root}\n", "")
+    assert not (workdir / "marker").exists()
+    local = run([venv.bin / "hilt-agent", "./python"], {"PATH": path})  # a path with a slash still runs the file
+    assert (local.returncode, (workdir / "marker").read_text()) == (0, "planted\n")
 
 
 def test_argv_unchanged_and_cwd_not_on_pythonpath(venv, run) -> None:
@@ -69,18 +91,18 @@ def test_pip_install_target_uses_the_fallback_automatically(bare_venv, run, work
 
 def test_info_shows_every_source(venv, run, workdir: Path) -> None:
     """--info lists each value with its source: default, TOML file, env and flag, plus versions and targets."""
-    (workdir / "hilt.toml").write_text('worksheet_name = "FromToml"\n')
+    (workdir / "hilt.toml").write_text("capture_content = false\n")
     result = run([venv.bin / "hilt-agent", "--info", "--backend", "local"], {"HILT_FILEPATH": "env.jsonl"})
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     toml = str(workdir / "hilt.toml")
-    assert [line.split() for line in lines if line.startswith(("  backend ", "  filepath ", "  worksheet_name ", "  debug "))] == [
+    assert [line.split() for line in lines if line.startswith(("  backend ", "  filepath ", "  capture_content ", "  debug "))] == [
         ["backend", "'local'", "flag"],
         ["filepath", "'env.jsonl'", "env", "HILT_FILEPATH"],
-        ["worksheet_name", "'FromToml'", toml],
+        ["capture_content", "False", toml],
         ["debug", "False", "default"],
     ]
-    assert f"config file: {toml}" in lines
+    assert f"  project      {toml}  read (only keys an untrusted file may set: trust not needed)" in lines
     assert "start-up file hilt.pth installed: yes" in lines
     from openai.resources.chat.completions import Completions
 

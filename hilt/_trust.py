@@ -1,0 +1,335 @@
+"""Which config files HILT reads, and how far it trusts each one (modelled on ``direnv allow`` / ``mise trust``).
+
+A config file in the current folder (``./hilt.toml``, ``[tool.hilt]`` of ``./pyproject.toml``) may come
+from a cloned repository, so it is untrusted: only :data:`SAFE_FILE_KEYS` apply from it, until the user
+runs ``hilt config trust FILE``. That records the file's absolute path and the SHA-256 of its content
+in ``trusted`` in the user's state folder (platformdirs ``user_state_dir("hilt")``, e.g.
+``~/.local/state/hilt/trusted``; the folder 0700, the file 0600), one ``<sha256>  <path>`` line per file,
+the ``sha256sum`` format. An edited file is untrusted again. The user's own config file and
+``$HILT_CONFIG`` are always trusted.
+
+The agent may call this at interpreter start-up: it imports only ``os`` and ``sys``; ``tomllib`` when
+a file exists, ``hashlib`` only when an untrusted file sets a key that trust would change.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from ._config import _check_file_value, _user_dir
+from .exceptions import ConfigError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
+
+__all__ = [
+    "SAFE_FILE_KEYS",
+    "ConfigFile",
+    "config_files",
+    "is_trusted",
+    "merge_files",
+    "read_config_file",
+    "trust",
+    "trust_command",
+    "trusted_files",
+    "untrust",
+    "warn_ignored",
+]
+
+
+class ConfigFile:
+    """A config file HILT considered, and what it contributed (``hilt-agent --info`` lists them).
+
+    ``layer`` is ``"user config"``, ``"project"`` or ``"HILT_CONFIG"``; ``status`` says what happened
+    (``"read"``, ``"not found"``, ...); ``values`` are the settings applied from it; ``ignored`` the keys
+    of an untrusted project file that were not applied; ``trusted`` is ``None`` when it did not matter.
+    """
+
+    __slots__ = ("path", "layer", "status", "values", "ignored", "trusted")
+
+    def __init__(
+        self,
+        path: str,
+        layer: str,
+        status: str,
+        values: dict[str, Any] | None = None,
+        ignored: tuple[str, ...] = (),
+        trusted: bool | None = None,
+    ) -> None:
+        self.path, self.layer, self.status = path, layer, status
+        self.values, self.ignored, self.trusted = values or {}, ignored, trusted
+
+    def describe(self) -> str:
+        """One line for ``--info``: what was read and, for an untrusted file, what was ignored and how to trust it."""
+        if self.status != "read":
+            return self.status
+        if self.layer != "project":
+            return "read (trusted: yours)"
+        if self.trusted:
+            return "read (trusted with hilt config trust)"
+        if self.trusted is None:
+            return "read (only keys an untrusted file may set: trust not needed)"
+        return f"read (not trusted): ignored {', '.join(self.ignored)}; to apply them run: {trust_command(self.path)}"
+
+
+SAFE_FILE_KEYS = frozenset({"capture_content", "prices"})
+"""The keys an untrusted project file may set: none can send data or credentials elsewhere, write a file,
+or stop or stall a program. ``capture_content`` only records less: ``true`` is ignored when the user's
+own config file says ``false``."""
+
+
+MAX_PROJECT_FILE_BYTES = 1 << 20
+"""A larger project file is not read at all (it could be a symlink to a huge file, read by every process)."""
+
+
+def trust_command(path: str) -> str:
+    """The command that trusts ``path``, quoted for a POSIX shell."""
+    safe = all(c.isalnum() or c in "/._-+:,@%=" for c in path)
+    return "hilt config trust " + (path if safe and path else "'" + path.replace("'", "'\\''") + "'")
+
+
+def config_files(environ: Mapping[str, str] | None = None, cwd: str | None = None) -> list[ConfigFile]:
+    """Every config file HILT considers, lowest precedence first; raises ``ConfigError`` for a bad trusted file.
+
+    The user config file (``hilt.toml`` in the platformdirs user config folder), then the project file
+    (``./hilt.toml``, else ``[tool.hilt]`` of ``./pyproject.toml``; only :data:`SAFE_FILE_KEYS` apply
+    unless the file is trusted), then ``$HILT_CONFIG``. Each file's keys override those of the files before it.
+    """
+    environ = os.environ if environ is None else environ
+    cwd = os.getcwd() if cwd is None else cwd
+    explicit = environ.get("HILT_CONFIG", "").strip()
+    explicit_path = os.path.abspath(os.path.join(cwd, os.path.expanduser(explicit))) if explicit else ""
+    if explicit_path and not os.path.isfile(explicit_path):
+        raise ConfigError(explicit_path, "HILT_CONFIG", "an existing TOML file")
+    user = _trusted_file(os.path.join(_user_dir("config"), "hilt.toml"), "user config", False)
+    files = [user, *_project_files(cwd, user, explicit_path)]
+    if explicit_path:
+        files.append(_trusted_file(explicit_path, "HILT_CONFIG", os.path.basename(explicit_path) == "pyproject.toml"))
+    return files
+
+
+def _trusted_file(path: str, layer: str, is_pyproject: bool) -> ConfigFile:
+    data = _read_bytes(path)
+    if data is None:
+        return ConfigFile(path, layer, "not found")
+    table = _parse_table(path, data, is_pyproject)
+    if table is None:
+        return ConfigFile(path, layer, "no [tool.hilt] table")
+    return ConfigFile(path, layer, "read", {key: _check_file_value(key, value, path) for key, value in table.items()}, trusted=True)
+
+
+def _project_files(cwd: str, user: ConfigFile, explicit_path: str) -> list[ConfigFile]:
+    """``./hilt.toml`` and ``./pyproject.toml``: the first with HILT settings is read, as far as it is trusted."""
+    entries: list[ConfigFile] = []
+    for name, is_pyproject in (("hilt.toml", False), ("pyproject.toml", True)):
+        path = os.path.join(cwd, name)
+        if any(entry.status == "read" for entry in entries):
+            entries.append(ConfigFile(path, "project", "not read (hilt.toml comes first)"))
+            continue
+        for other, what in ((user.path, "the user config file"), (explicit_path, "HILT_CONFIG")):
+            if other and os.path.isfile(path) and os.path.isfile(other) and os.path.samefile(path, other):
+                entries.append(ConfigFile(path, "project", f"read as {what}"))
+                break
+        else:
+            entries.append(_project_file(path, is_pyproject, user.values.get("capture_content")))
+    return entries
+
+
+def _project_file(path: str, is_pyproject: bool, user_capture: bool | None) -> ConfigFile:
+    """Read ``path``; an untrusted one contributes only its safe keys and never raises."""
+    try:
+        data = _read_bytes(path, MAX_PROJECT_FILE_BYTES)
+    except ConfigError:
+        return ConfigFile(path, "project", "not read (unreadable)")  # it cannot be hashed, so it cannot be trusted
+    if data is not None and len(data) > MAX_PROJECT_FILE_BYTES:  # e.g. a symlink to a huge file: never stall start-up
+        return ConfigFile(path, "project", f"not read (larger than {MAX_PROJECT_FILE_BYTES} bytes)")
+    if data is None or (is_pyproject and b"hilt" not in data):  # most pyproject.toml have no [tool.hilt]: skip tomllib
+        return ConfigFile(path, "project", "not found" if data is None else "no [tool.hilt] table")
+    try:
+        table, problem = _parse_table(path, data, is_pyproject), None
+    except ConfigError as exc:
+        table, problem = {}, exc
+    if table is None:
+        return ConfigFile(path, "project", "no [tool.hilt] table")
+    safe, ignored = {}, []
+    for key, value in table.items():
+        if key in SAFE_FILE_KEYS and not (key == "capture_content" and value is not False and user_capture is False):
+            try:
+                safe[key] = _check_file_value(key, value, path)
+                continue
+            except ConfigError:
+                pass
+        ignored.append(key)
+    if problem is None and not ignored:
+        return ConfigFile(path, "project", "read", safe)
+    if is_trusted(path, data):
+        if problem is not None:
+            raise problem
+        return ConfigFile(path, "project", "read", {key: _check_file_value(key, value, path) for key, value in table.items()}, trusted=True)
+    if problem is not None:
+        why = "not valid TOML" if problem.key == "TOML syntax" else "[tool.hilt] is not a table"
+        return ConfigFile(path, "project", "read", ignored=(f"the whole file ({why})",), trusted=False)
+    return ConfigFile(path, "project", "read", safe, tuple(ignored), trusted=False)
+
+
+def _read_bytes(path: str, limit: int = -1) -> bytes | None:
+    """The content of ``path`` (at most ``limit`` + 1 bytes), or ``None`` when there is no such file."""
+    if not os.path.isfile(path):
+        return None
+    try:
+        with open(path, "rb") as f:
+            return f.read(limit + 1 if limit >= 0 else -1)
+    except OSError as exc:
+        raise ConfigError(path, "file", f"a readable file ({exc.strerror})") from None
+
+
+def _parse_table(path: str, data: bytes, is_pyproject: bool) -> dict[str, Any] | None:
+    """The HILT table in ``data`` (``None`` when a pyproject.toml has no ``[tool.hilt]``)."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    try:
+        parsed = tomllib.loads(data.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(path, "TOML syntax", f"valid TOML ({exc})") from None
+    if not is_pyproject:
+        return parsed
+    tool = parsed.get("tool")
+    table = tool.get("hilt") if isinstance(tool, dict) else None
+    if table is not None and not isinstance(table, dict):
+        raise ConfigError(path, "tool.hilt", "a table of HILT settings", table)
+    return table
+
+
+def read_config_file(path: str) -> tuple[bytes, dict[str, Any]]:
+    """The bytes and checked settings of ``path`` read as a trusted file (``hilt config trust`` checks it first)."""
+    data = _read_bytes(path)
+    if data is None:
+        raise ConfigError(path, "file", "an existing TOML file")
+    table = _parse_table(path, data, os.path.basename(path) == "pyproject.toml")
+    if table is None:
+        raise ConfigError(path, "tool.hilt", "a [tool.hilt] table of HILT settings")
+    return data, {key: _check_file_value(key, value, path) for key, value in table.items()}
+
+
+def merge_files(files: list[ConfigFile]) -> dict[str, tuple[Any, str]]:
+    """The settings of ``files`` merged per key (later files win), as ``{key: (value, path)}``."""
+    merged: dict[str, tuple[Any, str]] = {}
+    for entry in files:
+        merged.update((key, (value, entry.path)) for key, value in entry.values.items())
+    return merged
+
+
+def warn_ignored(files: list[ConfigFile]) -> None:
+    """One warning line per untrusted project file that had keys ignored (once per process, ``hilt`` logger)."""
+    for entry in files:
+        if entry.ignored:
+            from ._safety import report
+
+            report(
+                f"untrusted-config:{entry.path}",
+                "HILT ignored %s from %s: this folder's config file is not trusted (it could redirect logs or credentials); "
+                "if you wrote it, run: %s",
+                ", ".join(entry.ignored),
+                entry.path,
+                trust_command(entry.path),
+            )
+
+
+# The trust store.
+
+
+def store_path() -> str:
+    """``trusted`` in the user's state folder (``$XDG_STATE_HOME/hilt/trusted`` on Linux)."""
+    return os.path.join(_user_dir("state"), "trusted")
+
+
+def _digest(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
+def _read_store() -> dict[str, str]:
+    """``{absolute path: sha256}`` of the trusted files (empty when there is no store yet)."""
+    try:
+        with open(store_path(), encoding="utf-8") as f:
+            lines = f.read().splitlines()
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(store_path(), "trust store", f"a readable file ({exc})") from None
+    store = {}
+    for line in lines:
+        digest, sep, path = line.partition("  ")
+        if sep and len(digest) == 64:
+            store[path] = digest
+    return store
+
+
+def _write_store(store: dict[str, str]) -> None:
+    """Replace the store atomically: a 0600 file in a 0700 folder."""
+    path = store_path()
+    folder = os.path.dirname(path)
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    os.chmod(folder, 0o700)
+    temporary = f"{path}.{os.getpid()}.tmp"
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.writelines(f"{digest}  {file}\n" for file, digest in sorted(store.items()))
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+
+
+def is_trusted(path: str, data: bytes) -> bool:
+    """Whether the user trusted ``path`` with exactly this content."""
+    return _read_store().get(os.path.abspath(path)) == _digest(data)
+
+
+def trust(path: str) -> tuple[str, dict[str, Any]]:
+    """Trust ``path`` as it is now, after checking it as a trusted file would be; returns its absolute path and settings.
+
+    Raises:
+        ConfigError: the file is missing, has no HILT settings, or a setting is invalid.
+    """
+    path = os.path.abspath(path)
+    if "\n" in path or "\r" in path:
+        raise ConfigError(path, "file", "a path without line breaks")
+    data, values = read_config_file(path)
+    store = _read_store()
+    store[path] = _digest(data)
+    _write_store(store)
+    return path, values
+
+
+def untrust(path: str) -> bool:
+    """Forget ``path``; ``False`` when it was not trusted."""
+    path = os.path.abspath(path)
+    store = _read_store()
+    if store.pop(path, None) is None:
+        return False
+    _write_store(store)
+    return True
+
+
+def trusted_files() -> list[tuple[str, str]]:
+    """``(path, state)`` per trusted file; state is ``trusted``, ``changed`` (edited since) or ``missing``."""
+    rows = []
+    for path, digest in sorted(_read_store().items()):
+        try:
+            with open(path, "rb") as f:
+                state = "trusted" if _digest(f.read()) == digest else "changed"
+        except OSError:
+            state = "missing"
+        rows.append((path, state))
+    return rows
