@@ -35,11 +35,11 @@ __all__ = [
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
-BACKENDS = ("local", "sheets")
+BACKENDS = ("local", "sheets", "otlp")
 _BACKEND_ALIASES = {"jsonl": "local", "file": "local"}
 
 _DEFAULTS: dict[str, Any] = {
-    "backend": "local",
+    "backend": ("local",),
     "filepath": None,
     "capture_content": True,
     "sheet_id": None,
@@ -71,7 +71,8 @@ class Settings:
 
     __slots__ = (*FIELDS, "sources")
 
-    backend: str
+    backend: tuple[str, ...]
+    """The backends events go to, in order, e.g. ``("local", "otlp")``."""
     filepath: str | None
     capture_content: bool
     sheet_id: str | None
@@ -203,10 +204,7 @@ def coerce(key: str, value: Any, source: str) -> Any:
             raise ConfigError(source, key, "a non-negative number of seconds", value)
         return number
     if key == "backend":
-        name = _BACKEND_ALIASES.get(str(value).strip().lower(), str(value).strip().lower())
-        if not isinstance(value, str) or name not in BACKENDS:
-            raise ConfigError(source, key, "one of " + ", ".join(BACKENDS), value)
-        return name
+        return _coerce_backends(value, source)
     if key == "columns":
         if isinstance(value, str):
             value = [c.strip() for c in value.split(",") if c.strip()]
@@ -218,6 +216,18 @@ def coerce(key: str, value: Any, source: str) -> Any:
     if not isinstance(value, str):
         raise ConfigError(source, key, "a string", value)
     return value
+
+
+def _coerce_backends(value: Any, source: str) -> tuple[str, ...]:
+    """``"local,otlp"``, ``["local", "otlp"]`` or ``"sheets"`` → ``("local", "otlp")`` (duplicates dropped)."""
+    items = value.split(",") if isinstance(value, str) else value
+    expected = "one or more of " + ", ".join(BACKENDS) + ' (a name, a list, or "local,otlp")'
+    if not isinstance(items, (list, tuple)) or not all(isinstance(item, str) for item in items):
+        raise ConfigError(source, "backend", expected, value)
+    names = [_BACKEND_ALIASES.get(item.strip().lower(), item.strip().lower()) for item in items]
+    if not names or any(name not in BACKENDS for name in names):
+        raise ConfigError(source, "backend", expected, value)
+    return tuple(dict.fromkeys(names))
 
 
 def _coerce_prices(value: Any, source: str) -> dict[str, dict[str, float]]:

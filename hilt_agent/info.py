@@ -73,7 +73,7 @@ def render_info(flags: Mapping[str, Any] | None = None, *, config: str | None = 
         f"start-up file hilt.pth installed: {'yes' if _pth_installed() else 'no (hilt-agent will use its sitecustomize)'}",
         f"config file: {found[0] if found else '(none)'}",
         f"default log file: {default_log_file()}",
-        f"log file in use: {settings.log_file if settings.backend == 'local' else '(sheets backend)'}",
+        f"log file in use: {settings.log_file if 'local' in settings.backend else '(no local backend)'}",
         "",
         "settings:",
     ]
