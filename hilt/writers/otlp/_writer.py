@@ -1,0 +1,180 @@
+"""The OTLP writer: one CLIENT span per call, plus the GenAI metrics.
+
+The span starts when the prompt event is built, in the caller's thread and context and before the
+request is sent (:func:`hilt._trace_context.stamp_trace_ids` calls :meth:`OtlpWriter.start_span`),
+so it nests under the application's current span and samplers see the start attributes. It ends on
+the completion or system event that replies to the prompt (``extensions.reply_to``). Both ends use
+the events' own timestamps, so a span and its JSONL lines agree to the microsecond.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import TYPE_CHECKING, Any
+
+from opentelemetry.trace import SpanKind, Status, StatusCode
+
+from . import _semconv as sc
+from ._attributes import completion_attributes, event_time_ns, metric_attributes, operation_of, span_name, start_attributes
+from ._telemetry import Telemetry, connect, preload
+
+if TYPE_CHECKING:
+    from ..._config import Settings
+
+__all__ = ["OtlpWriter", "content_on_span"]
+
+_MAX_OPEN_SPANS = 10_000
+
+
+def content_on_span(capture_content: bool) -> bool:
+    """Message content goes on spans only when HILT captures it *and* ``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`` asks for spans."""
+    mode = os.environ.get(sc.CONTENT_ENV, "").strip().lower()
+    return capture_content and mode in sc.CONTENT_ON_SPAN
+
+
+def _end_time(span: Any, event: dict[str, Any], extensions: dict[str, Any]) -> int | None:
+    """Span start + ``latency_ms`` (the JSONL latency, measured around the request), else the event's time.
+
+    The completion event is built after pricing, so its timestamp can trail the real end of the call.
+    """
+    start = getattr(span, "start_time", None)
+    latency = extensions.get("latency_ms")
+    if type(start) is int and type(latency) is int and latency >= 0:
+        return start + latency * 1_000_000
+    return event_time_ns(event)
+
+
+class OtlpWriter:
+    """Sends each call as a GenAI span (and metrics) over OpenTelemetry.
+
+    Args:
+        settings: HILT settings (``capture_content``, ``shutdown_timeout``).
+        telemetry: where spans and metrics go; by default the application's providers, else HILT's own
+            OTLP/HTTP ones, chosen on the first call (after the application had a chance to configure its own).
+        metrics: record the GenAI metrics (backfill turns them off: old calls would land in today's buckets).
+    """
+
+    def __init__(self, settings: Settings, *, telemetry: Telemetry | None = None, metrics: bool = True) -> None:
+        self.capture_content = content_on_span(settings.capture_content)
+        self.shutdown_timeout = settings.shutdown_timeout
+        self.metrics = metrics
+        self._telemetry = telemetry
+        self._given = telemetry is not None
+        if telemetry is None:
+            preload()
+        self._spans: dict[str, tuple[Any, dict[str, Any]]] = {}
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return "OtlpWriter()"
+
+    def _connected(self) -> Telemetry:
+        telemetry = self._telemetry
+        if telemetry is None:
+            with self._lock:
+                if self._telemetry is None:
+                    self._telemetry = connect()
+                telemetry = self._telemetry
+        return telemetry
+
+    def start_span(self, event: dict[str, Any]) -> tuple[str, str] | None:
+        """Start the span of the call a prompt ``event`` opens; its ``(trace_id, span_id)`` in hex."""
+        event_id = event.get("event_id")
+        if not isinstance(event_id, str):
+            return None
+        opened = self._spans.get(event_id)
+        if opened is None:
+            attributes = start_attributes(event, self.capture_content)
+            span = self._connected().tracer.start_span(
+                span_name(attributes[sc.OPERATION_NAME], attributes.get(sc.REQUEST_MODEL)),
+                kind=SpanKind.CLIENT,
+                attributes=attributes,
+                start_time=event_time_ns(event),
+            )
+            opened = (span, attributes)
+            with self._lock:
+                if len(self._spans) >= _MAX_OPEN_SPANS:  # replies that never came: end the oldest
+                    self._spans.pop(next(iter(self._spans)))[0].end()
+                self._spans[event_id] = opened
+        context = opened[0].get_span_context()
+        if not context.is_valid:
+            return None
+        return format(context.trace_id, "032x"), format(context.span_id, "016x")
+
+    def write(self, event: dict[str, Any]) -> None:
+        """A prompt starts its span (if :meth:`start_span` did not already); a completion or system event ends it."""
+        action = event.get("action")
+        if action == "prompt":
+            self.start_span(event)
+        elif action in ("completion", "system"):
+            self._finish(event)
+
+    def _finish(self, event: dict[str, Any]) -> None:
+        extensions = event.get("extensions") if isinstance(event.get("extensions"), dict) else {}
+        with self._lock:
+            opened = self._spans.pop(extensions.get("reply_to"), None)
+        if opened is None:
+            opened = self._orphan_span(event, extensions)
+        span, started = opened
+        attributes = completion_attributes(event, self.capture_content)
+        span.set_attributes(attributes)
+        if sc.ERROR_TYPE in attributes:
+            message = extensions.get("error_message")
+            span.set_status(Status(StatusCode.ERROR, message if isinstance(message, str) else None))
+        span.end(end_time=_end_time(span, event, extensions))
+        if self.metrics:
+            self._record_metrics({**started, **attributes}, event, extensions)
+
+    def _orphan_span(self, event: dict[str, Any], extensions: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+        """A span for a reply whose prompt was never seen (logged before HILT started, or cut from a file)."""
+        attributes = start_attributes(event, capture_content=False)
+        reply_to = extensions.get("reply_to")
+        attributes[sc.HILT_PROMPT_EVENT_ID] = reply_to if isinstance(reply_to, str) else ""
+        request_model = extensions.get("request_model", extensions.get("model"))
+        if isinstance(request_model, str):
+            attributes[sc.REQUEST_MODEL] = request_model
+        end = event_time_ns(event)
+        latency = extensions.get("latency_ms")
+        start = end - int(latency) * 1_000_000 if end is not None and isinstance(latency, int) else end
+        name = span_name(operation_of(event), attributes.get(sc.REQUEST_MODEL))
+        span = self._connected().tracer.start_span(name, kind=SpanKind.CLIENT, attributes=attributes, start_time=start)
+        return span, attributes
+
+    def _record_metrics(self, attributes: dict[str, Any], event: dict[str, Any], extensions: dict[str, Any]) -> None:
+        telemetry = self._connected()
+        labels = metric_attributes(attributes)
+        latency = extensions.get("latency_ms")
+        if isinstance(latency, (int, float)):
+            telemetry.duration.record(latency / 1000, labels)
+        for key, token_type in ((sc.INPUT_TOKENS, "input"), (sc.OUTPUT_TOKENS, "output")):
+            if key in attributes:
+                telemetry.token_usage.record(attributes[key], {**labels, sc.TOKEN_TYPE: token_type})
+        if sc.RESPONSE_TIME_TO_FIRST_CHUNK in attributes:
+            telemetry.time_to_first_chunk.record(attributes[sc.RESPONSE_TIME_TO_FIRST_CHUNK], labels)
+        cost = attributes.get(sc.HILT_COST_USD)
+        if cost:
+            model = attributes.get(sc.RESPONSE_MODEL, attributes.get(sc.REQUEST_MODEL, ""))
+            telemetry.cost.add(cost, {sc.RESPONSE_MODEL: model, sc.PROVIDER_NAME: attributes[sc.PROVIDER_NAME]})
+
+    def end_open_spans(self, status: str) -> None:
+        """End every span still waiting for its reply, at its start time, with ``hilt.status`` = ``status``."""
+        with self._lock:
+            opened, self._spans = list(self._spans.values()), {}
+        for span, _ in opened:
+            span.set_attribute(sc.HILT_STATUS, status)
+            span.end(end_time=getattr(span, "start_time", None))
+
+    def flush(self) -> None:
+        """Export what the providers HILT built still hold (bounded by ``shutdown_timeout``)."""
+        if self._telemetry is not None:
+            self._telemetry.flush(self.shutdown_timeout)
+
+    def close(self) -> None:
+        """Flush and stop HILT's own providers within ``shutdown_timeout``; a later call connects again."""
+        if self._given:
+            return
+        with self._lock:
+            telemetry, self._telemetry = self._telemetry, None
+        if telemetry is not None:
+            telemetry.shutdown(self.shutdown_timeout)
