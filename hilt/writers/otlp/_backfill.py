@@ -38,7 +38,7 @@ def backfill(
 
     Args:
         paths: JSONL files written by HILT.
-        settings: HILT settings (default: :func:`hilt.load_settings`).
+        settings: HILT settings (default: the effective ones, as ``instrument()`` resolves them).
         timeout: seconds to wait for the endpoint at each flush.
 
     Returns:

@@ -1,0 +1,35 @@
+"""Which TracerProvider HILT uses: the application's when it configured one, else its own from OTEL_* variables."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from _support import read_lines
+
+from ._receiver import OtlpReceiver
+
+APP = Path(__file__).with_name("_app.py")
+
+
+def test_application_provider_is_used_and_spans_nest(otlp_env: OtlpReceiver, server: Any, tmp_path: Path) -> None:
+    """With the application's own TracerProvider (set after HILT started), HILT's span is a child of the app's request span, in the app's resource."""
+    log_path = tmp_path / "app.jsonl"
+    env = {**os.environ, "OTEL_SERVICE_NAME": "not-used-for-traces"}
+    result = subprocess.run(
+        [sys.executable, str(APP), server.base_url, otlp_env.endpoint, str(log_path)],
+        capture_output=True, text=True, timeout=60, env=env,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    trace_id, request_span_id = result.stdout.split()
+    spans = {span.name: span for span in otlp_env.wait_for_spans(2)}
+    assert set(spans) == {"GET /chat", "chat gpt-4o-mini"}
+    hilt_span = spans["chat gpt-4o-mini"]
+    assert (hilt_span.trace_id, hilt_span.parent_span_id) == (trace_id, request_span_id)
+    assert hilt_span.resource["service.name"] == "app-svc"
+    prompt, completion = read_lines(log_path)
+    for event in (prompt, completion):
+        assert (event["extensions"]["trace_id"], event["extensions"]["span_id"]) == (trace_id, hilt_span.span_id)
