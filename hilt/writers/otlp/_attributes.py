@@ -14,7 +14,15 @@ from typing import Any
 
 from . import _semconv as sc
 
-__all__ = ["completion_attributes", "event_time_ns", "metric_attributes", "operation_of", "span_name", "start_attributes"]
+__all__ = [
+    "completion_attributes",
+    "event_time_ns",
+    "metric_attributes",
+    "operation_of",
+    "request_attributes",
+    "sampling_attributes",
+    "span_name",
+]
 
 # HILT's own conversation ids (``conv_`` + a UUIDv7 in hex): made up by HILT, not supplied by the application
 _HILT_CONVERSATION_ID = re.compile(r"conv_[0-9a-f]{12}7[0-9a-f]{3}[89ab][0-9a-f]{15}")
@@ -69,31 +77,41 @@ def _server(event: dict[str, Any]) -> tuple[str | None, int | None]:
     return server, None
 
 
+_providers: dict[str, str] = {}
+
+
 def _provider(host: str | None) -> str:
-    if host:
+    """``gen_ai.provider.name`` for a server host (cached per host: it is checked on every call)."""
+    if not host:
+        return "openai"
+    provider = _providers.get(host)
+    if provider is None:
         lowered = host.lower()
-        for domain, provider in sc.PROVIDER_HOSTS:
-            if lowered == domain or lowered.endswith("." + domain):
-                return provider
-    return "openai"
+        provider = next((p for domain, p in sc.PROVIDER_HOSTS if lowered == domain or lowered.endswith("." + domain)), "openai")
+        if len(_providers) < 1024:
+            _providers[host] = provider
+    return provider
 
 
-def start_attributes(event: dict[str, Any], capture_content: bool) -> dict[str, Any]:
-    """The attributes known when the request goes out (samplers see them): from the prompt event."""
-    extensions = _dict(event.get("extensions"))
-    params = _dict(extensions.get("params"))
+def sampling_attributes(event: dict[str, Any]) -> dict[str, Any]:
+    """What the conventions ask to set when the span starts (samplers read them): from the prompt event."""
     host, port = _server(event)
-    attributes: dict[str, Any] = {
-        sc.OPERATION_NAME: operation_of(event),
-        sc.PROVIDER_NAME: _provider(host),
-    }
-    model = extensions.get("model")
+    attributes: dict[str, Any] = {sc.OPERATION_NAME: operation_of(event), sc.PROVIDER_NAME: _provider(host)}
+    model = _dict(event.get("extensions")).get("model")
     if isinstance(model, str) and model:
         attributes[sc.REQUEST_MODEL] = model
     if host:
         attributes[sc.SERVER_ADDRESS] = host
     if port is not None:
         attributes[sc.SERVER_PORT] = port
+    return attributes
+
+
+def request_attributes(event: dict[str, Any], capture_content: bool) -> dict[str, Any]:
+    """The rest of the prompt event's attributes: stream flag, parameters, conversation, HILT ids, input content."""
+    extensions = _dict(event.get("extensions"))
+    params = _dict(extensions.get("params"))
+    attributes: dict[str, Any] = {}
     if extensions.get("stream") is True:
         attributes[sc.REQUEST_STREAM] = True
     _add_params(attributes, params)

@@ -58,9 +58,9 @@ def backfill(
             if event.get("action") != "prompt":
                 finished += 1
                 if finished % _FLUSH_EVERY == 0:
-                    telemetry.flush(timeout)
+                    writer.flush(timeout)
         writer.end_open_spans("no_reply")
-        telemetry.flush(timeout)
+        writer.flush(timeout)
     finally:
         telemetry.shutdown(timeout)
     return exporter.accepted
