@@ -33,3 +33,26 @@ def test_application_provider_is_used_and_spans_nest(otlp_env: OtlpReceiver, ser
     prompt, completion = read_lines(log_path)
     for event in (prompt, completion):
         assert (event["extensions"]["trace_id"], event["extensions"]["span_id"]) == (trace_id, hilt_span.span_id)
+
+
+def test_metrics_exporter_none_sends_spans_only(exported: Path, otlp_env: OtlpReceiver, client: Any, monkeypatch: Any) -> None:
+    """OTEL_METRICS_EXPORTER=none (for trace-only backends such as Phoenix, Jaeger, Langfuse) sends spans and no metrics."""
+    import hilt
+
+    monkeypatch.setenv("OTEL_METRICS_EXPORTER", "none")
+    client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "Say hello"}])
+    hilt.uninstrument()
+    assert [span.name for span in otlp_env.wait_for_spans(1)] == ["chat gpt-4o-mini"]
+    assert otlp_env.metrics == []
+
+
+def test_sdk_disabled_sends_nothing_and_logs_locally(exported: Path, otlp_env: OtlpReceiver, client: Any, monkeypatch: Any) -> None:
+    """OTEL_SDK_DISABLED=true: no span, no metric, no trace ids, and the JSONL pair is still written."""
+    import hilt
+
+    monkeypatch.setenv("OTEL_SDK_DISABLED", "true")
+    client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "Say hello"}])
+    hilt.uninstrument()
+    assert (otlp_env.requests, otlp_env.spans, otlp_env.metrics) == (0, [], [])
+    prompt, reply = read_lines(exported)
+    assert "trace_id" not in prompt["extensions"] and reply["extensions"]["status"] == "ok"

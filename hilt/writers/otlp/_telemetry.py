@@ -3,7 +3,7 @@
 If the application configured a global TracerProvider (MeterProvider), HILT uses it: no second
 provider, and spans nest under the application's current span. Otherwise HILT builds its own from
 the standard variables (``OTEL_EXPORTER_OTLP_*``, ``OTEL_SERVICE_NAME``, ``OTEL_RESOURCE_ATTRIBUTES``,
-``OTEL_SDK_DISABLED``): OTLP/HTTP protobuf, a batch span processor and a periodic metric reader, both
+``OTEL_SDK_DISABLED``, ``OTEL_METRICS_EXPORTER=none``): OTLP/HTTP protobuf, a batch span processor and a periodic metric reader, both
 exporting from background threads so that a dead collector never reaches the call. HILT does not
 install them globally (the application may still configure its own) and shuts them down itself,
 within the ``shutdown_timeout`` setting, when its writers close.
@@ -87,7 +87,7 @@ def connect(*, own: bool = False, span_exporter: Any = None) -> Telemetry:
         if tracer_provider is None:
             tracer_provider = _tracer_provider(resource, span_exporter)
             owned.append(tracer_provider)
-        if meter_provider is None and not own:
+        if meter_provider is None and not own and _wanted("METRICS"):
             meter_provider = _meter_provider(resource)
             owned.append(meter_provider)
     tracer = tracer_provider.get_tracer("hilt", __version__, schema_url=sc.SCHEMA_URL)
@@ -109,6 +109,11 @@ def connect(*, own: bool = False, span_exporter: Any = None) -> Telemetry:
         cost=meter.create_counter(sc.COST_METRIC, unit="USD", description="Cost of GenAI calls as priced by HILT."),
         owned=owned,
     )  # fmt: skip
+
+
+def _wanted(signal: str) -> bool:
+    """``OTEL_METRICS_EXPORTER=none`` turns HILT's own metric export off (backends that take traces only)."""
+    return os.environ.get(f"OTEL_{signal}_EXPORTER", "").strip().lower() != "none"
 
 
 def _protocol(signal: str) -> str:
