@@ -52,8 +52,8 @@ def _stamp(event: dict[str, Any], writers: Sequence[Any]) -> None:
                 ids = start_span(event) or ids
         ids = ids or current_trace_ids()
         if ids is not None:
-            if len(_open) >= _MAX_OPEN:  # completions that never came: forget the oldest
-                del _open[next(iter(_open))]
+            if len(_open) >= _MAX_OPEN:  # completions that never came: forget them
+                _open.clear()
             _open[event["event_id"]] = ids
     else:
         ids = _open.pop(extensions.get("reply_to"), None) or current_trace_ids()

@@ -45,12 +45,21 @@ def build_writers(settings: Settings) -> list[Writer]:
 
             writers.extend(build_sheets_writers(settings))
         elif backend == "otlp":
-            from .otlp import OtlpWriter
-
-            writers.append(OtlpWriter(settings))
+            writers.append(_otlp_writer(settings))
         else:
             writers.append(JsonlWriter(settings.log_path))
     return _without_duplicate_files(writers)
+
+
+def _otlp_writer(settings: Settings) -> Writer:
+    try:
+        from .otlp import OtlpWriter
+    except ImportError as exc:
+        from ..exceptions import ConfigError
+
+        source = settings.sources.get("backend", "default")
+        raise ConfigError(source, "backend", f"the otlp extra for the otlp backend: pip install 'hilt[otlp]' ({exc})") from None
+    return OtlpWriter(settings)
 
 
 def _without_duplicate_files(writers: list[Writer]) -> list[Writer]:

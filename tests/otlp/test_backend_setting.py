@@ -59,3 +59,12 @@ def test_sheets_combines_and_its_journal_is_not_opened_twice(tmp_path: Path) -> 
     assert writers[0].path == log
     for writer in writers:
         writer.close()
+
+
+def test_missing_extra_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without the OpenTelemetry packages, the otlp backend is a ConfigError that says which extra to install."""
+    monkeypatch.setitem(sys.modules, "hilt.writers.otlp", None)  # what an absent package looks like to import
+    with pytest.raises(ConfigError) as info:
+        build_writers(load_settings({"backend": ["local", "otlp"]}))
+    assert (info.value.source, info.value.key) == ("argument", "backend")
+    assert info.value.expected.startswith("the otlp extra for the otlp backend: pip install 'hilt[otlp]' (")
