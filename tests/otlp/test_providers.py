@@ -56,3 +56,16 @@ def test_sdk_disabled_sends_nothing_and_logs_locally(exported: Path, otlp_env: O
     assert (otlp_env.requests, otlp_env.spans, otlp_env.metrics) == (0, [], [])
     prompt, reply = read_lines(exported)
     assert "trace_id" not in prompt["extensions"] and reply["extensions"]["status"] == "ok"
+
+
+def test_spans_are_flushed_at_normal_exit(otlp_env: OtlpReceiver, server: Any, tmp_path: Path) -> None:
+    """A process that exits without uninstrument() still delivers every call's span and its metrics (flushed at exit)."""
+    log_path = tmp_path / "exit.jsonl"
+    result = subprocess.run(
+        [sys.executable, str(APP.with_name("_exit_app.py")), server.base_url, str(log_path), "5"],
+        capture_output=True, text=True, timeout=60, env=dict(os.environ),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    prompts = {event["event_id"] for event in read_lines(log_path) if event["action"] == "prompt"}
+    assert {span.attributes["hilt.prompt_event_id"] for span in otlp_env.wait_for_spans(5)} == prompts
+    assert {metric.name for metric in otlp_env.metrics} >= {"gen_ai.client.operation.duration", "hilt.client.cost"}

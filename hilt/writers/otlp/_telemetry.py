@@ -49,7 +49,11 @@ class Telemetry:
 def _bounded(work: Any, timeout_s: float) -> None:
     """Run ``work`` in a daemon thread and wait for it at most ``timeout_s`` seconds."""
     thread = threading.Thread(target=work, name="hilt-otlp-flush", daemon=True)
-    thread.start()
+    try:
+        thread.start()
+    except RuntimeError:  # no new threads this late in interpreter shutdown: wait without a time bound
+        work()
+        return
     thread.join(timeout_s)
     if thread.is_alive():
         report("otlp-flush", f"OpenTelemetry export did not finish within {timeout_s:g} s; what was left is dropped")

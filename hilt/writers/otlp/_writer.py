@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from typing import TYPE_CHECKING, Any
 
 from opentelemetry.trace import SpanKind, Status, StatusCode
@@ -193,10 +194,11 @@ class OtlpWriter:
 
         A later call connects again (the pipeline reopens its writers for a call still in flight).
         """
+        deadline = time.monotonic() + self.shutdown_timeout
         self._finisher.drain(self.shutdown_timeout)
         if self._given:
             return
         with self._lock:
             telemetry, self._telemetry = self._telemetry, None
         if telemetry is not None:
-            telemetry.shutdown(self.shutdown_timeout)
+            telemetry.shutdown(max(deadline - time.monotonic(), 0.1))
