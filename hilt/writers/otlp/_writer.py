@@ -130,11 +130,14 @@ class OtlpWriter:
             opened = self._spans.pop(extensions.get("reply_to"), None)
         if opened is None:
             span, attributes = self._orphan_span(event, extensions)
+            span.set_attributes(attributes)
         else:
             span, prompt = opened
-            attributes = {**sampling_attributes(prompt), **request_attributes(prompt, self.capture_content)}
+            requested = request_attributes(prompt, self.capture_content)
+            span.set_attributes(requested)  # the sampling attributes are on the span since its start
+            attributes = {**sampling_attributes(prompt), **requested}
         ended = completion_attributes(event, self.capture_content)
-        span.set_attributes({**attributes, **ended})
+        span.set_attributes(ended)
         if sc.ERROR_TYPE in ended:
             message = extensions.get("error_message")
             span.set_status(Status(StatusCode.ERROR, message if isinstance(message, str) else None))
