@@ -253,3 +253,26 @@ def test_content_on_span_when_asked(otlp_env: OtlpReceiver, log_path: Path, clie
         '{"role":"user","parts":[{"type":"text","content":"Say hello"}]}]',
         "gen_ai.output.messages": '[{"role":"assistant","parts":[{"type":"text","content":"' + answer + '"}],"finish_reason":"stop"}]',
     }
+
+
+@needs_responses
+def test_responses_items_and_instructions_as_content(otlp_env: OtlpReceiver, log_path: Path, client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With SPAN_ONLY, Responses input items become input messages (a tool result as tool_call_response) and instructions the system instructions."""
+    monkeypatch.setenv("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "span_only")
+    hilt.instrument(backend=["local", "otlp"], filepath=str(log_path))
+    items = [
+        {"role": "user", "content": [{"type": "input_text", "text": "Weather in Paris?"}]},
+        {"type": "function_call", "call_id": "call_1", "name": "weather", "arguments": '{"city": "Paris"}'},
+        {"type": "function_call_output", "call_id": "call_1", "output": "18 C"},
+    ]
+    client.responses.create(model="gpt-4o", input=items, instructions="Be brief.")
+    client.embeddings.create(model="text-embedding-3-small", input=["a", "b"])
+    hilt.uninstrument()
+    (_, _, responses), (_, _, embeddings) = joined(log_path, otlp_env)
+    assert responses.attributes["gen_ai.input.messages"] == (
+        '[{"role":"user","parts":[{"type":"text","content":"Weather in Paris?"}]},'
+        '{"role":"assistant","parts":[{"type":"tool_call","id":"call_1","name":"weather","arguments":"{\\"city\\": \\"Paris\\"}"}]},'
+        '{"role":"tool","parts":[{"type":"tool_call_response","id":"call_1","response":"18 C"}]}]'
+    )
+    assert responses.attributes["gen_ai.system_instructions"] == '[{"type":"text","content":"Be brief."}]'
+    assert not any(key.startswith("gen_ai.input") for key in embeddings.attributes)

@@ -124,7 +124,7 @@ def request_attributes(event: dict[str, Any], capture_content: bool) -> dict[str
     if isinstance(endpoint, str):
         attributes[sc.HILT_ENDPOINT] = endpoint
     if capture_content:
-        _add_input_content(attributes, _dict(event.get("content")))
+        _add_input_content(attributes, _dict(event.get("content")), operation_of(event))
     return attributes
 
 
@@ -247,17 +247,27 @@ def _tool_call_parts(calls: Any) -> list[dict[str, Any]]:
 
 
 def _message(message: dict[str, Any]) -> dict[str, Any]:
+    """A Chat Completions message or a Responses input item → ``{"role", "parts"}``."""
+    kind = message.get("type")
+    if kind == "function_call_output":
+        return {"role": "tool", "parts": [{"type": "tool_call_response", "id": message.get("call_id"), "response": message.get("output")}]}
+    if kind == "function_call":
+        return {"role": "assistant", "parts": [{"type": "tool_call", "id": message.get("call_id"), "name": message.get("name"), "arguments": message.get("arguments")}]}
     role = message.get("role") or "user"
     if role == "tool":
         return {"role": "tool", "parts": [{"type": "tool_call_response", "id": message.get("tool_call_id"), "response": message.get("content")}]}
     return {"role": role, "parts": _parts(message.get("content")) + _tool_call_parts(message.get("tool_calls"))}
 
 
-def _add_input_content(attributes: dict[str, Any], content: dict[str, Any]) -> None:
+def _add_input_content(attributes: dict[str, Any], content: dict[str, Any], operation: str) -> None:
+    """Chat ``messages`` or Responses ``input`` items, else the prompt text; Responses ``instructions`` apart.
+    Embeddings inputs are not messages: they are left out."""
     messages = content.get("messages")
-    if isinstance(messages, list) and messages:
+    if not (isinstance(messages, list) and messages) and operation != "embeddings":
+        messages = content.get("input")
+    if isinstance(messages, list) and messages and all(isinstance(m, dict) for m in messages):
         converted = [_message(_dict(m)) for m in messages]
-    elif isinstance(content.get("text"), str):
+    elif isinstance(content.get("text"), str) and operation != "embeddings":
         converted = [{"role": "user", "parts": [{"type": "text", "content": content["text"]}]}]
     else:
         converted = []
