@@ -14,16 +14,10 @@ import hilt
 from hilt._config import load_settings
 from hilt.writers.otlp import backfill
 
+from ._helpers import epoch_ns
 from ._receiver import OtlpReceiver
 
 MESSAGES = [{"role": "user", "content": "Say hello"}]
-
-
-def _ns(timestamp: str) -> int:
-    from datetime import datetime
-
-    moment = datetime.fromisoformat(timestamp)
-    return int(moment.timestamp()) * 1_000_000_000 + moment.microsecond * 1000
 
 
 def test_backfill_sends_each_call_with_its_original_times(otlp_env: OtlpReceiver, instrumented: Path, client: Any, caplog: pytest.LogCaptureFixture) -> None:
@@ -44,7 +38,7 @@ def test_backfill_sends_each_call_with_its_original_times(otlp_env: OtlpReceiver
     for prompt in (e for e in events if e["action"] == "prompt"):
         reply = next(e for e in events if e["extensions"].get("reply_to") == prompt["event_id"])
         span = spans[prompt["event_id"]]
-        assert span.start_ns == _ns(prompt["timestamp"])
+        assert span.start_ns == epoch_ns(prompt["timestamp"])
         assert span.end_ns - span.start_ns == reply["extensions"]["latency_ms"] * 1_000_000
         assert span.attributes["hilt.completion_event_id"] == reply["event_id"]
         assert span.attributes.get("gen_ai.usage.input_tokens") == reply["metrics"].get("tokens", {}).get("prompt")

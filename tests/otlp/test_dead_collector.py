@@ -16,7 +16,8 @@ import hilt
 
 from ._receiver import OtlpReceiver
 
-CALLS = 20
+CALLS = 25
+BLOCKS = 4
 MESSAGES = [{"role": "user", "content": "Say hello"}]
 
 
@@ -48,20 +49,25 @@ def _timed_calls(client: Any, endpoint: str, log_path: Path, monkeypatch: pytest
     return durations
 
 
+def _lower_quartile(values: list[float]) -> float:
+    return statistics.quantiles(values, n=4)[0]
+
+
 def test_dead_collector_costs_the_call_nothing(dead_endpoint: str, receiver: OtlpReceiver, client: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Calls exporting to a dead collector take as long as calls exporting to a live one (median within 2 ms, none
-    over 0.5 s, blocks alternated), every call is logged locally, and closing waits no longer than shutdown_timeout."""
+    """Calls exporting to a dead collector take as long as calls exporting to a live one (lower quartiles within
+    1 ms over alternated blocks, none over 0.5 s), every call is logged locally, and closing waits no longer than
+    shutdown_timeout (the lower quartile, because a busy test machine adds spikes to either side)."""
     monkeypatch.setenv("OTEL_BSP_SCHEDULE_DELAY", "20")  # exports run (and fail) while the calls happen
     live: list[float] = []
     dead: list[float] = []
     closing: list[float] = []
-    for block in range(2):
+    for block in range(BLOCKS):
         *times, close = _timed_calls(client, receiver.endpoint, tmp_path / f"live{block}.jsonl", monkeypatch)
         live += times
         *times, close = _timed_calls(client, dead_endpoint, tmp_path / f"dead{block}.jsonl", monkeypatch)
         dead += times
         closing.append(close)
-    assert statistics.median(dead) - statistics.median(live) < 0.002, (statistics.median(live), statistics.median(dead))
+    assert _lower_quartile(dead) - _lower_quartile(live) < 0.001, (_lower_quartile(live), _lower_quartile(dead))
     assert max(dead) < 0.5
     assert max(closing) < 1.5
-    assert [len(read_lines(tmp_path / f"dead{block}.jsonl")) for block in range(2)] == [2 * CALLS, 2 * CALLS]
+    assert [len(read_lines(tmp_path / f"dead{block}.jsonl")) for block in range(BLOCKS)] == [2 * CALLS] * BLOCKS

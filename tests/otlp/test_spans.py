@@ -11,27 +11,17 @@ from typing import Any
 
 import openai
 import pytest
-from _support import read_lines
 from _surfaces import needs_responses
 
 import hilt
 from hilt.writers.otlp import SEMCONV_VERSION
 
+from ._helpers import epoch_ns, joined
 from ._receiver import OtlpReceiver, ReceivedSpan
 
 MESSAGES = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Say hello"}]
 SPAN_KIND_CLIENT = 3
 STATUS_UNSET, STATUS_ERROR = 0, 2
-
-
-def joined(log_path: Path, receiver: OtlpReceiver) -> list[tuple[dict[str, Any], dict[str, Any], ReceivedSpan]]:
-    """``(prompt event, reply event, span)`` per call, in call order (the span found by the prompt's event id)."""
-    events = read_lines(log_path)
-    prompts = [e for e in events if e["action"] == "prompt"]
-    replies = {e["extensions"]["reply_to"]: e for e in events if e["action"] != "prompt"}
-    spans = {s.attributes["hilt.prompt_event_id"]: s for s in receiver.wait_for_spans(len(prompts))}
-    assert len(spans) == len(prompts)
-    return [(p, replies[p["event_id"]], spans[p["event_id"]]) for p in prompts]
 
 
 def common(span: ReceivedSpan, prompt: dict[str, Any], reply: dict[str, Any], server: Any) -> dict[str, Any]:
@@ -202,15 +192,8 @@ def test_jsonl_and_otlp_agree(exported: Path, otlp_env: OtlpReceiver, client: An
         assert span.attributes["hilt.completion_event_id"] == reply["event_id"]
         for event in (prompt, reply):
             assert (event["extensions"]["trace_id"], event["extensions"]["span_id"]) == (span.trace_id, span.span_id)
-        assert span.start_ns == _ns(prompt["timestamp"])
+        assert span.start_ns == epoch_ns(prompt["timestamp"])
         assert span.end_ns - span.start_ns == reply["extensions"]["latency_ms"] * 1_000_000
-
-
-def _ns(timestamp: str) -> int:
-    from datetime import datetime
-
-    moment = datetime.fromisoformat(timestamp)
-    return int(moment.timestamp()) * 1_000_000_000 + moment.microsecond * 1000
 
 
 def test_conversation_id_only_when_the_application_supplied_one(exported: Path, otlp_env: OtlpReceiver, client: Any) -> None:
