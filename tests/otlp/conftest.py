@@ -34,9 +34,16 @@ def otlp_env(receiver: OtlpReceiver, monkeypatch: pytest.MonkeyPatch) -> OtlpRec
 
 @pytest.fixture
 def exported(otlp_env: OtlpReceiver, log_path: Path) -> Iterator[Path]:
-    """HILT with ``backend=["local", "otlp"]``; ``hilt.uninstrument()`` flushes the spans to the receiver."""
+    """HILT with ``backend=["local", "otlp"]``; ``hilt.uninstrument()`` flushes the spans to the receiver.
+    Afterwards every JSONL line (trace ids included) must match the JSON Schema."""
+    import json
+
     import hilt
+    from hilt.schema import validate_event
 
     hilt.instrument(backend=["local", "otlp"], filepath=str(log_path))
     yield log_path
     hilt.uninstrument()
+    if log_path.exists():
+        for line in log_path.read_text(encoding="utf-8").splitlines():
+            validate_event(json.loads(line))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -68,3 +69,14 @@ def test_missing_extra_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None
         build_writers(load_settings({"backend": ["local", "otlp"]}))
     assert (info.value.source, info.value.key) == ("argument", "backend")
     assert info.value.expected.startswith("the otlp extra for the otlp backend: pip install 'hilt[otlp]' (")
+
+
+def test_otlp_alone_sends_spans_and_writes_no_file(otlp_env: Any, log_path: Path, client: Any) -> None:
+    """backend="otlp" alone: the call is a span at the receiver and no JSONL file is created."""
+    import hilt
+
+    hilt.instrument(backend="otlp", filepath=str(log_path))
+    client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "Say hello"}])
+    hilt.uninstrument()
+    [span] = otlp_env.wait_for_spans(1)
+    assert (span.name, span.attributes["hilt.status"], log_path.exists()) == ("chat gpt-4o-mini", "ok", False)
