@@ -186,17 +186,7 @@ def completion_attributes(event: dict[str, Any], capture_content: bool) -> dict[
         attributes[sc.RESPONSE_FINISH_REASONS] = [str(r) for r in reasons]
     elif extensions.get("status") == "error":
         attributes[sc.RESPONSE_FINISH_REASONS] = ["error"]
-    tokens = _dict(metrics.get("tokens"))
-    for key, name in _TOKEN_ATTRIBUTES:
-        value = tokens.get(key)
-        if type(value) is int:
-            attributes[name] = value
-    cost = metrics.get("cost_usd")
-    if isinstance(cost, (int, float)) and not isinstance(cost, bool):
-        attributes[sc.HILT_COST_USD] = float(cost)
-    cost_status = extensions.get("cost_status") or ("ok" if cost is not None else None)
-    if isinstance(cost_status, str):
-        attributes[sc.HILT_COST_STATUS] = cost_status
+    _add_usage(attributes, metrics, extensions)
     ttft = metrics.get("ttft_ms")
     if isinstance(ttft, (int, float)) and not isinstance(ttft, bool):
         attributes[sc.RESPONSE_TIME_TO_FIRST_CHUNK] = ttft / 1000
@@ -211,6 +201,21 @@ def completion_attributes(event: dict[str, Any], capture_content: bool) -> dict[
     if capture_content and event.get("action") == "completion":
         _add_output_content(attributes, _dict(event.get("content")), reasons)
     return attributes
+
+
+def _add_usage(attributes: dict[str, Any], metrics: dict[str, Any], extensions: dict[str, Any]) -> None:
+    """Token counts the server reported (never invented) and HILT's price for them."""
+    tokens = _dict(metrics.get("tokens"))
+    for key, name in _TOKEN_ATTRIBUTES:
+        value = tokens.get(key)
+        if type(value) is int:
+            attributes[name] = value
+    cost = metrics.get("cost_usd")
+    if isinstance(cost, (int, float)) and not isinstance(cost, bool):
+        attributes[sc.HILT_COST_USD] = float(cost)
+    cost_status = extensions.get("cost_status") or ("ok" if cost is not None else None)
+    if isinstance(cost_status, str):
+        attributes[sc.HILT_COST_STATUS] = cost_status
 
 
 def metric_attributes(span_attributes: dict[str, Any]) -> dict[str, Any]:
