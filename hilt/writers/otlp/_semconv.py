@@ -89,6 +89,7 @@ OPERATIONS = {
 # domain of an OpenAI-compatible server (or a subdomain of it) → gen_ai.provider.name (else "openai")
 PROVIDER_HOSTS = (
     ("openai.azure.com", "azure.ai.openai"),
+    ("cognitiveservices.azure.com", "azure.ai.openai"),
     ("api.deepseek.com", "deepseek"),
     ("api.groq.com", "groq"),
     ("api.mistral.ai", "mistral_ai"),
