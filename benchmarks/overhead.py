@@ -32,6 +32,7 @@ from hilt.instrumentation import current  # noqa: E402
 
 from _common import interleaved, observer_overhead_us  # noqa: E402  (benchmarks/_common.py)
 from _surface import measure_surface, responses_event_overhead  # noqa: E402  (benchmarks/_surface.py)
+from _otlp import otlp_overhead  # noqa: E402  (benchmarks/_otlp.py)
 
 MESSAGES = [
     {"role": "system", "content": "You are a helpful assistant."},
@@ -170,6 +171,7 @@ def main() -> int:
                 results["surface"] = measure_surface(client, args.calls, args.chunks, reply, interleaved)
         with mock_client(args.chunks) as client:
             results["mock"] = measure(client, args.calls, args.chunks, {})
+            results["otlp"] = otlp_overhead(client, args.calls, interleaved)
         results["chunk"] = chunk_overhead()
         if "surface" in results:
             results["responses_event"] = responses_event_overhead()
@@ -187,6 +189,9 @@ def main() -> int:
             f"overhead {r['overhead_us']:>6} µs ({r['overhead_pct']:+.2f}%)   "
             f"stream of {r['chunks']} chunks: {r['overhead_per_chunk_us']:+.3f} µs/chunk"
         )
+    o = results["otlp"]
+    print(f"  mock     local+otlp vs local: {o['local_call_us']:>8} µs -> {o['local_otlp_call_us']:>8} µs  overhead {o['overhead_us']:>6} µs; "
+          f"OTLP on the request path {o['request_path_us']} µs (span start {o['prompt_us']}, reply queued {o['reply_us']}), background {o['background_us']} µs/call")
     print(f"  HILT's own work per stream chunk (no network, no SDK parsing): {results['chunk']['overhead_per_chunk_us']:.3f} µs")
     if "surface" in results:
         r = results["surface"]

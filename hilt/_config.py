@@ -38,11 +38,11 @@ __all__ = [
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
-BACKENDS = ("local", "sheets")
+BACKENDS = ("local", "sheets", "otlp")
 _BACKEND_ALIASES = {"jsonl": "local", "file": "local"}
 
 _DEFAULTS: dict[str, Any] = {
-    "backend": "local",
+    "backend": ("local",),
     "filepath": None,
     "capture_content": True,
     "max_field_chars": 100_000,  # hilt.providers.DEFAULT_MAX_FIELD_CHARS (not imported: start-up cost)
@@ -76,7 +76,8 @@ class Settings:
 
     __slots__ = (*FIELDS, "sources")
 
-    backend: str
+    backend: tuple[str, ...]
+    """The backends events go to, in order, e.g. ``("local", "otlp")``."""
     filepath: str | None
     capture_content: bool
     max_field_chars: int
@@ -214,10 +215,7 @@ def coerce(key: str, value: Any, source: str) -> Any:
             raise ConfigError(source, key, "a non-negative number of seconds", value)
         return number
     if key == "backend":
-        name = _BACKEND_ALIASES.get(str(value).strip().lower(), str(value).strip().lower())
-        if not isinstance(value, str) or name not in BACKENDS:
-            raise ConfigError(source, key, "one of " + ", ".join(BACKENDS), value)
-        return name
+        return _coerce_backends(value, source)
     if key == "columns":
         if isinstance(value, str):
             value = [c.strip() for c in value.split(",") if c.strip()]
@@ -305,6 +303,18 @@ def display_value(key: str, value: Any) -> str:
     if key == "sheets_endpoint" and isinstance(value, str):
         return repr(redact_url(value))
     return "-" if value is None else repr(value)
+
+
+def _coerce_backends(value: Any, source: str) -> tuple[str, ...]:
+    """``"local,otlp"``, ``["local", "otlp"]`` or ``"sheets"`` → ``("local", "otlp")`` (duplicates dropped)."""
+    items = value.split(",") if isinstance(value, str) else value
+    expected = "one or more of " + ", ".join(BACKENDS) + ' (a name, a list, or "local,otlp")'
+    if not isinstance(items, (list, tuple)) or not all(isinstance(item, str) for item in items):
+        raise ConfigError(source, "backend", expected, value)
+    names = [_BACKEND_ALIASES.get(item.strip().lower(), item.strip().lower()) for item in items]
+    if not names or any(name not in BACKENDS for name in names):
+        raise ConfigError(source, "backend", expected, value)
+    return tuple(dict.fromkeys(names))
 
 
 def _coerce_prices(value: Any, source: str) -> dict[str, dict[str, float]]:

@@ -12,6 +12,7 @@ from typing import Any
 
 from ._record import CallRecord
 from ._safety import report_exception
+from ._trace_context import stamp_trace_ids
 from .processors import ConversationThreader, CostCalculator, build_completion_event, build_prompt_event, merge_context
 
 __all__ = ["Pipeline"]
@@ -62,6 +63,7 @@ class Pipeline:
 
     def emit(self, event: dict[str, Any]) -> None:
         """Hand one event to every writer."""
+        stamp_trace_ids(event, self.writers)
         for writer in self.writers:
             try:
                 writer.write(event)

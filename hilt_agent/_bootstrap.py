@@ -78,7 +78,7 @@ def _check(settings: Settings) -> None:
     """Problems that would otherwise only show on the first call: an unwritable log, missing credentials."""
     from hilt.exceptions import ConfigError
 
-    if settings.backend == "local":
+    if "local" in settings.backend:
         path = settings.log_file
         if not _writable(path):
             raise ConfigError(settings.sources["filepath"], "filepath", f"a writable file ({path} cannot be created)")

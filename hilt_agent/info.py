@@ -75,7 +75,7 @@ def render_info(flags: Mapping[str, Any] | None = None, *, config: str | None = 
         f"HILT_ENABLED: {environ.get('HILT_ENABLED') or '(unset)'}",
         f"start-up file hilt.pth installed: {'yes' if pth_installed() else 'no (hilt-agent will use its sitecustomize)'}",
         f"default log file: {default_log_file()}",
-        f"log file in use: {settings.log_file if settings.backend == 'local' else '(sheets backend)'}",
+        f"log file in use: {settings.log_file if 'local' in settings.backend else '(no local backend)'}",
         "",
         "config files (lowest precedence first; HILT_* variables and flags override them):",
         *_file_lines(files, environ),

@@ -33,9 +33,44 @@ class Writer(Protocol):
 
 
 def build_writers(settings: Settings) -> list[Writer]:
-    """The writers a configuration asks for."""
-    if settings.backend == "sheets":
-        from .sheets import build_sheets_writers
+    """The writers a configuration asks for, one backend after the other (``settings.backend``).
 
-        return build_sheets_writers(settings)
-    return [JsonlWriter(settings.log_path)]
+    ``local`` is the JSONL file; ``sheets`` adds its journal and the Sheets writer (the journal is
+    not opened twice when it is also the ``local`` file); ``otlp`` imports OpenTelemetry only here.
+    """
+    writers: list[Writer] = []
+    for backend in settings.backend:
+        if backend == "sheets":
+            from .sheets import build_sheets_writers
+
+            writers.extend(build_sheets_writers(settings))
+        elif backend == "otlp":
+            writers.append(_otlp_writer(settings))
+        else:
+            writers.append(JsonlWriter(settings.log_path))
+    return _without_duplicate_files(writers)
+
+
+def _otlp_writer(settings: Settings) -> Writer:
+    try:
+        from .otlp import OtlpWriter
+    except ImportError as exc:
+        from ..exceptions import ConfigError
+
+        source = settings.sources.get("backend", "default")
+        raise ConfigError(source, "backend", f"the otlp extra for the otlp backend: pip install 'hilt[otlp]' ({exc})") from None
+    return OtlpWriter(settings)
+
+
+def _without_duplicate_files(writers: list[Writer]) -> list[Writer]:
+    """Keep one JSONL writer per file (``local`` and the Sheets journal may name the same one)."""
+    seen: set[Any] = set()
+    kept: list[Writer] = []
+    for writer in writers:
+        if isinstance(writer, JsonlWriter):
+            key = writer.path.expanduser().resolve()
+            if key in seen:
+                continue
+            seen.add(key)
+        kept.append(writer)
+    return kept

@@ -32,7 +32,7 @@ def test_defaults_have_source_default(cwd: Path) -> None:
     """With nothing configured every value is the default and says so."""
     settings = load_settings()
     assert settings.sources == dict.fromkeys(FIELDS, "default")
-    assert (settings.backend, settings.filepath, settings.capture_content) == ("local", None, True)
+    assert (settings.backend, settings.filepath, settings.capture_content) == (("local",), None, True)
     assert settings.log_path == Path(platformdirs.user_log_dir("hilt", appauthor=False)) / "hilt.jsonl"
 
 
@@ -108,7 +108,7 @@ def test_files_merge_per_key_in_documented_order(cwd: Path, monkeypatch: pytest.
         ("capture_content = \"yes\"\n", "capture_content", "a boolean (true or false)"),
         ("flush_interval = \"5\"\n", "flush_interval", "a number of seconds"),
         ("columns = \"a,b\"\n", "columns", "an array of column names"),
-        ('backend = "mysql"\n', "backend", "one of local, sheets"),
+        ('backend = "mysql"\n', "backend", "one or more of local, sheets, otlp"),
         ('credentials_json = "{}"\n', "credentials_json", "no secret in a config file: set HILT_CREDENTIALS_JSON or credentials_path instead"),
         ("filepath = \n", "TOML syntax", "valid TOML (Invalid value (at line 1, column 12))"),
     ],

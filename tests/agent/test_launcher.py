@@ -97,7 +97,7 @@ def test_info_shows_every_source(venv, run, workdir: Path) -> None:
     lines = result.stdout.splitlines()
     toml = str(workdir / "hilt.toml")
     assert [line.split() for line in lines if line.startswith(("  backend ", "  filepath ", "  capture_content ", "  debug "))] == [
-        ["backend", "'local'", "flag"],
+        ["backend", "('local',)", "flag"],
         ["filepath", "'env.jsonl'", "env", "HILT_FILEPATH"],
         ["capture_content", "False", toml],
         ["debug", "False", "default"],
