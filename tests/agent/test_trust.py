@@ -72,7 +72,7 @@ def test_untrusted_file_applies_only_safe_keys_with_one_warning(cwd: Path, caplo
     path = str(cwd / "hilt.toml")
     assert {key for key in FIELDS if settings.sources[key] != "default"} == {"capture_content", "prices"} == SAFE_FILE_KEYS
     assert (settings.capture_content, settings.prices) == (False, {"my-model": {"input": 1.0, "output": 2.0}})
-    assert (settings.backend, settings.filepath, settings.strict, settings.propagate) == ("local", None, False, True)
+    assert (settings.backend, settings.filepath, settings.strict, settings.propagate) == (("local",), None, False, True)
     assert warnings_of(caplog) == [
         f"HILT ignored {IGNORED} from {path}: this folder's config file is not trusted (it could redirect logs or "
         f"credentials); if you wrote it, run: hilt config trust '{path}'"

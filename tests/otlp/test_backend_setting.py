@@ -18,7 +18,7 @@ def test_every_way_of_saying_local_and_otlp(tmp_path: Path, monkeypatch: pytest.
     """A TOML array, HILT_BACKEND=local,otlp and instrument(backend=[...]) all give ("local", "otlp"); one name is a 1-tuple."""
     monkeypatch.chdir(tmp_path)
     (tmp_path / "hilt.toml").write_text('backend = ["local", "otlp"]\n')
-    assert load_settings().backend == ("local", "otlp")
+    assert load_settings(environ={"HILT_CONFIG": str(tmp_path / "hilt.toml")}).backend == ("local", "otlp")  # a trusted file
     assert load_settings(environ={"HILT_BACKEND": " jsonl , OTLP ", "HILT_CONFIG": str(tmp_path / "hilt.toml")}).backend == ("local", "otlp")
     assert load_settings({"backend": ["otlp", "local", "otlp"]}).backend == ("otlp", "local")
     assert load_settings({"backend": "otlp"}).backend == ("otlp",)
