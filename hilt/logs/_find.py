@@ -1,0 +1,95 @@
+"""Find one conversation in large logs: a byte search for its id, then parse only the lines that hold it."""
+
+from __future__ import annotations
+
+import mmap
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from ..exceptions import HILTError
+from ._files import expand_paths, is_gzip, open_binary
+from ._reader import ReadReport, parse_line
+from ._tail import lines_backwards
+
+__all__ = ["ConversationNotFoundError", "find_conversation", "newest_conversation_id"]
+
+_MAX_CANDIDATES = 20
+
+
+class ConversationNotFoundError(HILTError):
+    """No conversation, or more than one, matches the id or prefix that was asked for."""
+
+    def __init__(self, prefix: str, matches: Sequence[str] = ()) -> None:
+        self.prefix, self.matches = prefix, list(matches)
+        if not matches:
+            message = f"no conversation id starts with {prefix!r}"
+        else:
+            shown = ", ".join(self.matches[:5]) + (", ..." if len(self.matches) > 5 else "")
+            message = f"{prefix!r} matches {len(self.matches)}{'+' if len(self.matches) >= _MAX_CANDIDATES else ''} conversations ({shown}): give more characters"
+        super().__init__(message)
+
+
+def _hits(path: Path, needle: bytes) -> Iterator[tuple[int, bytes]]:
+    """``(line number or 0, line)`` for every line containing ``needle``: mmap + find on plain files."""
+    if is_gzip(path) or path.stat().st_size == 0:
+        with open_binary(path) as stream:
+            for number, raw in enumerate(stream, start=1):
+                if needle in raw:
+                    yield number, raw
+        return
+    with open(path, "rb") as stream, mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        position = data.find(needle)
+        while position >= 0:
+            start = data.rfind(b"\n", 0, position) + 1
+            end = data.find(b"\n", position)
+            end = len(data) if end < 0 else end + 1
+            yield 0, data[start:end]
+            position = data.find(needle, end)
+
+
+def find_conversation(
+    prefix: str,
+    paths: Sequence[str | os.PathLike[str]] | None = None,
+    *,
+    report: ReadReport | None = None,
+    rotated: bool = True,
+) -> tuple[str, list[Mapping[str, Any]]]:
+    """The conversation whose id is ``prefix`` or starts with it, and its events in file order.
+
+    Raises:
+        ConversationNotFoundError: none matches, or several do (the message lists them).
+    """
+    report = report if report is not None else ReadReport()
+    needle = prefix.encode()
+    found: dict[str, list[Mapping[str, Any]]] = {}
+    for path in expand_paths(paths, rotated=rotated):
+        report.files.append(str(path))
+        for number, raw in _hits(path, needle):
+            event, reason = parse_line(raw)
+            if event is None:
+                report.add_corrupt(str(path), number, reason)
+                continue
+            session_id = event.get("session_id")
+            if isinstance(session_id, str) and session_id.startswith(prefix):
+                found.setdefault(session_id, []).append(event)
+                if len(found) >= _MAX_CANDIDATES:
+                    raise ConversationNotFoundError(prefix, sorted(found))
+    if len(found) != 1:
+        exact = found.get(prefix)
+        if exact is None:
+            raise ConversationNotFoundError(prefix, sorted(found))
+        return prefix, exact
+    (conversation_id, events), = found.items()
+    return conversation_id, events
+
+
+def newest_conversation_id(paths: Sequence[str | os.PathLike[str]] | None = None, *, rotated: bool = True) -> str:
+    """The conversation of the last event in the logs (``show --last``)."""
+    for path in reversed(expand_paths(paths, rotated=rotated)):
+        for _, raw in lines_backwards(path):
+            event, _ = parse_line(raw)
+            if event is not None and isinstance(event.get("session_id"), str):
+                return str(event["session_id"])
+    raise ConversationNotFoundError("--last")
