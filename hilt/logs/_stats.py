@@ -25,7 +25,6 @@ __all__ = ["GROUP_KEYS", "TOKEN_KINDS", "percentile", "summarize", "summarize_ca
 
 TOKEN_KINDS = ("prompt", "completion", "cached", "reasoning", "total")
 PERCENTILES = (50, 95, 99)
-_KINDS = frozenset(TOKEN_KINDS)
 
 
 def _utc_prefix(call: Call, length: int) -> str | None:
@@ -74,29 +73,34 @@ def _percentiles(sorted_values: Sequence[float]) -> dict[str, float | int | None
     return result
 
 
-_Facts = tuple  # (timestamp, replied, error, ((kind, count), ...), cost, latency, ttft)
+_Facts = tuple  # (timestamp, replied, error, (prompt, completion, cached, reasoning, total), cost, latency, ttft)
+_NO_TOKENS = (0, 0, 0, 0, 0)
+_EMPTY: dict[str, Any] = {}
 
 
 def _number(value: Any) -> float | int | None:
-    if type(value) is int or type(value) is float:
-        return value if value == value and value not in (math.inf, -math.inf) else None
-    number = to_number(value)
-    return number if number is not None and math.isfinite(number) else None
+    """A finite number from a JSON value (numeric strings included), else ``None``."""
+    if type(value) is not int and type(value) is not float:
+        value = to_number(value)
+        if value is None:
+            return None
+    return value if math.isfinite(value) else None
 
 
-def _facts(call: Call) -> _Facts:
-    """What the sums need from one call, read once (the hot loop of ``stats``: plain dict lookups)."""
-    reply = call.reply
-    if reply is None:
-        stamp = call.prompt.get("timestamp") if isinstance(call.prompt, dict) else None
-        return (stamp if isinstance(stamp, str) else None, False, False, (), None, None, None)
+def _count(value: Any) -> int:
+    number = _number(value)
+    return int(number) if number is not None else 0
+
+
+def _reply_facts(reply: dict[str, Any]) -> _Facts:
+    """What the sums need from one reply, read once (the hot loop of ``stats``: plain dict lookups)."""
     stamp = reply.get("timestamp")
     extensions = reply.get("extensions")
     if type(extensions) is not dict:
-        extensions = {}
+        extensions = _EMPTY
     metrics = reply.get("metrics")
     if type(metrics) is not dict:
-        metrics = {}
+        metrics = _EMPTY
     status = extensions.get("status")
     if type(status) is str and status:
         error = status == "error"
@@ -104,24 +108,33 @@ def _facts(call: Call) -> _Facts:
         code = extensions.get("status_code")
         error = reply.get("action") == "system" or (type(code) is int and code >= 400)
     tokens = metrics.get("tokens")
-    counted: tuple[tuple[str, int], ...] = ()
     if type(tokens) is dict:
-        counted = tuple(
-            (kind, int(number)) for kind, count in tokens.items() if kind in _KINDS and (number := _number(count)) is not None
-        )
+        get = tokens.get
+        counts = (get("prompt", 0), get("completion", 0), get("cached", 0), get("reasoning", 0), get("total", 0))
+        if not all(type(count) is int for count in counts):
+            counts = tuple(_count(count) for count in counts)
+    else:
+        counts = _NO_TOKENS
+    cost = metrics.get("cost_usd")
+    if cost is not None and (type(cost) is not float or not math.isfinite(cost)):
+        cost = _number(cost)
     latency = extensions.get("latency_ms")
     if latency is None:
         latency = metrics.get("latency_ms")
+    if latency is not None and type(latency) is not int:
+        latency = _number(latency)
     ttft = metrics.get("ttft_ms")
-    return (
-        stamp if type(stamp) is str else None,
-        True,
-        error,
-        counted,
-        _number(metrics.get("cost_usd")) if "cost_usd" in metrics else None,
-        None if latency is None else _number(latency),
-        None if ttft is None else _number(ttft),
-    )
+    if ttft is not None and type(ttft) is not float:
+        ttft = _number(ttft)
+    return (stamp if type(stamp) is str else None, True, error, counts, cost, latency, ttft)
+
+
+def _facts(call: Call) -> _Facts:
+    """:func:`_reply_facts`, or the facts of a call still waiting for its reply."""
+    if call.reply is not None:
+        return _reply_facts(call.reply)  # type: ignore[arg-type]
+    stamp = call.prompt.get("timestamp") if isinstance(call.prompt, dict) else None
+    return (stamp if isinstance(stamp, str) else None, False, False, _NO_TOKENS, None, None, None)
 
 
 class _Totals:
@@ -132,7 +145,7 @@ class _Totals:
     def __init__(self) -> None:
         self.calls = self.errors = self.pending = self.unpriced = self.priced = 0
         self.cost = 0.0
-        self.tokens = dict.fromkeys(TOKEN_KINDS, 0)
+        self.tokens = [0, 0, 0, 0, 0]  # in TOKEN_KINDS order
         self.latencies = array("d")
         self.ttfts = array("d")
         self.first: str | None = None
@@ -150,10 +163,13 @@ class _Totals:
             return
         self.calls += 1
         self.errors += error
-        if tokens:
+        if tokens is not _NO_TOKENS:
             sums = self.tokens
-            for kind, count in tokens:
-                sums[kind] += count
+            sums[0] += tokens[0]
+            sums[1] += tokens[1]
+            sums[2] += tokens[2]
+            sums[3] += tokens[3]
+            sums[4] += tokens[4]
         if cost is not None:
             self.cost += cost
             self.priced += 1
@@ -171,7 +187,7 @@ class _Totals:
             "errors": self.errors,
             "error_rate": round(self.errors / self.calls, 4) if self.calls else None,
             "pending": self.pending,
-            "tokens": dict(self.tokens),
+            "tokens": dict(zip(TOKEN_KINDS, self.tokens)),
             "cost_usd": round(self.cost, 9) if self.priced else None,
             "unpriced_calls": self.unpriced,
             "latency_ms": _percentiles(latencies),
@@ -257,13 +273,17 @@ class _PromptSkipper:
     """A prefilter that counts well-formed ``prompt`` lines and lets every other line through."""
 
     # HILT and hilt-python 0.2.8 both write ``action`` within the first few hundred bytes of a line.
-    _COMPACT, _SPACED, _HEAD = b'"action":"prompt"', b'"action": "prompt"', 512
+    _KEY, _HEAD = b'"action":', 512
 
     def __init__(self) -> None:
         self.prompts = 0
 
     def __call__(self, raw: bytes) -> bool:
-        if (raw.find(self._COMPACT, 0, self._HEAD) >= 0 or raw.find(self._SPACED, 0, self._HEAD) >= 0) and raw.rstrip().endswith(b"}"):
+        at = raw.find(self._KEY, 0, self._HEAD)
+        if at < 0:
+            return True
+        at += 9
+        if (raw.startswith(b'"prompt"', at) or raw.startswith(b' "prompt"', at)) and (raw.endswith(b"}\n") or raw.endswith(b"}")):
             self.prompts += 1
             return False
         return True
