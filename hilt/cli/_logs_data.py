@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
+import os
 import re
 import sys
 from collections.abc import Iterator, Sequence
@@ -65,7 +66,9 @@ def print_stats(summary: dict[str, Any], out: Output) -> None:
 def logs_stats(args: argparse.Namespace) -> int:
     """Print calls, errors, tokens, cost and latency, for the whole selection or by a key."""
     report, out = ReadReport(), Output(json_mode=args.json)
-    summary = summarize(expand_paths(args.files, rotated=args.rotated), by=args.by, filters=filters_from(args), report=report, rotated=False)
+    workers = min(4, os.cpu_count() or 1)
+    summary = summarize(expand_paths(args.files, rotated=args.rotated), by=args.by, filters=filters_from(args), report=report,
+                        rotated=False, workers=workers)
     if out.json_mode:
         out.json(summary)
     else:

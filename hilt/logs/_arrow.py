@@ -72,7 +72,7 @@ def _coerce(value: Any, kind: Any, pa: Any) -> Any:
     return number
 
 
-def record_batches(rows: Iterable[Sequence[Any]], columns: Sequence[str], batch_size: int = 65_536) -> Iterator[Any]:
+def record_batches(rows: Iterable[Sequence[Any]], columns: Sequence[str], batch_size: int = 16_384) -> Iterator[Any]:
     """Yield ``pyarrow.RecordBatch`` objects of at most ``batch_size`` rows, in the :func:`arrow_schema` types."""
     pa = require("pyarrow", "this command")
     schema = arrow_schema(columns)

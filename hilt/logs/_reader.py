@@ -37,10 +37,12 @@ class CorruptLine:
 
 @dataclass
 class ReadReport:
-    """What a read went through: files, lines, bytes, and the corrupt lines (the first 1000 kept)."""
+    """What a read went through: files, non-blank lines, events parsed, bytes, and the corrupt lines (the
+    first 1000 kept)."""
 
     files: list[str] = field(default_factory=list)
     lines: int = 0
+    events: int = 0
     bytes_read: int = 0
     corrupt_count: int = 0
     corrupt: list[CorruptLine] = field(default_factory=list)
@@ -123,4 +125,5 @@ def iter_events(
         if event is None:
             report.add_corrupt(name, number, reason)
             continue
+        report.events += 1
         yield event

@@ -80,3 +80,25 @@ def test_rotated_siblings_oldest_first(tmp_path: Path) -> None:
         (tmp_path / name).write_text("")
     names = [p.name for p in expand_paths([tmp_path / "app.jsonl", tmp_path / "app.jsonl"])]
     assert names == ["app.jsonl-20261128", "app.jsonl.10", "app.jsonl.2.gz", "app.jsonl.1", "app.jsonl"]
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_parallel_scan_gives_the_same_numbers(many: Path, monkeypatch: pytest.MonkeyPatch, workers: int) -> None:
+    """Summing a log in byte ranges in forked workers gives exactly the one-process numbers, and corrupt
+    lines keep their true line numbers."""
+    from hilt.logs import ReadReport, summarize
+    from hilt.logs import _scan
+
+    lines = many.read_text().splitlines()
+    lines[50] = "garbage in the middle"  # two prompts: their replies still count
+    lines[170] = '{"torn": '
+    many.write_text("\n".join(lines) + "\n")
+    alone, alone_report = summarize([many], by="conversation"), ReadReport()
+    summarize([many], by="conversation", report=alone_report)
+    monkeypatch.setattr(_scan, "_PARALLEL_MIN_BYTES", 0)
+    report = ReadReport()
+    split = summarize([many], by="conversation", report=report, workers=workers)
+    assert split == alone
+    assert split["calls"] == 120 and split["corrupt_lines"] == 2
+    assert [(c.line, c.reason[:12]) for c in report.corrupt] == [(51, "invalid JSON"), (171, "invalid JSON")]
+    assert [c.line for c in alone_report.corrupt] == [51, 171]
