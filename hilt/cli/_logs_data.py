@@ -188,6 +188,17 @@ def _load_table(connection: Any, name: str, args: argparse.Namespace, rows_kind:
     connection.unregister(f"_hilt_{name}")
 
 
+def _cell(value: Any) -> Any:
+    """A SQL result value for a text table: floats without exponent or trailing zeros, None empty."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return f"{value:.9f}".rstrip("0").rstrip(".") if abs(value) < 1e6 else f"{value:.6g}"
+    return value
+
+
 def logs_sql(args: argparse.Namespace) -> int:
     """Run SQL over the tables ``events`` and ``calls`` (DuckDB)."""
     from ..logs._arrow import require
@@ -209,6 +220,6 @@ def logs_sql(args: argparse.Namespace) -> int:
         out.json([dict(zip(columns, row)) for row in rows])
     else:
         numeric = [bool(rows) and all(isinstance(r[i], (int, float)) or r[i] is None for r in rows) for i in range(len(columns))]
-        out.table(columns, [["" if v is None else v for v in row] for row in rows], numeric=numeric)
+        out.table(columns, [[_cell(v) for v in row] for row in rows], numeric=numeric)
     report_corrupt(report)
     return EXIT_OK

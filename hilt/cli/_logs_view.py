@@ -139,13 +139,17 @@ def _new_messages(previous: list[Any], messages: list[Any]) -> list[Any]:
     return messages
 
 
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def _print_transcript(conversation_id: str, calls: Sequence[Call], out: Output) -> None:
     from ..logs import summarize_calls
 
     summary = summarize_calls(calls)
     out.line(out.style(f"Conversation {one_line(conversation_id)}", "1"))
     out.line(
-        f"{summary['calls']} calls, {summary['errors']} errors, {summary['tokens']['total']} tokens, "
+        f"{_plural(summary['calls'], 'call')}, {_plural(summary['errors'], 'error')}, {summary['tokens']['total']} tokens, "
         f"cost {format_cost(summary['cost_usd'])}, {_when(summary['first'])} → {_when(summary['last'])}"
     )
     previous: list[Any] = []
