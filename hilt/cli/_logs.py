@@ -24,7 +24,7 @@ exit status:
   0  success
   1  a problem in the data (validate found bad lines, no or several conversations match, missing file, SQL error)
   2  bad usage
-  3  an optional package is missing (pip install 'hilt[analytics]')
+  3  an optional package is missing (pip install 'hilt[analytics]' or 'hilt[report]')
   130 interrupted"""
 
 _EXAMPLES = {
@@ -37,6 +37,7 @@ _EXAMPLES = {
     "sql": "hilt logs sql \"SELECT model, count(*) AS n, sum(cost_usd) AS cost FROM events GROUP BY model\"\n"
            "  hilt logs sql \"SELECT status, count(*) FROM calls GROUP BY 1\" --json",
     "path": "hilt logs path",
+    "report": "hilt logs report -o report.html --since 30d\n  hilt logs report --serve --port 8765",
 }
 
 
@@ -111,7 +112,11 @@ def register(subparsers: Any) -> None:
     sql = _add(commands, "sql", shared, "run SQL over tables events and calls (needs hilt[analytics])", _logs_data.logs_sql)
     sql.add_argument("query", metavar="QUERY", help="SQL; the tables are events (one row per event) and calls (one per call)")
 
-    for command in (tail, show, search, stats, export, validate, sql):
+    from ._logs_report import add_report_command
+
+    report = add_report_command(commands, _add, shared)
+
+    for command in (tail, show, search, stats, export, validate, sql, report):
         # After each command's own positional arguments, so that ``search TEXT FILE...`` parses as written.
         command.add_argument(
             "files", nargs="*", metavar="FILE", help="logs or glob patterns (default: the configured log); .gz and rotated files too"

@@ -8,9 +8,10 @@ not depend on the number of workers.
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from ._files import expand_paths, is_gzip, open_binary
 from ._reader import ReadReport, parse_line
 from ._stats import Summary
 
-__all__ = ["scan_files", "scan_range"]
+__all__ = ["finish", "plan_tasks", "run_tasks", "scan_files", "scan_into", "scan_range"]
 
 _PARALLEL_MIN_BYTES = 64 << 20  # smaller files are read in this process: a worker costs ~0.2 s to start
 _ACTION, _HEAD = b'"action":', 512  # HILT and hilt-python 0.2.8 write ``action`` in a line's first bytes
@@ -30,7 +31,7 @@ _ACTION, _HEAD = b'"action":', 512  # HILT and hilt-python 0.2.8 write ``action`
 class _Part:
     """The sums of one byte range, and what the reader saw there."""
 
-    summary: Summary
+    summary: Any  # a Summary, or any sink with ``add(call)``
     prompts: int = 0
     events: int = 0
     lines: int = 0  # every line, blank ones included: the next range's line numbers start after them
@@ -48,10 +49,16 @@ def _is_prompt(raw: bytes) -> bool:
     return (raw.startswith(b'"prompt"', at) or raw.startswith(b' "prompt"', at)) and (raw.endswith(b"}\n") or raw.endswith(b"}"))
 
 
-def scan_range(path: str, start: int, end: int | None, by: str | None) -> _Part:
-    """Sum up the calls of the lines starting in ``[start, end)`` of ``path`` (``end=None``: to the end)."""
-    part = _Part(Summary(by))
-    summary, kept = part.summary, part.corrupt
+def scan_range(path: str, start: int, end: int | None, make_sink: Callable[[], Any]) -> _Part:
+    """Feed a new ``make_sink()`` the calls of the lines starting in ``[start, end)`` of ``path`` (``None``: to the end)."""
+    return scan_into(make_sink(), path, start, end)
+
+
+def scan_into(sink: Any, path: str, start: int = 0, end: int | None = None) -> _Part:
+    """Feed ``sink.add(call)`` one :class:`Call` (without its prompt) per reply in ``[start, end)`` of ``path``;
+    prompt lines are counted, not parsed."""
+    part = _Part(sink)
+    summary, kept = sink, part.corrupt
     with open_binary(Path(path)) as stream:
         position = 0
         if start:
@@ -92,14 +99,15 @@ def _ranges(path: Path, workers: int) -> list[tuple[str, int, int | None]]:
     return [(str(path), bounds[i], bounds[i + 1] if i + 1 < workers else None) for i in range(workers)]
 
 
-def _run(tasks: list[tuple[str, int, int | None]], by: str | None, workers: int) -> list[_Part]:
+def run_tasks(tasks: list[tuple[str, int, int | None]], make_sink: Callable[[], Any], workers: int) -> list[_Part]:
+    """Scan each ``(path, start, end)`` into a new sink, in forked workers when ``workers`` > 1."""
     if len(tasks) == 1 or workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        return [scan_range(path, start, end, by) for path, start, end in tasks]
+        return [scan_range(path, start, end, make_sink) for path, start, end in tasks]
     from concurrent.futures import ProcessPoolExecutor
 
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=context) as pool:
-        futures = [pool.submit(scan_range, path, start, end, by) for path, start, end in tasks]
+        futures = [pool.submit(scan_range, path, start, end, make_sink) for path, start, end in tasks]
         return [future.result() for future in futures]
 
 
@@ -112,10 +120,19 @@ def scan_files(
     workers: int = 1,
 ) -> dict[str, Any]:
     """The unfiltered summary of the selected files (see :func:`~hilt.logs.summarize`)."""
-    files = expand_paths(paths, rotated=rotated)
-    tasks = [task for path in files for task in _ranges(path, workers)]
-    parts = _run(tasks, by, workers)
-    summary = Summary(by)
+    tasks = plan_tasks(paths, rotated=rotated, workers=workers)
+    parts = run_tasks(tasks, functools.partial(Summary, by), workers)
+    return finish(Summary(by), tasks, parts, report)
+
+
+def plan_tasks(paths: Sequence[str | os.PathLike[str]] | None, *, rotated: bool, workers: int) -> list[tuple[str, int, int | None]]:
+    """``(path, start, end)`` byte ranges covering the selected files, large plain files cut in ``workers`` parts."""
+    return [task for path in expand_paths(paths, rotated=rotated) for task in _ranges(path, workers)]
+
+
+def finish(summary: Any, tasks: Sequence[tuple[str, int, int | None]], parts: Sequence[_Part], report: ReadReport) -> dict[str, Any]:
+    """Merge the parts' sums into ``summary`` (a :class:`Summary`, or a sink with ``merge`` and ``result``),
+    fill ``report``, and return the result with ``pending``, ``events`` and ``corrupt_lines``."""
     prompts = events = 0
     lines_before: dict[str, int] = {}
     for (path, _, _), part in zip(tasks, parts):
@@ -131,10 +148,11 @@ def scan_files(
         summary.merge(part.summary)
         prompts += part.prompts
         events += part.events
-    result = summary.result()
+    result: dict[str, Any] = summary.result()
+    headline = result.get("summary", result)
     # Prompts were counted, not joined: those beyond the replies are calls still waiting for an answer.
-    result["pending"] = max(0, prompts - result["calls"])
-    result["events"] = events + prompts
+    headline["pending"] = max(0, prompts - headline["calls"])
+    headline["events"] = events + prompts
     report.events = events + prompts
-    result["corrupt_lines"] = report.corrupt_count
+    headline["corrupt_lines"] = report.corrupt_count
     return result

@@ -221,7 +221,10 @@ class Summary:
 
     def add(self, call: Call) -> None:
         """Count one call."""
-        facts = _facts(call)
+        self.add_facts(call, _facts(call))
+
+    def add_facts(self, call: Call, facts: _Facts) -> None:
+        """Count one call whose facts were already read (several summaries can share them)."""
         self.total.add(facts)
         self.conversations.add((call.reply or call.prompt or _EMPTY).get("session_id"))
         if self.by is None:
