@@ -26,7 +26,7 @@ def test_demo_runs_offline_and_summarises(tmp_path, capsys):
 
 
 def test_demo_ends_with_what_the_user_can_do(tmp_path, capsys):
-    """hilt demo ends with the last calls as tail prints them and the stats table by model."""
+    """hilt demo ends with the last calls as tail prints them, the stats table by model, and the report's path."""
     path = tmp_path / "demo.jsonl"
     assert main(["demo", "--filepath", str(path)]) == 0
     out = capsys.readouterr().out
@@ -37,6 +37,13 @@ def test_demo_ends_with_what_the_user_can_do(tmp_path, capsys):
     assert table[1].split()[:4] == ["gpt-4o-mini", "5", "1", "20.0%"]
     assert table[2].split()[:3] == ["(all)", "5", "1"]
     assert f"hilt logs show --last {path}" in out
+    try:
+        import plotly  # noqa: F401
+    except ImportError:  # without hilt[report] the demo says how to get the page
+        assert f"Report:  pip install 'hilt[report]', then: hilt logs report {path}" in out
+    else:
+        assert f"Report:  {tmp_path / 'report.html'}  (open it in a browser" in out
+        assert (tmp_path / "report.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
 
 
 def test_logs_stats_json(tmp_path, capsys):

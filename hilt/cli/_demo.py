@@ -51,10 +51,25 @@ def _show_what_next(path: Path, summary: dict[str, Any]) -> None:
         print("  " + call_line(call, out))
     print(f"\nBy model:  hilt logs stats {quoted} --by model")
     print_stats(summarize([path], by="model"), out)
+    print(f"\nReport:  {_write_report(path)}")
     print("\nMore:")
     print(f"  hilt logs show --last {quoted}             # the newest conversation as a transcript")
     print(f"  hilt logs search Lisbon {quoted}           # calls whose prompt or answer mentions Lisbon")
     print(f"  hilt logs export {quoted} --to csv -o calls.csv --rows calls")
+
+
+def _write_report(path: Path) -> str:
+    """Write the HTML report next to the log; say how to get it when plotly is not installed."""
+    from ..logs._report import report_data
+    from ._logs_report import render_report
+
+    try:
+        page = render_report(report_data([path]))
+    except ImportError:
+        return "pip install 'hilt[report]', then: hilt logs report " + shlex.quote(str(path))
+    report = path.with_name("report.html")
+    report.write_text(page, encoding="utf-8")
+    return f"{report}  (open it in a browser; hilt logs report --serve for a live one)"
 
 
 def run_demo(path: Path) -> dict[str, Any]:
