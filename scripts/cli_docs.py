@@ -1,7 +1,7 @@
 """Regenerate docs/cli.md: run every ``hilt logs`` command on a log written by ``hilt demo`` and paste
 the real output under each example.
 
-Usage: python scripts/cli_docs.py            (writes docs/cli.md)
+Usage: python scripts/cli_docs.py            (writes docs/cli.md; --screenshot also docs/images/report.png)
        python scripts/cli_docs.py --check    (exit 1 if the command list in docs/cli.md is stale)
 
 Times, ids and latencies change from run to run; the commands and the shape of their output do not.
@@ -113,6 +113,15 @@ COMMANDS = [
      "call, the `export --rows calls` columns). Prints a table, or `--json`.",
      "logs sql \"SELECT model, status, count(*) AS calls, sum(cost_usd) AS cost, max(latency_ms) AS slowest FROM calls GROUP BY ALL\" demo.jsonl",
      None),
+    ("report", "One self-contained HTML page (plotly.js inlined: no CDN, no network, opens from disk; needs "
+     "`pip install 'hilt[report]'`): headline numbers equal to `stats --json`, cost per day by model, calls and error "
+     "rate over time, latency and time-to-first-token distributions and percentiles over time, tokens in/out/cached/"
+     "reasoning, errors by type and status, the most expensive conversations and the slowest calls with their "
+     "transcripts a click away. It holds aggregates, not events: about 5 MB whatever the size of the log. "
+     "`--serve` serves the same page on 127.0.0.1 (`--port`, default 8765) and rebuilds it when the log changes; "
+     "the page reloads itself every `--refresh` seconds (default 15): a local live dashboard.\n\n"
+     "![The report of a generated log of 20,000 events](images/report.png)",
+     "logs report demo.jsonl -o report.html", None),
     ("path", "The file HILT writes to with the current configuration.", "logs path", None),
 ]
 
@@ -144,10 +153,37 @@ def render() -> str:
         return "".join(parts)
 
 
+def screenshot(path: Path) -> None:
+    """docs/images/report.png: the report of a generated 20,000-event log in headless Chromium (needs playwright)."""
+    from playwright.sync_api import sync_playwright
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from logs import generate_log
+
+    with tempfile.TemporaryDirectory(prefix="hilt-cli-docs-") as name:
+        folder = Path(name)
+        generate_log(folder / "events.jsonl", 20_000)
+        _run(folder, "logs report events.jsonl -o report.html")
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path="/usr/bin/chromium", args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+            )
+            page = browser.new_page(viewport={"width": 1300, "height": 900})
+            page.goto((folder / "report.html").as_uri())
+            page.wait_for_selector("body[data-ready='1']")
+            page.screenshot(path=str(path), full_page=False)
+            browser.close()
+    print(f"wrote {path}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="fail if a documented command is missing from docs/cli.md")
+    parser.add_argument("--screenshot", action="store_true", help="also refresh docs/images/report.png (playwright + chromium)")
     args = parser.parse_args()
+    if args.screenshot:
+        (ROOT / "docs" / "images").mkdir(exist_ok=True)
+        screenshot(ROOT / "docs" / "images" / "report.png")
     if args.check:
         text = PAGE.read_text(encoding="utf-8")
         missing = [command for _, _, command, _ in COMMANDS if f"$ hilt {command.split(' demo.jsonl')[0]}" not in text]
