@@ -84,52 +84,103 @@ Costs are summed only over calls that have one; calls without a price are counte
 
 # (title, explanation, command line after "hilt", how much output to keep)
 COMMANDS = [
-    ("tail", "One line per call: time (UTC), model, status, prompt→completion tokens, cost, latency, the first words of the "
-     "prompt and of the answer. `-n N` (default 10) reads from the end of the file, so it is instant on a large log; "
-     "`-f` keeps following the file, across rotation and truncation, printing each call within 50 ms of its reply.",
-     "logs tail demo.jsonl -n 5", None),
-    ("tail --json", "The same calls as JSON lines, one object per call, with the `export --rows calls` columns.",
-     "logs tail demo.jsonl -n 1 --json", None),
-    ("show", "A conversation as a transcript: each turn with its model, status, tokens, cost and latency, the messages "
-     "it added (system, user, tool results) and the answer or tool calls. A unique prefix of the id is enough; "
-     "`--last` shows the conversation of the newest event.", "logs show conv_ID demo.jsonl", None),
+    (
+        "tail",
+        "One line per call: time (UTC), model, status, prompt→completion tokens, cost, latency, the first words of the "
+        "prompt and of the answer. `-n N` (default 10) reads from the end of the file, so it is instant on a large log; "
+        "`-f` keeps following the file, across rotation and truncation, printing each call within 50 ms of its reply.",
+        "logs tail demo.jsonl -n 5",
+        None,
+    ),
+    (
+        "tail --json",
+        "The same calls as JSON lines, one object per call, with the `export --rows calls` columns.",
+        "logs tail demo.jsonl -n 1 --json",
+        None,
+    ),
+    (
+        "show",
+        "A conversation as a transcript: each turn with its model, status, tokens, cost and latency, the messages "
+        "it added (system, user, tool results) and the answer or tool calls. A unique prefix of the id is enough; "
+        "`--last` shows the conversation of the newest event.",
+        "logs show conv_ID demo.jsonl",
+        None,
+    ),
     ("show --last", "", "logs show --last demo.jsonl", None),
-    ("search", "Calls whose prompt or answer contains the text (case-insensitive), newest first; `-n` limits them (default 20).",
-     "logs search lisbon demo.jsonl", None),
-    ("stats", "Calls, errors and error rate, tokens by kind, cost (and how many calls had no price), latency and "
-     "time-to-first-token percentiles.", "logs stats demo.jsonl", None),
-    ("stats --by", "One row per `model`, `day`, `hour`, `user`, `tag`, `conversation`, `status` or `endpoint`, and a total row.",
-     "logs stats demo.jsonl --by status", None),
-    ("stats --json", "One object with `calls`, `errors`, `error_rate`, `tokens` (by kind), `cost_usd`, `unpriced_calls`, "
-     "`latency_ms` and `ttft_ms` percentiles, `conversations`, `events`, `corrupt_lines`, and with `--by` a `groups` list "
-     "of the same objects, each with its `key`.", "logs stats demo.jsonl --by model --json", 40),
-    ("export", "Flat rows for spreadsheets and data tools: `--rows events` (default, the Sheets columns) or `--rows calls` "
-     "(one row per call, prompt and answer side by side); `--to csv` (default), `jsonl` or `parquet` (`-o` required, "
-     "typed columns); a progress bar on stderr for large inputs on a terminal.",
-     "logs export demo.jsonl --rows calls --to csv", None),
-    ("validate", "Every line against the shipped JSON Schema (`hilt/schema/event.schema.json`); the bad ones with their "
-     "line numbers; exit status 1 if there is any.", "logs validate demo.jsonl", None),
-    ("sql", "SQL (DuckDB) over two tables: `events` (one row per event, the Sheets columns) and `calls` (one row per "
-     "call, the `export --rows calls` columns). Prints a table, or `--json`.",
-     "logs sql \"SELECT model, status, count(*) AS calls, sum(cost_usd) AS cost, max(latency_ms) AS slowest FROM calls GROUP BY ALL\" demo.jsonl",
-     None),
-    ("report", "One self-contained HTML page (plotly.js inlined: no CDN, no network, opens from disk; needs "
-     "`pip install 'hilt[report]'`): headline numbers equal to `stats --json`, cost per day by model, calls and error "
-     "rate over time, latency and time-to-first-token distributions and percentiles over time, tokens in/out/cached/"
-     "reasoning, errors by type and status, the most expensive conversations and the slowest calls with their "
-     "transcripts a click away. It holds aggregates, not events: about 5 MB whatever the size of the log. "
-     "`--serve` serves the same page on 127.0.0.1 (`--port`, default 8765) and rebuilds it when the log changes; "
-     "the page reloads itself every `--refresh` seconds (default 15): a local live dashboard.\n\n"
-     "![The report of a generated log of 20,000 events](images/report.png)",
-     "logs report demo.jsonl -o report.html", None),
+    (
+        "search",
+        "Calls whose prompt or answer contains the text (case-insensitive), newest first; `-n` limits them (default 20).",
+        "logs search lisbon demo.jsonl",
+        None,
+    ),
+    (
+        "stats",
+        "Calls, errors and error rate, tokens by kind, cost (and how many calls had no price), latency and "
+        "time-to-first-token percentiles.",
+        "logs stats demo.jsonl",
+        None,
+    ),
+    (
+        "stats --by",
+        "One row per `model`, `day`, `hour`, `user`, `tag`, `conversation`, `status` or `endpoint`, and a total row.",
+        "logs stats demo.jsonl --by status",
+        None,
+    ),
+    (
+        "stats --json",
+        "One object with `calls`, `errors`, `error_rate`, `tokens` (by kind), `cost_usd`, `unpriced_calls`, "
+        "`latency_ms` and `ttft_ms` percentiles, `conversations`, `events`, `corrupt_lines`, and with `--by` a `groups` list "
+        "of the same objects, each with its `key`.",
+        "logs stats demo.jsonl --by model --json",
+        40,
+    ),
+    (
+        "export",
+        "Flat rows for spreadsheets and data tools: `--rows events` (default, the Sheets columns) or `--rows calls` "
+        "(one row per call, prompt and answer side by side); `--to csv` (default), `jsonl` or `parquet` (`-o` required, "
+        "typed columns); a progress bar on stderr for large inputs on a terminal.",
+        "logs export demo.jsonl --rows calls --to csv",
+        None,
+    ),
+    (
+        "validate",
+        "Every line against the shipped JSON Schema (`hilt/schema/event.schema.json`); the bad ones with their "
+        "line numbers; exit status 1 if there is any.",
+        "logs validate demo.jsonl",
+        None,
+    ),
+    (
+        "sql",
+        "SQL (DuckDB) over two tables: `events` (one row per event, the Sheets columns) and `calls` (one row per "
+        "call, the `export --rows calls` columns). Prints a table, or `--json`.",
+        'logs sql "SELECT model, status, count(*) AS calls, sum(cost_usd) AS cost, max(latency_ms) AS slowest FROM calls GROUP BY ALL" demo.jsonl',
+        None,
+    ),
+    (
+        "report",
+        "One self-contained HTML page (plotly.js inlined: no CDN, no network, opens from disk; needs "
+        "`pip install 'hilt[report]'`): headline numbers equal to `stats --json`, cost per day by model, calls and error "
+        "rate over time, latency and time-to-first-token distributions and percentiles over time, tokens in/out/cached/"
+        "reasoning, errors by type and status, the most expensive conversations and the slowest calls with their "
+        "transcripts a click away. It holds aggregates, not events: about 5 MB whatever the size of the log. "
+        "`--serve` serves the same page on 127.0.0.1 (`--port`, default 8765) and rebuilds it when the log changes; "
+        "the page reloads itself every `--refresh` seconds (default 15): a local live dashboard.\n\n"
+        "![The report of a generated log of 20,000 events](images/report.png)",
+        "logs report demo.jsonl -o report.html",
+        None,
+    ),
     ("path", "The file HILT writes to with the current configuration.", "logs path", None),
 ]
 
 
 def _run(folder: Path, command: str) -> str:
     done = subprocess.run(
-        [sys.executable, "-m", "hilt.cli", *shlex.split(command)], cwd=folder, capture_output=True, text=True,
-        env={**os.environ, "NO_COLOR": "1", "HILT_FILEPATH": "logs/app.jsonl", "COLUMNS": "120"}, check=False,
+        [sys.executable, "-m", "hilt.cli", *shlex.split(command)],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1", "HILT_FILEPATH": "logs/app.jsonl", "COLUMNS": "120"},
+        check=False,
     )
     return (done.stdout + done.stderr).rstrip()
 
@@ -140,8 +191,11 @@ def render() -> str:
         folder = Path(name)
         demo = _run(folder, "demo --filepath demo.jsonl")
         first_conversation = _run(folder, "logs tail demo.jsonl -n 5 --json").split('"conversation_id": "')[1][:37]
-        parts = [INTRO, "\n## `hilt demo`\n\nFive calls through the real SDK, then what you can do with the log:\n",
-                 f"```console\n$ hilt demo --filepath demo.jsonl\n{demo}\n```\n"]
+        parts = [
+            INTRO,
+            "\n## `hilt demo`\n\nFive calls through the real SDK, then what you can do with the log:\n",
+            f"```console\n$ hilt demo --filepath demo.jsonl\n{demo}\n```\n",
+        ]
         for title, text, command, keep in COMMANDS:
             command = command.replace("conv_ID", first_conversation[:18])
             output = _run(folder, command)
@@ -166,7 +220,8 @@ def screenshot(path: Path) -> None:
         _run(folder, "logs report events.jsonl -o report.html")
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
-                executable_path="/usr/bin/chromium", args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+                executable_path="/usr/bin/chromium",
+                args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
             )
             page = browser.new_page(viewport={"width": 1300, "height": 900})
             page.goto((folder / "report.html").as_uri())
@@ -179,7 +234,9 @@ def screenshot(path: Path) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="fail if a documented command is missing from docs/cli.md")
-    parser.add_argument("--screenshot", action="store_true", help="also refresh docs/images/report.png (playwright + chromium)")
+    parser.add_argument(
+        "--screenshot", action="store_true", help="also refresh docs/images/report.png (playwright + chromium)"
+    )
     args = parser.parse_args()
     if args.screenshot:
         (ROOT / "docs" / "images").mkdir(exist_ok=True)

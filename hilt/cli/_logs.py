@@ -1,4 +1,4 @@
-"""``hilt logs``: follow, find, sum up, check and export HILT logs (a thin layer over :mod:`hilt.logs`).
+"""``hilt logs``: follow, find, sum up, check and export HILT logs (a thin layer over ``hilt.logs``).
 
 Exit status of every ``hilt logs`` command: 0 success; 1 the command found a problem (``validate`` saw
 a bad line, a conversation id matches nothing or several, a file is missing, an SQL error); 2 bad usage;
@@ -32,10 +32,12 @@ _EXAMPLES = {
     "show": "hilt logs show conv_01a22a44          # a unique prefix is enough\n  hilt logs show --last",
     "search": "hilt logs search 'refund policy' --since 7d",
     "stats": "hilt logs stats\n  hilt logs stats --by model --since 24h\n  hilt logs stats 'logs/*.jsonl' --by day --json",
-    "export": "hilt logs export --to csv -o calls.csv\n  hilt logs export --to parquet -o events.parquet --since 30d\n  hilt logs export --to jsonl --rows calls | jq .",
+    "export": "hilt logs export --to csv -o calls.csv\n"
+    "  hilt logs export --to parquet -o events.parquet --since 30d\n"
+    "  hilt logs export --to jsonl --rows calls | jq .",
     "validate": "hilt logs validate logs/app.jsonl",
-    "sql": "hilt logs sql \"SELECT model, count(*) AS n, sum(cost_usd) AS cost FROM events GROUP BY model\"\n"
-           "  hilt logs sql \"SELECT status, count(*) FROM calls GROUP BY 1\" --json",
+    "sql": 'hilt logs sql "SELECT model, count(*) AS n, sum(cost_usd) AS cost FROM events GROUP BY model"\n'
+    '  hilt logs sql "SELECT status, count(*) FROM calls GROUP BY 1" --json',
     "path": "hilt logs path",
     "report": "hilt logs report -o report.html --since 30d\n  hilt logs report --serve --port 8765",
 }
@@ -44,19 +46,31 @@ _EXAMPLES = {
 def _shared_options() -> argparse.ArgumentParser:
     shared = argparse.ArgumentParser(add_help=False)
     group = shared.add_argument_group("selection")
-    group.add_argument("--since", metavar="WHEN", help="only calls since WHEN: 30m, 2h, 7d, today, or an ISO date/time (UTC)")
+    group.add_argument(
+        "--since", metavar="WHEN", help="only calls since WHEN: 30m, 2h, 7d, today, or an ISO date/time (UTC)"
+    )
     group.add_argument("--until", metavar="WHEN", help="only calls before WHEN (same forms)")
-    group.add_argument("--model", action="append", metavar="NAME", help="only this model (glob patterns allowed; repeatable)")
+    group.add_argument(
+        "--model", action="append", metavar="NAME", help="only this model (glob patterns allowed; repeatable)"
+    )
     group.add_argument("--user", action="append", metavar="ID", help="only this end user (repeatable)")
     group.add_argument("--tag", action="append", metavar="TAG", help="only calls with this tag (repeatable)")
     group.add_argument("--errors", action="store_true", help="only failed calls")
     group.add_argument("--conversation", "-c", metavar="ID", help="only this conversation (an id or a prefix of one)")
-    group.add_argument("--no-rotated", dest="rotated", action="store_false", help="do not read rotated siblings (FILE.1, FILE.2.gz...)")
+    group.add_argument(
+        "--no-rotated", dest="rotated", action="store_false", help="do not read rotated siblings (FILE.1, FILE.2.gz...)"
+    )
     shared.add_argument("--json", action="store_true", help="print JSON")
     return shared
 
 
-def _add(commands: Any, name: str, shared: argparse.ArgumentParser | None, help_text: str, func: Callable[[argparse.Namespace], int]) -> argparse.ArgumentParser:
+def _add(
+    commands: Any,
+    name: str,
+    shared: argparse.ArgumentParser | None,
+    help_text: str,
+    func: Callable[[argparse.Namespace], int],
+) -> argparse.ArgumentParser:
     parser = commands.add_parser(
         name,
         help=help_text,
@@ -71,60 +85,112 @@ def _add(commands: Any, name: str, shared: argparse.ArgumentParser | None, help_
 
 def register(subparsers: Any) -> None:
     """Add the ``logs`` sub-command group."""
-    from . import _logs_data, _logs_view
-
     parser = subparsers.add_parser(
         "logs",
         help="follow, find, sum up, check and export HILT logs",
-        description=__doc__.split("\n\n")[0],
+        description="Follow, find, sum up, check and export HILT logs.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=EXIT_CODES,
     )
     commands = parser.add_subparsers(dest="logs_command", metavar="COMMAND")
     shared = _shared_options()
 
-    tail = _add(commands, "tail", shared, "one line per call, newest last; -f follows the log as it grows", _logs_view.logs_tail)
-    tail.add_argument("-n", "--lines", type=int, default=10, metavar="N", help="how many calls (default 10)")
-    tail.add_argument("-f", "--follow", action="store_true", help="keep printing calls as they are logged (across rotation)")
-
-    show = _add(commands, "show", shared, "a whole conversation as a transcript", _logs_view.logs_show)
-    show.add_argument("conversation_id", nargs="?", metavar="CONVERSATION_ID", help="a conversation id or a unique prefix of one")
-    show.add_argument("--last", action="store_true", help="the conversation of the newest event")
-
-    search = _add(commands, "search", shared, "calls whose prompt or answer contains TEXT, newest first", _logs_view.logs_search)
-    search.add_argument("text", metavar="TEXT", help="text to find (case-insensitive)")
-    search.add_argument("-n", "--limit", type=int, default=20, metavar="N", help="at most N calls (default 20; 0: all)")
-
-    stats = _add(commands, "stats", shared, "calls, errors, tokens, cost, latency and TTFT percentiles", _logs_data.logs_stats)
-    from ..logs import GROUP_KEYS
-
-    stats.add_argument("--by", choices=list(GROUP_KEYS), help="one row per model, day, hour, user, tag, conversation, status or endpoint")
-
-    export = _add(commands, "export", shared, "flat rows (the Sheets columns) as CSV, Parquet or JSON lines", _logs_data.logs_export)
-    export.add_argument("--to", choices=("csv", "parquet", "jsonl"), default="csv", help="output format (default csv; parquet needs hilt[analytics])")
-    export.add_argument("-o", "--output", metavar="OUT", help="output file (default: stdout; required for parquet)")
-    export.add_argument("--rows", choices=("events", "calls"), default="events", help="one row per event (default) or per call")
-    export.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
-
-    validate = _add(commands, "validate", shared, "check every line against the HILT event JSON Schema", _logs_data.logs_validate)
-    validate.add_argument("--max-errors", type=int, default=50, metavar="N", help="print at most N bad lines (default 50)")
-
-    sql = _add(commands, "sql", shared, "run SQL over tables events and calls (needs hilt[analytics])", _logs_data.logs_sql)
-    sql.add_argument("query", metavar="QUERY", help="SQL; the tables are events (one row per event) and calls (one per call)")
-
+    view = _add_view_commands(commands, shared)
+    data = _add_data_commands(commands, shared)
     from ._logs_report import add_report_command
 
     report = add_report_command(commands, _add, shared)
 
-    for command in (tail, show, search, stats, export, validate, sql, report):
+    for command in (*view, *data, report):
         # After each command's own positional arguments, so that ``search TEXT FILE...`` parses as written.
         command.add_argument(
-            "files", nargs="*", metavar="FILE", help="logs or glob patterns (default: the configured log); .gz and rotated files too"
+            "files",
+            nargs="*",
+            metavar="FILE",
+            help="logs or glob patterns (default: the configured log); .gz and rotated files too",
         )
 
     path = _add(commands, "path", None, "print the log file HILT writes to with the current configuration", logs_path)
     path.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     parser.set_defaults(func=lambda args: parser.print_help() or EXIT_USAGE)
+
+
+def _add_view_commands(commands: Any, shared: argparse.ArgumentParser) -> tuple[argparse.ArgumentParser, ...]:
+    """``tail``, ``show`` and ``search``."""
+    from . import _logs_view
+
+    tail = _add(
+        commands, "tail", shared, "one line per call, newest last; -f follows the log as it grows", _logs_view.logs_tail
+    )
+    tail.add_argument("-n", "--lines", type=int, default=10, metavar="N", help="how many calls (default 10)")
+    tail.add_argument(
+        "-f", "--follow", action="store_true", help="keep printing calls as they are logged (across rotation)"
+    )
+
+    show = _add(commands, "show", shared, "a whole conversation as a transcript", _logs_view.logs_show)
+    show.add_argument(
+        "conversation_id", nargs="?", metavar="CONVERSATION_ID", help="a conversation id or a unique prefix of one"
+    )
+    show.add_argument("--last", action="store_true", help="the conversation of the newest event")
+
+    search = _add(
+        commands, "search", shared, "calls whose prompt or answer contains TEXT, newest first", _logs_view.logs_search
+    )
+    search.add_argument("text", metavar="TEXT", help="text to find (case-insensitive)")
+    search.add_argument("-n", "--limit", type=int, default=20, metavar="N", help="at most N calls (default 20; 0: all)")
+
+    return tail, show, search
+
+
+def _add_data_commands(commands: Any, shared: argparse.ArgumentParser) -> tuple[argparse.ArgumentParser, ...]:
+    """``stats``, ``export``, ``validate`` and ``sql``."""
+    from . import _logs_data
+
+    stats = _add(
+        commands, "stats", shared, "calls, errors, tokens, cost, latency and TTFT percentiles", _logs_data.logs_stats
+    )
+    from ..logs import GROUP_KEYS
+
+    stats.add_argument(
+        "--by",
+        choices=list(GROUP_KEYS),
+        help="one row per model, day, hour, user, tag, conversation, status or endpoint",
+    )
+
+    export = _add(
+        commands,
+        "export",
+        shared,
+        "flat rows (the Sheets columns) as CSV, Parquet or JSON lines",
+        _logs_data.logs_export,
+    )
+    export.add_argument(
+        "--to",
+        choices=("csv", "parquet", "jsonl"),
+        default="csv",
+        help="output format (default csv; parquet needs hilt[analytics])",
+    )
+    export.add_argument("-o", "--output", metavar="OUT", help="output file (default: stdout; required for parquet)")
+    export.add_argument(
+        "--rows", choices=("events", "calls"), default="events", help="one row per event (default) or per call"
+    )
+    export.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+
+    validate = _add(
+        commands, "validate", shared, "check every line against the HILT event JSON Schema", _logs_data.logs_validate
+    )
+    validate.add_argument(
+        "--max-errors", type=int, default=50, metavar="N", help="print at most N bad lines (default 50)"
+    )
+
+    sql = _add(
+        commands, "sql", shared, "run SQL over tables events and calls (needs hilt[analytics])", _logs_data.logs_sql
+    )
+    sql.add_argument(
+        "query", metavar="QUERY", help="SQL; the tables are events (one row per event) and calls (one per call)"
+    )
+
+    return stats, export, validate, sql
 
 
 def logs_path(args: argparse.Namespace) -> int:
@@ -164,8 +230,13 @@ def filters_from(args: argparse.Namespace) -> Any:
     from ..logs import Filters
 
     return Filters.from_options(
-        since=args.since, until=args.until, model=args.model, user=args.user, tag=args.tag,
-        errors=args.errors, conversation=args.conversation,
+        since=args.since,
+        until=args.until,
+        model=args.model,
+        user=args.user,
+        tag=args.tag,
+        errors=args.errors,
+        conversation=args.conversation,
     )
 
 

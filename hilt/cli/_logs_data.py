@@ -28,16 +28,43 @@ def _percent(rate: float | None) -> str:
 def _stats_row(key: Any, group: dict[str, Any]) -> list[Any]:
     tokens, latency, ttft = group["tokens"], group["latency_ms"], group["ttft_ms"]
     return [
-        "(none)" if key is None else key, group["calls"], group["errors"], _percent(group["error_rate"]),
-        tokens["prompt"], tokens["completion"], tokens["cached"], tokens["reasoning"],
-        format_cost(group["cost_usd"]), group["unpriced_calls"],
-        format_ms(latency["p50"]), format_ms(latency["p95"]), format_ms(latency["p99"]),
-        format_ms(ttft["p50"]), format_ms(ttft["p95"]), format_ms(ttft["p99"]),
+        "(none)" if key is None else key,
+        group["calls"],
+        group["errors"],
+        _percent(group["error_rate"]),
+        tokens["prompt"],
+        tokens["completion"],
+        tokens["cached"],
+        tokens["reasoning"],
+        format_cost(group["cost_usd"]),
+        group["unpriced_calls"],
+        format_ms(latency["p50"]),
+        format_ms(latency["p95"]),
+        format_ms(latency["p99"]),
+        format_ms(ttft["p50"]),
+        format_ms(ttft["p95"]),
+        format_ms(ttft["p99"]),
     ]
 
 
-_STATS_HEADERS = ("key", "calls", "errors", "error %", "tok in", "tok out", "cached", "reasoning", "cost", "no price",
-                  "p50", "p95", "p99", "ttft p50", "ttft p95", "ttft p99")
+_STATS_HEADERS = (
+    "key",
+    "calls",
+    "errors",
+    "error %",
+    "tok in",
+    "tok out",
+    "cached",
+    "reasoning",
+    "cost",
+    "no price",
+    "p50",
+    "p95",
+    "p99",
+    "ttft p50",
+    "ttft p95",
+    "ttft p99",
+)
 
 
 def print_stats(summary: dict[str, Any], out: Output) -> None:
@@ -49,10 +76,24 @@ def print_stats(summary: dict[str, Any], out: Output) -> None:
         return
     tokens, latency, ttft = summary["tokens"], summary["latency_ms"], summary["ttft_ms"]
     lines = [
-        ("calls", f"{summary['calls']}" + (f"  ({summary['pending']} without a reply yet)" if summary["pending"] else "")),
+        (
+            "calls",
+            f"{summary['calls']}" + (f"  ({summary['pending']} without a reply yet)" if summary["pending"] else ""),
+        ),
         ("errors", f"{summary['errors']}  ({_percent(summary['error_rate'])})"),
-        ("tokens", ", ".join(f"{kind} {tokens[kind]}" for kind in ("prompt", "completion", "cached", "reasoning", "total"))),
-        ("cost", format_cost(summary["cost_usd"]) + (f"  ({summary['unpriced_calls']} calls without a price, not counted)" if summary["unpriced_calls"] else "")),
+        (
+            "tokens",
+            ", ".join(f"{kind} {tokens[kind]}" for kind in ("prompt", "completion", "cached", "reasoning", "total")),
+        ),
+        (
+            "cost",
+            format_cost(summary["cost_usd"])
+            + (
+                f"  ({summary['unpriced_calls']} calls without a price, not counted)"
+                if summary["unpriced_calls"]
+                else ""
+            ),
+        ),
         ("latency", "  ".join(f"{p} {format_ms(v)}" for p, v in latency.items())),
         ("ttft", "  ".join(f"{p} {format_ms(v)}" for p, v in ttft.items())),
         ("conversations", str(summary["conversations"])),
@@ -67,8 +108,14 @@ def logs_stats(args: argparse.Namespace) -> int:
     """Print calls, errors, tokens, cost and latency, for the whole selection or by a key."""
     report, out = ReadReport(), Output(json_mode=args.json)
     workers = min(4, os.cpu_count() or 1)
-    summary = summarize(expand_paths(args.files, rotated=args.rotated), by=args.by, filters=filters_from(args), report=report,
-                        rotated=False, workers=workers)
+    summary = summarize(
+        expand_paths(args.files, rotated=args.rotated),
+        by=args.by,
+        filters=filters_from(args),
+        report=report,
+        rotated=False,
+        workers=workers,
+    )
     if out.json_mode:
         out.json(summary)
     else:
@@ -79,7 +126,9 @@ def logs_stats(args: argparse.Namespace) -> int:
 
 def _rows(args: argparse.Namespace, report: ReadReport) -> tuple[Sequence[str], Iterator[tuple[Any, ...]]]:
     filters = filters_from(args)
-    events = iter_events(expand_paths(args.files, rotated=args.rotated), report, prefilter=filters.prefilter(), rotated=False)
+    events = iter_events(
+        expand_paths(args.files, rotated=args.rotated), report, prefilter=filters.prefilter(), rotated=False
+    )
     if args.rows == "calls":
         return CALL_COLUMNS, (call_row(c) for c in iter_calls(events) if filters.accepts(c))
     if filters.active:
@@ -87,7 +136,9 @@ def _rows(args: argparse.Namespace, report: ReadReport) -> tuple[Sequence[str], 
     return EVENT_COLUMNS, (event_row(e) for e in events)
 
 
-def _progress(args: argparse.Namespace, report: ReadReport, rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
+def _progress(
+    args: argparse.Namespace, report: ReadReport, rows: Iterator[tuple[Any, ...]]
+) -> Iterator[tuple[Any, ...]]:
     """Pass rows through, drawing a progress bar on stderr for large inputs when it is a terminal."""
     total = sum(p.stat().st_size for p in expand_paths(args.files, rotated=args.rotated))
     if args.no_progress or not sys.stderr.isatty() or total < _PROGRESS_MIN_BYTES:
@@ -134,7 +185,12 @@ def logs_export(args: argparse.Namespace) -> int:
                 writer.writerow(columns)
                 for row in rows:
                     cells = ["" if v is None else v for v in row]
-                    writer.writerow([escape_controls(c, keep_newlines=True) if to_terminal and isinstance(c, str) else c for c in cells])
+                    writer.writerow(
+                        [
+                            escape_controls(c, keep_newlines=True) if to_terminal and isinstance(c, str) else c
+                            for c in cells
+                        ]
+                    )
             else:
                 out = Output(stream, json_mode=True)
                 for row in rows:
@@ -172,7 +228,9 @@ def logs_validate(args: argparse.Namespace) -> int:
         for item in bad:
             out.line(f"{one_line(item['file'])}:{item['line']}: {one_line(item['error'], 300)}")
         more = f" (first {len(bad)} shown)" if bad_count > len(bad) else ""
-        out.line(f"{report.lines} lines checked in {len(report.files)} file(s): {report.lines - bad_count} valid, {bad_count} invalid{more}")
+        out.line(
+            f"{report.lines} lines checked in {len(report.files)} file(s): {report.lines - bad_count} valid, {bad_count} invalid{more}"
+        )
     return EXIT_BAD_INPUT if bad_count else EXIT_OK
 
 
@@ -206,7 +264,9 @@ def logs_sql(args: argparse.Namespace) -> int:
     duckdb = require("duckdb", "hilt logs sql")
     out, report = Output(json_mode=args.json), ReadReport()
     connection = duckdb.connect()
-    wanted = [name for name in ("events", "calls") if re.search(rf"\b{name}\b", args.query, re.IGNORECASE)] or ["events"]
+    wanted = [name for name in ("events", "calls") if re.search(rf"\b{name}\b", args.query, re.IGNORECASE)] or [
+        "events"
+    ]
     for name in wanted:
         _load_table(connection, name, args, name, report)
     try:
@@ -219,7 +279,10 @@ def logs_sql(args: argparse.Namespace) -> int:
     if out.json_mode:
         out.json([dict(zip(columns, row)) for row in rows])
     else:
-        numeric = [bool(rows) and all(isinstance(r[i], (int, float)) or r[i] is None for r in rows) for i in range(len(columns))]
+        numeric = [
+            bool(rows) and all(isinstance(r[i], (int, float)) or r[i] is None for r in rows)
+            for i in range(len(columns))
+        ]
         out.table(columns, [[_cell(v) for v in row] for row in rows], numeric=numeric)
     report_corrupt(report)
     return EXIT_OK

@@ -82,7 +82,7 @@ class Output:
     def json(self, value: Any, *, indent: int | None = 2) -> None:
         """Print ``value`` as JSON, control characters as ``\\u`` escapes."""
         text = json.dumps(value, indent=indent, ensure_ascii=False, default=str)
-        self.stream.write(_CONTROLS_WITH_LAYOUT.sub(_json_escape, text) + "\n")
+        self.stream.write(_CONTROLS.sub(_json_escape, text) + "\n")
 
     def style(self, text: str, *codes: str) -> str:
         """``text`` in SGR ``codes`` (``"1"`` bold, ``"31"`` red...) on a colour terminal, else as is."""

@@ -28,7 +28,9 @@ def _plotly_js() -> str:
     try:
         from plotly.offline import get_plotlyjs
     except ImportError as exc:
-        raise ImportError(f"hilt logs report needs the optional package 'plotly': pip install '{REPORT_EXTRA}'") from exc
+        raise ImportError(
+            f"hilt logs report needs the optional package 'plotly': pip install '{REPORT_EXTRA}'"
+        ) from exc
     return str(get_plotlyjs())
 
 
@@ -44,8 +46,13 @@ def render_report(data: dict[str, Any], *, refresh_seconds: int | None = None) -
 def _build(args: argparse.Namespace, refresh_seconds: int | None = None) -> str:
     report = ReadReport()
     workers = min(4, os.cpu_count() or 1)
-    data = report_data(expand_paths(args.files, rotated=args.rotated), filters=filters_from(args), report=report,
-                       rotated=False, workers=workers)
+    data = report_data(
+        expand_paths(args.files, rotated=args.rotated),
+        filters=filters_from(args),
+        report=report,
+        rotated=False,
+        workers=workers,
+    )
     report_corrupt(report)
     return render_report(data, refresh_seconds=refresh_seconds)
 
@@ -107,9 +114,17 @@ def _serve(args: argparse.Namespace) -> int:
 
 def add_report_command(commands: Any, add: Any, shared: Any) -> Any:
     """Register ``report`` on the ``logs`` sub-parsers (``add`` is ``_logs._add``)."""
-    report = add(commands, "report", shared, "a self-contained HTML page of charts and tables (needs hilt[report])", logs_report)
-    report.add_argument("-o", "--output", default="report.html", metavar="OUT", help="where to write the page (default report.html)")
-    report.add_argument("--serve", action="store_true", help="serve the page on 127.0.0.1 and rebuild it as the logs grow")
+    report = add(
+        commands, "report", shared, "a self-contained HTML page of charts and tables (needs hilt[report])", logs_report
+    )
+    report.add_argument(
+        "-o", "--output", default="report.html", metavar="OUT", help="where to write the page (default report.html)"
+    )
+    report.add_argument(
+        "--serve", action="store_true", help="serve the page on 127.0.0.1 and rebuild it as the logs grow"
+    )
     report.add_argument("--port", type=int, default=8765, help="port for --serve (default 8765; 0: any free port)")
-    report.add_argument("--refresh", type=int, default=15, metavar="SECONDS", help="with --serve, the page reloads itself this often")
+    report.add_argument(
+        "--refresh", type=int, default=15, metavar="SECONDS", help="with --serve, the page reloads itself this often"
+    )
     return report

@@ -132,7 +132,7 @@ def _message_lines(message: Any) -> list[tuple[str, str]]:
 def _new_messages(previous: list[Any], messages: list[Any]) -> list[Any]:
     """The messages a turn adds to the history already shown (the previous answer is not repeated)."""
     if previous and messages[: len(previous)] == previous:
-        fresh = messages[len(previous):]
+        fresh = messages[len(previous) :]
         if fresh and isinstance(fresh[0], Mapping) and fresh[0].get("role") == "assistant":
             fresh = fresh[1:]
         return fresh
@@ -155,10 +155,19 @@ def _print_transcript(conversation_id: str, calls: Sequence[Call], out: Output) 
     previous: list[Any] = []
     for number, call in enumerate(calls, start=1):
         out.line()
-        out.line(out.style(f"[{number}] ", "1") + "  ".join(
-            (_when(call.timestamp), one_line(call.model or "-"), _status(call, out).rstrip(), _tokens(call),
-             format_cost(call.cost_usd) if call.status != "error" else "-", format_ms(call.latency_ms))
-        ))
+        out.line(
+            out.style(f"[{number}] ", "1")
+            + "  ".join(
+                (
+                    _when(call.timestamp),
+                    one_line(call.model or "-"),
+                    _status(call, out).rstrip(),
+                    _tokens(call),
+                    format_cost(call.cost_usd) if call.status != "error" else "-",
+                    format_ms(call.latency_ms),
+                )
+            )
+        )
         messages = get(call.prompt, "content", "messages")
         if isinstance(messages, list):
             shown = _new_messages(previous, messages)
@@ -192,7 +201,13 @@ def logs_show(args: argparse.Namespace) -> int:
     filters = filters_from(args)
     calls = [call for call in iter_calls(events) if filters.accepts(call)]
     if out.json_mode:
-        out.json({"conversation_id": conversation_id, "calls": [dict(zip(CALL_COLUMNS, call_row(c))) for c in calls], "events": events})
+        out.json(
+            {
+                "conversation_id": conversation_id,
+                "calls": [dict(zip(CALL_COLUMNS, call_row(c))) for c in calls],
+                "events": events,
+            }
+        )
     else:
         _print_transcript(conversation_id, calls, out)
     report_corrupt(report)

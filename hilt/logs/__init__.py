@@ -18,6 +18,7 @@ from ._files import default_log, expand_paths, open_binary
 from ._filters import Filters, parse_time
 from ._find import ConversationNotFoundError, find_conversation
 from ._reader import CorruptLine, ReadReport, iter_events, iter_lines
+from ._report import report_data
 from ._rows import CALL_COLUMNS, EVENT_COLUMNS, call_rows, event_rows
 from ._stats import GROUP_KEYS, TOKEN_KINDS, percentile, summarize, summarize_calls
 from ._tail import Follower, last_calls
@@ -48,6 +49,7 @@ __all__ = [
     "parse_time",
     "percentile",
     "record_batches",
+    "report_data",
     "summarize",
     "summarize_calls",
 ]

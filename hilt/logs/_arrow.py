@@ -25,9 +25,7 @@ def require(module: str, purpose: str) -> ModuleType:
     try:
         return importlib.import_module(module)
     except ImportError as exc:
-        raise ImportError(
-            f"{purpose} needs the optional package {module!r}: pip install '{ANALYTICS_EXTRA}'"
-        ) from exc
+        raise ImportError(f"{purpose} needs the optional package {module!r}: pip install '{ANALYTICS_EXTRA}'") from exc
 
 
 def arrow_schema(columns: Sequence[str]) -> Any:

@@ -58,7 +58,9 @@ def is_reply(event: Mapping[str, Any]) -> bool:
     action = event.get("action")
     if action == "completion":
         return True
-    return action == "system" and (get(event, "extensions", "reply_to") is not None or get(event, "extensions", "status_code") is not None)
+    return action == "system" and (
+        get(event, "extensions", "reply_to") is not None or get(event, "extensions", "status_code") is not None
+    )
 
 
 class Call:
@@ -163,7 +165,10 @@ class Call:
             return text
         calls = get(self.reply, "content", "tool_calls")
         if isinstance(calls, list):
-            return "; ".join(f"{get(c, 'name') or get(c, 'function', 'name')}({get(c, 'arguments') or get(c, 'function', 'arguments') or ''})" for c in calls)
+            return "; ".join(
+                f"{get(c, 'name') or get(c, 'function', 'name')}({get(c, 'arguments') or get(c, 'function', 'arguments') or ''})"
+                for c in calls
+            )
         return ""
 
     def __repr__(self) -> str:

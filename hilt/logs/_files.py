@@ -40,7 +40,7 @@ def _rotated_siblings(path: Path) -> list[Path]:
     for name in names:
         if not name.startswith(path.name) or name == path.name:
             continue
-        rest = name[len(path.name):]
+        rest = name[len(path.name) :]
         if rest == ".gz":
             plain_gz.append(path.parent / name)
             continue
@@ -57,9 +57,7 @@ def _rotated_siblings(path: Path) -> list[Path]:
     return [p for _, p in dated] + [p for _, p in numbered] + plain_gz
 
 
-def expand_paths(
-    paths: Sequence[str | os.PathLike[str]] | None = None, *, rotated: bool = True
-) -> list[Path]:
+def expand_paths(paths: Sequence[str | os.PathLike[str]] | None = None, *, rotated: bool = True) -> list[Path]:
     """The files to read, in reading order, each once.
 
     Args:

@@ -14,8 +14,21 @@ from ._calls import Call, event_time
 __all__ = ["Filters", "parse_time"]
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|hr|d|day|days|w|wk|weeks?)\s*$", re.IGNORECASE)
-_UNIT_SECONDS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hr": 3600, "d": 86400, "day": 86400,
-                 "days": 86400, "w": 604800, "wk": 604800, "week": 604800, "weeks": 604800}
+_UNIT_SECONDS = {
+    "s": 1,
+    "sec": 1,
+    "m": 60,
+    "min": 60,
+    "h": 3600,
+    "hr": 3600,
+    "d": 86400,
+    "day": 86400,
+    "days": 86400,
+    "w": 604800,
+    "wk": 604800,
+    "week": 604800,
+    "weeks": 604800,
+}
 
 
 def parse_time(text: str, *, now: datetime | None = None) -> datetime:
@@ -86,7 +99,9 @@ class Filters:
     @property
     def active(self) -> bool:
         """True when at least one filter is set."""
-        return bool(self.since or self.until or self.models or self.users or self.tags or self.errors or self.conversation)
+        return bool(
+            self.since or self.until or self.models or self.users or self.tags or self.errors or self.conversation
+        )
 
     def prefilter(self) -> Callable[[bytes], bool] | None:
         """A test on a raw line that every kept event passes (``None`` when there is none): lets readers skip

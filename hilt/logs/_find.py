@@ -26,7 +26,8 @@ class ConversationNotFoundError(HILTError):
             message = f"no conversation id starts with {prefix!r}"
         else:
             shown = ", ".join(self.matches[:5]) + (", ..." if len(self.matches) > 5 else "")
-            message = f"{prefix!r} matches {len(self.matches)}{'+' if len(self.matches) >= _MAX_CANDIDATES else ''} conversations ({shown}): give more characters"
+            count = f"{len(self.matches)}{'+' if len(self.matches) >= _MAX_CANDIDATES else ''}"
+            message = f"{prefix!r} matches {count} conversations ({shown}): give more characters"
         super().__init__(message)
 
 
@@ -107,7 +108,7 @@ def find_conversation(
         if exact is None:
             raise ConversationNotFoundError(prefix, sorted(found))
         return prefix, exact
-    (conversation_id, events), = found.items()
+    ((conversation_id, events),) = found.items()
     return conversation_id, events
 
 

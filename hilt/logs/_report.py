@@ -69,8 +69,17 @@ class ReportCollector:
         sums[2] += error
         sums[3] += tokens[4] or tokens[0] + tokens[1]
         if latency is not None and (len(self.slowest) < TOP or latency > self.slowest[0][0]):
-            entry = (latency, str(call.call_id), {"timestamp": stamp, "model": call.model, "status": call.status,
-                                                 "conversation_id": call.conversation_id, "latency_ms": latency})
+            entry = (
+                latency,
+                str(call.call_id),
+                {
+                    "timestamp": stamp,
+                    "model": call.model,
+                    "status": call.status,
+                    "conversation_id": call.conversation_id,
+                    "latency_ms": latency,
+                },
+            )
             (heapq.heappush if len(self.slowest) < TOP else heapq.heapreplace)(self.slowest, entry)
         if error:
             extensions = get(call.reply, "extensions") or {}
@@ -86,8 +95,12 @@ class ReportCollector:
 
     def merge(self, other: ReportCollector) -> None:
         """Add the sums of another collector."""
-        for mine, theirs in ((self.summary, other.summary), (self.by_day, other.by_day), (self.by_hour, other.by_hour),
-                             (self.by_model, other.by_model)):
+        for mine, theirs in (
+            (self.summary, other.summary),
+            (self.by_day, other.by_day),
+            (self.by_hour, other.by_hour),
+            (self.by_model, other.by_model),
+        ):
             mine.merge(theirs)
         for key, cost in other.cost_day_model.items():
             self.cost_day_model[key] = self.cost_day_model.get(key, 0.0) + cost
@@ -126,7 +139,8 @@ class ReportCollector:
             "ttft_histogram": _histogram(sorted(self.summary.total.ttfts)),
             "top_conversations": [
                 {"conversation_id": key, "cost_usd": round(s[0], 9), "calls": s[1], "errors": s[2], "tokens": s[3]}
-                for key, s in expensive if s[0] > 0
+                for key, s in expensive
+                if s[0] > 0
             ],
             "slowest_calls": [{"call_id": call_id, **info} for _, call_id, info in sorted(self.slowest, reverse=True)],
             "errors": [
@@ -176,7 +190,7 @@ def _transcripts(files: Sequence[Any], wanted: set[str], report: ReadReport) -> 
                     continue
                 quote = raw.find(b'"', at + 13)
                 end = raw.find(b'"', quote + 1)
-                if quote < 0 or end < 0 or raw[quote + 1:end].decode("utf-8", "replace") not in wanted:
+                if quote < 0 or end < 0 or raw[quote + 1 : end].decode("utf-8", "replace") not in wanted:
                     continue
                 event, _ = parse_line(raw)
                 if event is not None and len(events[event["session_id"]]) < 2 * _TURNS_LIMIT:
@@ -188,8 +202,16 @@ def _turn(call: Call) -> dict[str, Any]:
     def cut(text: str) -> str:
         return text if len(text) <= _TEXT_LIMIT else text[: _TEXT_LIMIT - 1] + "…"
 
-    return {"timestamp": call.timestamp, "model": call.model, "status": call.status, "cost_usd": call.cost_usd,
-            "latency_ms": call.latency_ms, "tokens": dict(call.tokens), "prompt": cut(call.prompt_text), "answer": cut(call.reply_text)}
+    return {
+        "timestamp": call.timestamp,
+        "model": call.model,
+        "status": call.status,
+        "cost_usd": call.cost_usd,
+        "latency_ms": call.latency_ms,
+        "tokens": dict(call.tokens),
+        "prompt": cut(call.prompt_text),
+        "answer": cut(call.reply_text),
+    }
 
 
 def report_data(
@@ -217,7 +239,9 @@ def report_data(
     else:
         tasks = plan_tasks(files, rotated=False, workers=workers)
         data = finish(ReportCollector(), tasks, run_tasks(tasks, ReportCollector, workers), report)
-    wanted = {str(c["conversation_id"]) for c in data["top_conversations"] + data["slowest_calls"] if c["conversation_id"]}
+    wanted = {
+        str(c["conversation_id"]) for c in data["top_conversations"] + data["slowest_calls"] if c["conversation_id"]
+    }
     data["transcripts"] = _transcripts(files, wanted, report)
     data["files"] = [str(f) for f in files]
     data["generated_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")

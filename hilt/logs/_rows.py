@@ -16,9 +16,28 @@ from ._calls import Call, to_number
 __all__ = ["CALL_COLUMNS", "EVENT_COLUMNS", "call_row", "call_rows", "event_row", "event_rows"]
 
 CALL_COLUMNS: tuple[str, ...] = (
-    "timestamp", "conversation_id", "call_id", "endpoint", "model", "status", "status_code", "user", "tags",
-    "prompt", "completion", "tokens_in", "tokens_out", "tokens_cached", "tokens_reasoning", "tokens_total",
-    "cost_usd", "cost_status", "latency_ms", "ttft_ms", "error_type", "error_message",
+    "timestamp",
+    "conversation_id",
+    "call_id",
+    "endpoint",
+    "model",
+    "status",
+    "status_code",
+    "user",
+    "tags",
+    "prompt",
+    "completion",
+    "tokens_in",
+    "tokens_out",
+    "tokens_cached",
+    "tokens_reasoning",
+    "tokens_total",
+    "cost_usd",
+    "cost_status",
+    "latency_ms",
+    "ttft_ms",
+    "error_type",
+    "error_message",
 )
 """The columns of :func:`call_rows`: one row per LLM call (prompt and reply joined)."""
 
@@ -48,9 +67,26 @@ def _scalar(value: Any) -> Any:
 
 
 _DERIVED = (
-    "timestamp", "conversation_id", "event_id", "reply_to", "status_code", "session", "speaker", "action", "message",
-    "tokens_in", "tokens_out", "cost_usd", "latency_ms", "model", "relevance_score", "tokens_total", "tokens_cached",
-    "ttft_ms", "error_type", "user",
+    "timestamp",
+    "conversation_id",
+    "event_id",
+    "reply_to",
+    "status_code",
+    "session",
+    "speaker",
+    "action",
+    "message",
+    "tokens_in",
+    "tokens_out",
+    "cost_usd",
+    "latency_ms",
+    "model",
+    "relevance_score",
+    "tokens_total",
+    "tokens_cached",
+    "ttft_ms",
+    "error_type",
+    "user",
 )
 # Positions of the Sheets columns in the tuple _derive() builds (a column this module does not know is None).
 _ORDER = tuple(_DERIVED.index(name) if name in _DERIVED else -1 for name in EVENT_COLUMNS)
@@ -64,14 +100,26 @@ def _derive(event: Mapping[str, Any]) -> tuple[Any, ...]:
     latency, relevance, cost = metrics.get("latency_ms"), extensions.get("relevance_score"), metrics.get("cost_usd")
     session_id = event.get("session_id")
     return (
-        event.get("timestamp"), session_id, event.get("event_id"), extensions.get("reply_to"),
-        extensions.get("status_code"), _session(session_id),
+        event.get("timestamp"),
+        session_id,
+        event.get("event_id"),
+        extensions.get("reply_to"),
+        extensions.get("status_code"),
+        _session(session_id),
         f"{actor.get('type', '')}: {actor.get('id', '')}" if isinstance(actor, dict) else None,
-        event.get("action"), content.get("text"), tokens.get("prompt"), tokens.get("completion"),
+        event.get("action"),
+        content.get("text"),
+        tokens.get("prompt"),
+        tokens.get("completion"),
         cost if cost.__class__ is float else to_number(cost),
-        latency if latency is not None else extensions.get("latency_ms"), extensions.get("model"),
-        relevance if relevance is not None else extensions.get("score"), tokens.get("total"), tokens.get("cached"),
-        metrics.get("ttft_ms"), extensions.get("error_type"), extensions.get("user"),
+        latency if latency is not None else extensions.get("latency_ms"),
+        extensions.get("model"),
+        relevance if relevance is not None else extensions.get("score"),
+        tokens.get("total"),
+        tokens.get("cached"),
+        metrics.get("ttft_ms"),
+        extensions.get("error_type"),
+        extensions.get("user"),
     )
 
 
@@ -94,11 +142,28 @@ def call_row(call: Call) -> tuple[Any, ...]:
     """One call as a tuple of :data:`CALL_COLUMNS` values."""
     tokens, extensions = call.tokens, _dict((call.reply or _EMPTY).get("extensions"))
     return (
-        call.timestamp, call.conversation_id, call.call_id, call.endpoint, call.model, call.status, call.status_code,
-        call.user, ",".join(call.tags) or None, call.prompt_text or None, call.reply_text or None,
-        tokens.get("prompt"), tokens.get("completion"), tokens.get("cached"), tokens.get("reasoning"), tokens.get("total"),
-        call.cost_usd, extensions.get("cost_status"), call.latency_ms, call.ttft_ms,
-        extensions.get("error_type"), extensions.get("error_message"),
+        call.timestamp,
+        call.conversation_id,
+        call.call_id,
+        call.endpoint,
+        call.model,
+        call.status,
+        call.status_code,
+        call.user,
+        ",".join(call.tags) or None,
+        call.prompt_text or None,
+        call.reply_text or None,
+        tokens.get("prompt"),
+        tokens.get("completion"),
+        tokens.get("cached"),
+        tokens.get("reasoning"),
+        tokens.get("total"),
+        call.cost_usd,
+        extensions.get("cost_status"),
+        call.latency_ms,
+        call.ttft_ms,
+        extensions.get("error_type"),
+        extensions.get("error_message"),
     )
 
 

@@ -46,7 +46,9 @@ def _is_prompt(raw: bytes) -> bool:
     if at < 0:
         return False
     at += 9
-    return (raw.startswith(b'"prompt"', at) or raw.startswith(b' "prompt"', at)) and (raw.endswith(b"}\n") or raw.endswith(b"}"))
+    return (raw.startswith(b'"prompt"', at) or raw.startswith(b' "prompt"', at)) and (
+        raw.endswith(b"}\n") or raw.endswith(b"}")
+    )
 
 
 def scan_range(path: str, start: int, end: int | None, make_sink: Callable[[], Any]) -> _Part:
@@ -125,12 +127,16 @@ def scan_files(
     return finish(Summary(by), tasks, parts, report)
 
 
-def plan_tasks(paths: Sequence[str | os.PathLike[str]] | None, *, rotated: bool, workers: int) -> list[tuple[str, int, int | None]]:
+def plan_tasks(
+    paths: Sequence[str | os.PathLike[str]] | None, *, rotated: bool, workers: int
+) -> list[tuple[str, int, int | None]]:
     """``(path, start, end)`` byte ranges covering the selected files, large plain files cut in ``workers`` parts."""
     return [task for path in expand_paths(paths, rotated=rotated) for task in _ranges(path, workers)]
 
 
-def finish(summary: Any, tasks: Sequence[tuple[str, int, int | None]], parts: Sequence[_Part], report: ReadReport) -> dict[str, Any]:
+def finish(
+    summary: Any, tasks: Sequence[tuple[str, int, int | None]], parts: Sequence[_Part], report: ReadReport
+) -> dict[str, Any]:
     """Merge the parts' sums into ``summary`` (a :class:`Summary`, or a sink with ``merge`` and ``result``),
     fill ``report``, and return the result with ``pending``, ``events`` and ``corrupt_lines``."""
     prompts = events = 0

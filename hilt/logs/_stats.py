@@ -140,7 +140,19 @@ def _facts(call: Call) -> _Facts:
 class _Totals:
     """Running sums for one group."""
 
-    __slots__ = ("calls", "errors", "pending", "unpriced", "cost", "priced", "tokens", "latencies", "ttfts", "first", "last")
+    __slots__ = (
+        "calls",
+        "errors",
+        "pending",
+        "unpriced",
+        "cost",
+        "priced",
+        "tokens",
+        "latencies",
+        "ttfts",
+        "first",
+        "last",
+    )
 
     def __init__(self) -> None:
         self.calls = self.errors = self.pending = self.unpriced = self.priced = 0

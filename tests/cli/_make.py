@@ -39,31 +39,59 @@ def call(
         context["tags"] = tags
     provenance = {"source": "hilt", "endpoint": endpoint}
     prompt_event = {
-        "hilt_version": "1.0.0", "event_id": prompt_id, "timestamp": at.replace("Z", "+00:00"), "session_id": conversation,
-        "actor": {"type": "human", "id": user or "user"}, "action": "prompt",
+        "hilt_version": "1.0.0",
+        "event_id": prompt_id,
+        "timestamp": at.replace("Z", "+00:00"),
+        "session_id": conversation,
+        "actor": {"type": "human", "id": user or "user"},
+        "action": "prompt",
         "content": {"text": prompt, "messages": messages or [{"role": "user", "content": prompt}]},
-        "provenance": provenance, "extensions": {"model": model, "stream": False, **context},
+        "provenance": provenance,
+        "extensions": {"model": model, "stream": False, **context},
     }
-    extensions: dict[str, Any] = {"reply_to": prompt_id, "model": model, "status_code": status_code, "latency_ms": latency, **context}
+    extensions: dict[str, Any] = {
+        "reply_to": prompt_id,
+        "model": model,
+        "status_code": status_code,
+        "latency_ms": latency,
+        **context,
+    }
     if status_code >= 400:
         extensions.update(status="error", error_type="RateLimitError", error_message="slow down")
         reply = {
-            "hilt_version": "1.0.0", "event_id": _id(), "timestamp": at.replace("Z", "+00:00"), "session_id": conversation,
-            "actor": {"type": "system", "id": "openai"}, "action": "system", "content": {"text": "RateLimitError: slow down"},
-            "metrics": {"latency_ms": latency}, "provenance": provenance, "extensions": extensions,
+            "hilt_version": "1.0.0",
+            "event_id": _id(),
+            "timestamp": at.replace("Z", "+00:00"),
+            "session_id": conversation,
+            "actor": {"type": "system", "id": "openai"},
+            "action": "system",
+            "content": {"text": "RateLimitError: slow down"},
+            "metrics": {"latency_ms": latency},
+            "provenance": provenance,
+            "extensions": extensions,
         }
         return [prompt_event, reply]
     extensions["status"] = "ok"
-    metrics: dict[str, Any] = {"tokens": tokens or {"prompt": 10, "completion": 5, "total": 15}, "cost_usd": cost, "latency_ms": latency}
+    metrics: dict[str, Any] = {
+        "tokens": tokens or {"prompt": 10, "completion": 5, "total": 15},
+        "cost_usd": cost,
+        "latency_ms": latency,
+    }
     if cost is None:
         extensions["cost_status"] = "unknown_model"
     if ttft is not None:
         metrics["ttft_ms"] = ttft
     reply = {
-        "hilt_version": "1.0.0", "event_id": _id(), "timestamp": at.replace("Z", "+00:00"), "session_id": conversation,
-        "actor": {"type": "agent", "id": "openai", "name": model}, "action": "completion",
-        "content": {"text": answer} if answer is not None else {}, "metrics": metrics,
-        "provenance": provenance, "extensions": extensions,
+        "hilt_version": "1.0.0",
+        "event_id": _id(),
+        "timestamp": at.replace("Z", "+00:00"),
+        "session_id": conversation,
+        "actor": {"type": "agent", "id": "openai", "name": model},
+        "action": "completion",
+        "content": {"text": answer} if answer is not None else {},
+        "metrics": metrics,
+        "provenance": provenance,
+        "extensions": extensions,
     }
     return [prompt_event, reply]
 

@@ -24,7 +24,12 @@ def hilt_cli() -> Run:
     def run(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
         merged = {**os.environ, "PYTHONIOENCODING": "utf-8", **(env or {})}
         return subprocess.run(
-            [sys.executable, "-m", "hilt.cli", *args], capture_output=True, text=True, encoding="utf-8", env=merged, timeout=timeout
+            [sys.executable, "-m", "hilt.cli", *args],
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            env=merged,
+            timeout=timeout,
         )
 
     return run
@@ -36,14 +41,44 @@ def known_log(tmp_path: Path) -> Path:
     a torn line and a line that is not JSON, then two lines from hilt-python 0.2.8."""
     return write_log(
         tmp_path / "known.jsonl",
-        call("conv_aaa111", "2026-11-29T10:00:00Z", "first question", "first answer", latency=100, ttft=40.0,
-             tokens={"prompt": 100, "completion": 20, "total": 120, "cached": 64, "reasoning": 0}, cost=0.002, user="alice", tags=["support"]),
-        call("conv_aaa111", "2026-11-29T10:05:00Z", "second question", "second answer", latency=300, ttft=60.0,
-             tokens={"prompt": 150, "completion": 30, "total": 180, "cached": 0, "reasoning": 10}, cost=0.003, user="alice", tags=["support"]),
+        call(
+            "conv_aaa111",
+            "2026-11-29T10:00:00Z",
+            "first question",
+            "first answer",
+            latency=100,
+            ttft=40.0,
+            tokens={"prompt": 100, "completion": 20, "total": 120, "cached": 64, "reasoning": 0},
+            cost=0.002,
+            user="alice",
+            tags=["support"],
+        ),
+        call(
+            "conv_aaa111",
+            "2026-11-29T10:05:00Z",
+            "second question",
+            "second answer",
+            latency=300,
+            ttft=60.0,
+            tokens={"prompt": 150, "completion": 30, "total": 180, "cached": 0, "reasoning": 10},
+            cost=0.003,
+            user="alice",
+            tags=["support"],
+        ),
         "not json at all",
         call("conv_bbb222", "2026-11-29T11:00:00Z", "rate me", None, latency=50, status_code=429, user="bob"),
-        call("conv_bbb222", "2026-11-30T09:00:00Z", "custom model", "custom answer", model="my-finetune", latency=200,
-             tokens={"prompt": 40, "completion": 10, "total": 50}, cost=None, user="bob", tags=["batch", "support"]),
+        call(
+            "conv_bbb222",
+            "2026-11-30T09:00:00Z",
+            "custom model",
+            "custom answer",
+            model="my-finetune",
+            latency=200,
+            tokens={"prompt": 40, "completion": 10, "total": 50},
+            cost=None,
+            user="bob",
+            tags=["batch", "support"],
+        ),
         '{"hilt_version": "1.0.0", "event_id": "torn',
         LEGACY_PAIR[0],
         LEGACY_PAIR[1],
@@ -67,16 +102,27 @@ def real_log(instrumented: Path, client: Any) -> Path:
 
     with hilt.conversation(user="carol", tags=["demo"]):
         history: list[Any] = [{"role": "user", "content": "Plan a day in Porto."}]
-        first = client.chat.completions.create(model="gpt-4o-mini", messages=history, extra_headers={"x-fake-reply": "Walk the Ribeira."})
+        first = client.chat.completions.create(
+            model="gpt-4o-mini", messages=history, extra_headers={"x-fake-reply": "Walk the Ribeira."}
+        )
         history += [first.choices[0].message, {"role": "user", "content": "And in the evening?"}]
-        client.chat.completions.create(model="gpt-4o-mini", messages=history, extra_headers={"x-fake-reply": "A port cellar."})
+        client.chat.completions.create(
+            model="gpt-4o-mini", messages=history, extra_headers={"x-fake-reply": "A port cellar."}
+        )
         stream = client.chat.completions.create(
-            model="gpt-4o-mini", messages=[{"role": "user", "content": "A haiku please"}], stream=True,
-            stream_options={"include_usage": True}, extra_headers={"x-fake-reply": "Old river, new light"},
+            model="gpt-4o-mini",
+            messages=[{"role": "user", "content": "A haiku please"}],
+            stream=True,
+            stream_options={"include_usage": True},
+            extra_headers={"x-fake-reply": "Old river, new light"},
         )
         for _ in stream:
             pass
     with pytest.raises(openai.RateLimitError):
-        client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "again?"}], extra_headers={"x-fake-status": "429"})
+        client.chat.completions.create(
+            model="gpt-4o-mini",
+            messages=[{"role": "user", "content": "again?"}],
+            extra_headers={"x-fake-status": "429"},
+        )
     hilt.uninstrument()
     return instrumented

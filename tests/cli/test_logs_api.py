@@ -20,7 +20,14 @@ def many(tmp_path: Path) -> Path:
     items = []
     for turn in range(3):
         for number in range(40):
-            items.append(call(f"conv_{number:04d}", f"2026-11-29T10:{turn:02d}:{number:02d}Z", f"q{number}-{turn} " + "x" * (number * 7), "a" * turn))
+            items.append(
+                call(
+                    f"conv_{number:04d}",
+                    f"2026-11-29T10:{turn:02d}:{number:02d}Z",
+                    f"q{number}-{turn} " + "x" * (number * 7),
+                    "a" * turn,
+                )
+            )
     return write_log(tmp_path / "many.jsonl", *items)
 
 
@@ -43,7 +50,7 @@ def test_lines_backwards_gives_every_line_and_offset(many: Path, monkeypatch: py
     backwards = list(_tail.lines_backwards(many))
     assert [line for _, line in reversed(backwards)] == data.splitlines(keepends=True)
     for offset, line in backwards:
-        assert data[offset:offset + len(line)] == line
+        assert data[offset : offset + len(line)] == line
 
 
 def test_last_calls_equals_the_end_of_a_full_read(many: Path) -> None:
@@ -76,7 +83,15 @@ def test_parse_time_forms() -> None:
 
 def test_rotated_siblings_oldest_first(tmp_path: Path) -> None:
     """Rotated siblings come before the live file: dates ascending, then .N descending, and each file once."""
-    for name in ("app.jsonl", "app.jsonl.1", "app.jsonl.2.gz", "app.jsonl.10", "app.jsonl-20261128", "app.jsonl.bak", "other.jsonl"):
+    for name in (
+        "app.jsonl",
+        "app.jsonl.1",
+        "app.jsonl.2.gz",
+        "app.jsonl.10",
+        "app.jsonl-20261128",
+        "app.jsonl.bak",
+        "other.jsonl",
+    ):
         (tmp_path / name).write_text("")
     names = [p.name for p in expand_paths([tmp_path / "app.jsonl", tmp_path / "app.jsonl"])]
     assert names == ["app.jsonl-20261128", "app.jsonl.10", "app.jsonl.2.gz", "app.jsonl.1", "app.jsonl"]

@@ -86,7 +86,12 @@ def test_validate_reports_bad_lines_and_exits_1(hilt_cli, known_log: Path) -> No
     done = hilt_cli("logs", "validate", str(known_log))
     assert done.returncode == 1
     lines = done.stdout.splitlines()
-    assert [line.split(": ")[0] for line in lines[:-1]] == [f"{known_log}:5", f"{known_log}:10", f"{known_log}:11", f"{known_log}:12"]
+    assert [line.split(": ")[0] for line in lines[:-1]] == [
+        f"{known_log}:5",
+        f"{known_log}:10",
+        f"{known_log}:11",
+        f"{known_log}:12",
+    ]
     assert lines[-1] == "12 lines checked in 1 file(s): 8 valid, 4 invalid"
 
 
@@ -100,12 +105,23 @@ def test_validate_a_real_log_passes(hilt_cli, real_log: Path) -> None:
 def test_sql_over_events_and_calls(hilt_cli, known_log: Path) -> None:
     """sql runs DuckDB over the events and calls tables, printing JSON with --json."""
     pytest.importorskip("duckdb")
-    done = hilt_cli("logs", "sql", "SELECT model, count(*) AS n, sum(tokens_in) AS t FROM events GROUP BY model ORDER BY n DESC",
-                    str(known_log), "--json")
+    done = hilt_cli(
+        "logs",
+        "sql",
+        "SELECT model, count(*) AS n, sum(tokens_in) AS t FROM events GROUP BY model ORDER BY n DESC",
+        str(known_log),
+        "--json",
+    )
     assert done.returncode == 0, done.stderr
-    expected = [{"model": "gpt-4o-mini", "n": 7, "t": 261}, {"model": "my-finetune", "n": 2, "t": 40}, {"model": None, "n": 1, "t": None}]
+    expected = [
+        {"model": "gpt-4o-mini", "n": 7, "t": 261},
+        {"model": "my-finetune", "n": 2, "t": 40},
+        {"model": None, "n": 1, "t": None},
+    ]
     assert json.loads(done.stdout) == expected  # the 0.2.8 prompt names no model
-    calls = hilt_cli("logs", "sql", "SELECT status, count(*) AS n FROM calls GROUP BY status ORDER BY status", str(known_log))
+    calls = hilt_cli(
+        "logs", "sql", "SELECT status, count(*) AS n FROM calls GROUP BY status ORDER BY status", str(known_log)
+    )
     assert calls.stdout.splitlines() == ["status  n", "error   1", "ok      4"]
 
 
@@ -157,7 +173,9 @@ def test_closed_pipe_is_quiet(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    log = write_log(tmp_path / "many.jsonl", *[call(f"conv_{i}", "2026-11-29T10:00:00Z", f"q{i}", "a") for i in range(3000)])
+    log = write_log(
+        tmp_path / "many.jsonl", *[call(f"conv_{i}", "2026-11-29T10:00:00Z", f"q{i}", "a") for i in range(3000)]
+    )
     shell = f"{sys.executable} -m hilt.cli logs tail -n 3000 {log} | head -n 1"
     done = subprocess.run(shell, shell=True, capture_output=True, text=True, timeout=60)
     assert done.stdout.count("\n") == 1

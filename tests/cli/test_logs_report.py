@@ -68,7 +68,8 @@ def test_report_in_headless_chromium(hilt_cli, real_log: Path, tmp_path: Path) -
     stats = json.loads(hilt_cli("logs", "stats", str(real_log), "--json").stdout)
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
         try:
             page = browser.new_page()
@@ -79,8 +80,14 @@ def test_report_in_headless_chromium(hilt_cli, real_log: Path, tmp_path: Path) -
             page.on("request", lambda request: requests.append(request.url))
             page.goto(out.as_uri())
             page.wait_for_selector("body[data-ready='1']", timeout=30_000)
-            drawn = page.eval_on_selector_all(".js-plotly-plot", "els => els.map(e => [e.id, e.querySelectorAll('.trace').length])")
-            cards = dict(page.eval_on_selector_all("[data-stat]", "els => els.map(e => [e.dataset.stat, JSON.parse(e.dataset.value)])"))
+            drawn = page.eval_on_selector_all(
+                ".js-plotly-plot", "els => els.map(e => [e.id, e.querySelectorAll('.trace').length])"
+            )
+            cards = dict(
+                page.eval_on_selector_all(
+                    "[data-stat]", "els => els.map(e => [e.dataset.stat, JSON.parse(e.dataset.value)])"
+                )
+            )
             page.click("#table-conversations summary")
             transcript = page.inner_text("#table-conversations details[open]")
         finally:
@@ -88,7 +95,12 @@ def test_report_in_headless_chromium(hilt_cli, real_log: Path, tmp_path: Path) -
     assert errors == []
     assert requests == [out.as_uri()]
     assert sorted(chart for chart, traces in drawn if traces > 0) == [
-        "chart-calls", "chart-cost", "chart-distribution", "chart-percentiles", "chart-tokens"]
+        "chart-calls",
+        "chart-cost",
+        "chart-distribution",
+        "chart-percentiles",
+        "chart-tokens",
+    ]
     assert cards["calls"] == stats["calls"] == 4
     assert cards["errors"] == stats["errors"] and cards["error_rate"] == stats["error_rate"]
     assert cards["cost_usd"] == stats["cost_usd"] and cards["unpriced_calls"] == stats["unpriced_calls"]
@@ -105,7 +117,10 @@ def test_serve_rebuilds_as_the_log_grows(tmp_path: Path) -> None:
     log = write_log(tmp_path / "live.jsonl", call("conv_1", "2026-11-29T10:00:00Z", "one", "a"))
     with subprocess.Popen(
         [sys.executable, "-m", "hilt.cli", "logs", "report", "--serve", "--port", "0", str(log)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
     ) as server:
         try:
             url = re.search(r"http://127\.0\.0\.1:\d+/", server.stdout.readline()).group(0)
@@ -128,6 +143,8 @@ def test_report_without_plotly_names_the_extra(hilt_cli, known_log: Path, tmp_pa
     blocker = tmp_path / "blocked" / "plotly"
     blocker.mkdir(parents=True)
     (blocker / "__init__.py").write_text("raise ImportError('blocked for the test')\n")
-    done = hilt_cli("logs", "report", str(known_log), "-o", str(tmp_path / "r.html"), env={"PYTHONPATH": str(blocker.parent)})
+    done = hilt_cli(
+        "logs", "report", str(known_log), "-o", str(tmp_path / "r.html"), env={"PYTHONPATH": str(blocker.parent)}
+    )
     assert done.returncode == 3
     assert "pip install 'hilt[report]'" in done.stderr

@@ -39,7 +39,10 @@ def test_stats_by_model_groups(hilt_cli, known_log: Path) -> None:
     """--by model gives one group per model, most calls first; an unpriced model's cost is null, not 0."""
     summary = stats_json(hilt_cli, str(known_log), "--by", "model")
     assert summary["by"] == "model"
-    assert [(g["key"], g["calls"], g["errors"]) for g in summary["groups"]] == [("gpt-4o-mini", 4, 1), ("my-finetune", 1, 0)]
+    assert [(g["key"], g["calls"], g["errors"]) for g in summary["groups"]] == [
+        ("gpt-4o-mini", 4, 1),
+        ("my-finetune", 1, 0),
+    ]
     finetune = summary["groups"][1]
     assert finetune["cost_usd"] is None
     assert finetune["unpriced_calls"] == 1

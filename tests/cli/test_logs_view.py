@@ -70,7 +70,10 @@ def test_tail_follow_across_rotation_and_truncation(tmp_path: Path) -> None:
     log = write_log(tmp_path / "app.jsonl", call("conv_1", "2026-11-29T10:00:00Z", "before", "old"))
     with subprocess.Popen(
         [sys.executable, "-u", "-m", "hilt.cli", "logs", "tail", "-f", "-n", "1", "--no-rotated", str(log)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
     ) as process:
         try:
             _follow_steps(process, log, tmp_path)
@@ -142,7 +145,10 @@ def test_show_json(hilt_cli, known_log: Path) -> None:
 def test_search_newest_first(hilt_cli, known_log: Path) -> None:
     """search finds calls by prompt or answer text, case-insensitively, newest first."""
     lines = hilt_cli("logs", "search", "QUESTION", str(known_log)).stdout.splitlines()
-    assert [line.rsplit("  ", 1)[-1] for line in lines] == ["second question → second answer", "first question → first answer"]
+    assert [line.rsplit("  ", 1)[-1] for line in lines] == [
+        "second question → second answer",
+        "first question → first answer",
+    ]
     assert hilt_cli("logs", "search", "custom answer", str(known_log), "--json").stdout.count("\n") == 1
 
 
@@ -151,13 +157,22 @@ HOSTILE = "hi\x1b[2J\x1b]0;pwned\x07there\x9b31m\u202eevil\x07"
 
 @pytest.mark.parametrize(
     "command",
-    [["tail"], ["search", "hi"], ["show", "conv_"], ["stats", "--by", "model"], ["stats", "--by", "user"],
-     ["sql", "SELECT message, model FROM events"]],
+    [
+        ["tail"],
+        ["search", "hi"],
+        ["show", "conv_"],
+        ["stats", "--by", "model"],
+        ["stats", "--by", "user"],
+        ["sql", "SELECT message, model FROM events"],
+    ],
 )
 def test_control_sequences_are_escaped(hilt_cli, tmp_path: Path, command: list[str]) -> None:
     """A prompt, answer, model or user name holding ESC[2J, an OSC title, BEL, a C1 CSI or a bidi override
     is printed with those characters escaped, so the terminal cannot be rewritten."""
-    log = write_log(tmp_path / "hostile.jsonl", call("conv_" + "x" * 4, "2026-11-29T10:00:00Z", HOSTILE, HOSTILE, model=HOSTILE, user=HOSTILE))
+    log = write_log(
+        tmp_path / "hostile.jsonl",
+        call("conv_" + "x" * 4, "2026-11-29T10:00:00Z", HOSTILE, HOSTILE, model=HOSTILE, user=HOSTILE),
+    )
     done = hilt_cli("logs", *command, str(log))
     assert done.returncode == 0, done.stderr
     for raw in ("\x1b", "\x07", "\x9b", "\u202e"):
@@ -180,9 +195,14 @@ def _run_in_terminal(args: list[str], env: dict[str, str]) -> str:
 
     leader, follower = pty.openpty()
     try:
-        done = subprocess.run([sys.executable, "-m", "hilt.cli", *args], stdout=follower, stderr=subprocess.PIPE,
-                              env={**{k: v for k, v in os.environ.items() if k != "NO_COLOR"}, "PYTHONIOENCODING": "utf-8", **env},
-                              timeout=60, check=True)
+        done = subprocess.run(
+            [sys.executable, "-m", "hilt.cli", *args],
+            stdout=follower,
+            stderr=subprocess.PIPE,
+            env={**{k: v for k, v in os.environ.items() if k != "NO_COLOR"}, "PYTHONIOENCODING": "utf-8", **env},
+            timeout=60,
+            check=True,
+        )
         assert done.returncode == 0
         os.close(follower)
         follower = -1
