@@ -187,3 +187,20 @@ def test_legacy_file_alone(hilt_cli, tmp_path: Path) -> None:
     log = write_log(tmp_path / "legacy.jsonl", *LEGACY_PAIR)
     summary = json.loads(hilt_cli("logs", "stats", str(log), "--json").stdout)
     assert (summary["calls"], summary["errors"], summary["cost_usd"], summary["tokens"]["total"]) == (1, 0, 6e-06, 18)
+
+
+def test_export_draws_a_progress_bar_on_a_terminal(known_log: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a terminal stderr, export draws a progress bar that ends at 100% with the row count."""
+    import sys
+
+    from hilt.cli import _logs_data, main
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr(_logs_data, "_PROGRESS_MIN_BYTES", 0)
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert main(["logs", "export", str(known_log), "-o", str(tmp_path / "out.csv")]) == 0
+    assert terminal.getvalue().split("\r")[-1].startswith("[" + "#" * 30 + "] 100.0%  10 rows\n")
