@@ -7,6 +7,7 @@ import sys
 import time
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from ..logs import Call, ReadReport, iter_calls, iter_events
@@ -64,14 +65,20 @@ def _print_calls(calls: Iterable[Call], out: Output) -> None:
 
 def logs_tail(args: argparse.Namespace) -> int:
     """Print the last N calls, then (with -f) every new call as it is logged."""
-    from ..logs import expand_paths
+    from ..logs import default_log, expand_paths
     from ..logs._reader import parse_line
     from ..logs._tail import CallJoiner, Follower, last_calls
 
     filters, report, out = filters_from(args), ReadReport(), Output(json_mode=args.json)
-    paths = expand_paths(args.files, rotated=args.rotated)
-    follower = Follower(paths[-1]) if args.follow else None  # opened first: nothing logged meanwhile is missed
-    if args.lines > 0:
+    try:
+        paths = expand_paths(args.files, rotated=args.rotated)
+    except FileNotFoundError:
+        if not args.follow or len(args.files) > 1:
+            raise
+        paths = []  # tail -f on a log not written yet: wait for it
+    target = paths[-1] if paths else (Path(args.files[0]) if args.files else default_log())
+    follower = Follower(target) if args.follow else None  # opened first: nothing logged meanwhile is missed
+    if args.lines > 0 and paths:
         _print_calls(last_calls(paths, args.lines, filters=filters, report=report, rotated=False), out)
     report_corrupt(report)
     if follower is None:

@@ -11,7 +11,7 @@ import os
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from ._calls import Call, get, is_reply
 from ._files import expand_paths, is_gzip, open_binary
@@ -103,7 +103,7 @@ class Follower:
 
     def __init__(self, path: str | os.PathLike[str], *, from_end: bool = True) -> None:
         self.path = Path(path)
-        self._fd: int | None = None
+        self._file: BinaryIO | None = None
         self._inode: tuple[int, int] | None = None
         self._position = 0
         self._partial = b""
@@ -111,20 +111,21 @@ class Follower:
 
     def _open(self, *, from_end: bool) -> None:
         try:
-            fd = os.open(self.path, os.O_RDONLY)
+            handle = open(self.path, "rb", buffering=0)  # noqa: SIM115 - kept open between polls, closed in close()
         except OSError:
             return
-        info = os.fstat(fd)
-        self._fd, self._inode = fd, (info.st_dev, info.st_ino)
+        info = os.fstat(handle.fileno())
+        self._file, self._inode = handle, (info.st_dev, info.st_ino)
         self._position = info.st_size if from_end else 0
         self._partial = b""
 
     def _drain(self) -> list[bytes]:
-        if self._fd is None:
+        if self._file is None:
             return []
         chunks = []
         while True:
-            chunk = os.pread(self._fd, 1 << 20, self._position)
+            self._file.seek(self._position)
+            chunk = self._file.read(1 << 20)
             if not chunk:
                 break
             chunks.append(chunk)
@@ -143,11 +144,11 @@ class Follower:
             info = os.stat(self.path)
         except OSError:
             return lines  # rotated away and not recreated yet: keep the old file open
-        if self._fd is None or (info.st_dev, info.st_ino) != self._inode:
-            if self._fd is not None:
+        if self._file is None or (info.st_dev, info.st_ino) != self._inode:
+            if self._file is not None:
                 lines += self._drain()
-                os.close(self._fd)
-                self._fd = None
+                self._file.close()
+                self._file = None
             self._open(from_end=False)
             return lines + self._drain()
         if info.st_size < self._position:  # truncated in place
@@ -157,9 +158,9 @@ class Follower:
 
     def close(self) -> None:
         """Close the file."""
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
+        if self._file is not None:
+            self._file.close()
+            self._file = None
 
 
 class CallJoiner:

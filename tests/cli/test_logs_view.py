@@ -101,6 +101,22 @@ def _follow_steps(process: subprocess.Popen, log: Path, tmp_path: Path) -> None:
         assert max(delays) < 0.2, delays
 
 
+def test_tail_follow_waits_for_a_log_not_written_yet(tmp_path: Path) -> None:
+    """tail -f on a file that does not exist yet waits, then prints the calls once it is written."""
+    log = tmp_path / "later.jsonl"
+    with subprocess.Popen(
+        [sys.executable, "-u", "-m", "hilt.cli", "logs", "tail", "-f", str(log)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    ) as process:
+        try:
+            time.sleep(1.0)  # the command is up and polling
+            _append(log, call("conv_late", "2026-11-29T10:00:00Z", "late", "arrival"))
+            assert _wait_for_lines(process.stdout, 1)[0].endswith("late → arrival")
+        finally:
+            process.terminate()
+            process.wait(10)
+
+
 def test_show_prints_a_transcript_by_unique_prefix(hilt_cli, real_log: Path) -> None:
     """show with a prefix of the conversation id prints each message once: roles, the new messages, the answer."""
     events = [json.loads(line) for line in real_log.read_text().splitlines()]
