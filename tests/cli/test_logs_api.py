@@ -7,8 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from hilt.logs import Filters, find_conversation, iter_calls, iter_events, last_calls, parse_time, percentile
-from hilt.logs import _find, _tail
+from hilt.logs import (
+    Filters,
+    _find,
+    _tail,
+    find_conversation,
+    iter_calls,
+    iter_events,
+    last_calls,
+    parse_time,
+    percentile,
+)
 from hilt.logs._files import expand_paths
 
 from ._make import call, write_log
@@ -101,8 +110,7 @@ def test_rotated_siblings_oldest_first(tmp_path: Path) -> None:
 def test_parallel_scan_gives_the_same_numbers(many: Path, monkeypatch: pytest.MonkeyPatch, workers: int) -> None:
     """Summing a log in byte ranges in forked workers gives exactly the one-process numbers, and corrupt
     lines keep their true line numbers."""
-    from hilt.logs import ReadReport, summarize
-    from hilt.logs import _scan
+    from hilt.logs import ReadReport, _scan, summarize
 
     lines = many.read_text().splitlines()
     lines[50] = "garbage in the middle"  # two prompts: their replies still count
