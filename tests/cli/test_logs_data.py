@@ -204,3 +204,15 @@ def test_export_draws_a_progress_bar_on_a_terminal(known_log: Path, tmp_path: Pa
     monkeypatch.setattr(sys, "stderr", terminal)
     assert main(["logs", "export", str(known_log), "-o", str(tmp_path / "out.csv")]) == 0
     assert terminal.getvalue().split("\r")[-1].startswith("[" + "#" * 30 + "] 100.0%  10 rows\n")
+
+
+def test_docs_cover_every_logs_command(hilt_cli) -> None:
+    """docs/cli.md shows a real run of every hilt logs command the parser offers (scripts/cli_docs.py regenerates it)."""
+    import re as regex
+
+    listing = hilt_cli("logs", "--help").stdout
+    commands = regex.findall(r"^    (\w+)\s{2,}", listing, regex.M)
+    assert commands == ["tail", "show", "search", "stats", "export", "validate", "sql", "report", "path"]
+    page = (Path(__file__).resolve().parents[2] / "docs" / "cli.md").read_text(encoding="utf-8")
+    for command in commands:
+        assert f"$ hilt logs {command}" in page, command
