@@ -105,7 +105,7 @@ class Output:
 
         if self.tty:
             self.line(self.style(render(list(headers)), "1"))
-            self.line("─" * len(render(["" * w for w in widths]).ljust(sum(widths) + 2 * (len(widths) - 1))))
+            self.line("─" * (sum(widths) + 2 * (len(widths) - 1)))
         else:
             self.line(render(list(headers)))
         for row in cells:

@@ -7,6 +7,7 @@ and text is not cut. Costs written as strings by hilt-python 0.2.8 become number
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -61,9 +62,7 @@ def _scalar(value: Any) -> Any:
     """Numbers and strings as they are; lists and objects as compact JSON text (one cell each)."""
     if value is None or isinstance(value, (str, int, float)):
         return value
-    from json import dumps
-
-    return dumps(value, ensure_ascii=False, default=str)
+    return json.dumps(value, ensure_ascii=False, default=str)
 
 
 _DERIVED = (
