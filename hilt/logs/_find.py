@@ -20,15 +20,16 @@ _MAX_CANDIDATES = 20
 class ConversationNotFoundError(HILTError):
     """No conversation, or more than one, matches the id or prefix that was asked for."""
 
-    def __init__(self, prefix: str, matches: Sequence[str] = ()) -> None:
+    def __init__(self, prefix: str, matches: Sequence[str] = (), message: str | None = None) -> None:
         self.prefix, self.matches = prefix, list(matches)
-        if not matches:
-            message = f"no conversation id starts with {prefix!r}"
-        else:
-            shown = ", ".join(self.matches[:5]) + (", ..." if len(self.matches) > 5 else "")
-            count = f"{len(self.matches)}{'+' if len(self.matches) >= _MAX_CANDIDATES else ''}"
-            message = f"{prefix!r} matches {count} conversations ({shown}): give more characters"
-        super().__init__(message)
+        super().__init__(message or self._describe())
+
+    def _describe(self) -> str:
+        if not self.matches:
+            return f"no conversation id starts with {self.prefix!r}"
+        shown = ", ".join(self.matches[:5]) + (", ..." if len(self.matches) > 5 else "")
+        count = f"{len(self.matches)}{'+' if len(self.matches) >= _MAX_CANDIDATES else ''}"
+        return f"{self.prefix!r} matches {count} conversations ({shown}): give more characters"
 
 
 _CHUNK = 8 << 20
@@ -119,4 +120,4 @@ def newest_conversation_id(paths: Sequence[str | os.PathLike[str]] | None = None
             event, _ = parse_line(raw)
             if event is not None and isinstance(event.get("session_id"), str):
                 return str(event["session_id"])
-    raise ConversationNotFoundError("--last")
+    raise ConversationNotFoundError("", message="no event with a conversation id in the selected logs")

@@ -216,3 +216,16 @@ def test_docs_cover_every_logs_command(hilt_cli) -> None:
     page = (Path(__file__).resolve().parents[2] / "docs" / "cli.md").read_text(encoding="utf-8")
     for command in commands:
         assert f"$ hilt logs {command}" in page, command
+
+
+def test_an_empty_log(hilt_cli, tmp_path: Path) -> None:
+    """An empty log: stats counts nothing with null cost and percentiles, tail prints nothing, show --last
+    explains there is no conversation (exit 1)."""
+    log = tmp_path / "empty.jsonl"
+    log.write_text("")
+    summary = json.loads(hilt_cli("logs", "stats", str(log), "--json").stdout)
+    assert (summary["calls"], summary["cost_usd"], summary["latency_ms"]["p50"], summary["error_rate"]) == (0, None, None, None)
+    tail = hilt_cli("logs", "tail", str(log))
+    assert (tail.returncode, tail.stdout) == (0, "")
+    last = hilt_cli("logs", "show", "--last", str(log))
+    assert last.returncode == 1 and "no event with a conversation id in the selected logs" in last.stderr
