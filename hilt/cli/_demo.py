@@ -60,7 +60,7 @@ def _show_what_next(path: Path, summary: dict[str, Any]) -> None:
 
 def _write_report(path: Path) -> str:
     """Write the HTML report next to the log; say how to get it when plotly is not installed."""
-    from ..logs._report import report_data
+    from ..logs import report_data
     from ._logs_report import render_report
 
     try:

@@ -15,8 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ..logs import ReadReport, expand_paths
-from ..logs._report import report_data
+from ..logs import LiveReport, expand_paths
 from ._logs import EXIT_OK, filters_from, report_corrupt
 
 __all__ = ["logs_report", "render_report"]
@@ -43,47 +42,36 @@ def render_report(data: dict[str, Any], *, refresh_seconds: int | None = None) -
     return page.replace("<!--REFRESH-->", refresh).replace("/*DATA*/", payload).replace("/*PLOTLY*/", script)
 
 
-def _build(args: argparse.Namespace, refresh_seconds: int | None = None) -> str:
-    report = ReadReport()
-    workers = min(4, os.cpu_count() or 1)
-    data = report_data(
-        expand_paths(args.files, rotated=args.rotated),
-        filters=filters_from(args),
-        report=report,
-        rotated=False,
-        workers=workers,
-    )
-    report_corrupt(report)
-    return render_report(data, refresh_seconds=refresh_seconds)
+def _live_report(args: argparse.Namespace) -> LiveReport:
+    files = expand_paths(args.files, rotated=args.rotated)
+    return LiveReport(files, filters=filters_from(args), rotated=False, workers=min(4, os.cpu_count() or 1))
 
 
 def logs_report(args: argparse.Namespace) -> int:
     """Write the HTML report, or serve it on 127.0.0.1 with --serve."""
     if args.serve:
         return _serve(args)
-    page = _build(args)
+    live = _live_report(args)
+    page = render_report(live.update())
+    report_corrupt(live.report)
     Path(args.output).write_text(page, encoding="utf-8")
     print(f"wrote {args.output} ({len(page.encode()) / 1e6:.1f} MB)")
     return EXIT_OK
-
-
-def _signature(args: argparse.Namespace) -> tuple[tuple[str, int, int], ...]:
-    files = expand_paths(args.files, rotated=args.rotated)
-    return tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files)
 
 
 def _serve(args: argparse.Namespace) -> int:
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
     lock = threading.Lock()
-    cache: dict[str, Any] = {"signature": None, "page": b""}
+    live = _live_report(args)
+    cache: dict[str, Any] = {"data": None, "page": b""}
 
     def current_page() -> bytes:
+        # Only the bytes appended since the last request are read (see hilt.logs.LiveReport).
         with lock:
-            signature = _signature(args)
-            if signature != cache["signature"]:
-                cache["page"] = _build(args, refresh_seconds=args.refresh).encode("utf-8")
-                cache["signature"] = signature
+            data = live.update()
+            if data is not cache["data"]:
+                cache["data"], cache["page"] = data, render_report(data, refresh_seconds=args.refresh).encode("utf-8")
             return bytes(cache["page"])
 
     class Handler(BaseHTTPRequestHandler):

@@ -17,8 +17,8 @@ from ._calls import Call, event_time, iter_calls
 from ._files import default_log, expand_paths, open_binary
 from ._filters import Filters, parse_time
 from ._find import ConversationNotFoundError, find_conversation
+from ._live import LiveReport, report_data
 from ._reader import CorruptLine, ReadReport, iter_events, iter_lines
-from ._report import report_data
 from ._rows import CALL_COLUMNS, EVENT_COLUMNS, call_rows, event_rows
 from ._stats import GROUP_KEYS, TOKEN_KINDS, percentile, summarize, summarize_calls
 from ._tail import Follower, last_calls
@@ -34,6 +34,7 @@ __all__ = [
     "CorruptLine",
     "Filters",
     "Follower",
+    "LiveReport",
     "ReadReport",
     "call_rows",
     "default_log",

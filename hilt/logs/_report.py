@@ -1,7 +1,7 @@
 """The numbers behind ``hilt logs report``: aggregates only, whatever the size of the log.
 
     from hilt.logs import report_data
-    data = report_data(["logs/app.jsonl"])
+    data = report_data(["logs/app.jsonl"])  # defined in _live.py, on top of this module
     data["summary"]          # exactly what ``hilt logs stats --json`` prints
     data["series"]           # per day (or per hour for logs shorter than 3 days)
 
@@ -14,18 +14,17 @@ from __future__ import annotations
 import bisect
 import heapq
 import math
-import os
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any
 
 from ._calls import Call, get, iter_calls
-from ._files import expand_paths, open_binary
+from ._files import open_binary
 from ._filters import Filters
 from ._reader import ReadReport, iter_events, parse_line
 from ._stats import Summary, _facts
 
-__all__ = ["ReportCollector", "report_data"]
+__all__ = ["ReportCollector", "collect_filtered", "finish_report"]
 
 TOP = 20
 _TEXT_LIMIT = 2000  # characters of each prompt and answer kept in a transcript
@@ -214,34 +213,22 @@ def _turn(call: Call) -> dict[str, Any]:
     }
 
 
-def report_data(
-    paths: Sequence[str | os.PathLike[str]] | None = None,
-    *,
-    filters: Filters | None = None,
-    report: ReadReport | None = None,
-    rotated: bool = True,
-    workers: int = 1,
-) -> dict[str, Any]:
-    """The aggregates of ``hilt logs report`` (see the module docstring); ``summary`` equals :func:`summarize`'s."""
-    from ._scan import finish, plan_tasks, run_tasks
+def collect_filtered(files: Sequence[Any], filters: Filters, report: ReadReport) -> dict[str, Any]:
+    """The report sums of the calls that pass ``filters`` (every line parsed, prompts joined to replies)."""
+    collector = ReportCollector()
+    for call in iter_calls(iter_events(files, report, prefilter=filters.prefilter(), rotated=False)):
+        if filters.accepts(call):
+            collector.add(call)
+    data = collector.result()
+    data["summary"]["events"] = report.events
+    data["summary"]["corrupt_lines"] = report.corrupt_count
+    return data
 
-    report = report if report is not None else ReadReport()
-    filters = filters or Filters()
-    files = expand_paths(paths, rotated=rotated)
-    if filters.active:
-        collector = ReportCollector()
-        for call in iter_calls(iter_events(files, report, prefilter=filters.prefilter(), rotated=False)):
-            if filters.accepts(call):
-                collector.add(call)
-        data = collector.result()
-        data["summary"]["events"] = report.events
-        data["summary"]["corrupt_lines"] = report.corrupt_count
-    else:
-        tasks = plan_tasks(files, rotated=False, workers=workers)
-        data = finish(ReportCollector(), tasks, run_tasks(tasks, ReportCollector, workers), report)
-    wanted = {
-        str(c["conversation_id"]) for c in data["top_conversations"] + data["slowest_calls"] if c["conversation_id"]
-    }
+
+def finish_report(data: dict[str, Any], files: Sequence[Any], report: ReadReport) -> dict[str, Any]:
+    """Add the transcripts of the conversations the page lists, the files and the time of the report."""
+    listed = data["top_conversations"] + data["slowest_calls"]
+    wanted = {str(c["conversation_id"]) for c in listed if c["conversation_id"]}
     data["transcripts"] = _transcripts(files, wanted, report)
     data["files"] = [str(f) for f in files]
     data["generated_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")

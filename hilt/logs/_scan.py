@@ -21,7 +21,7 @@ from ._files import expand_paths, is_gzip, open_binary
 from ._reader import ReadReport, parse_line
 from ._stats import Summary
 
-__all__ = ["finish", "plan_tasks", "run_tasks", "scan_files", "scan_into", "scan_range"]
+__all__ = ["Merger", "finish", "plan_tasks", "run_tasks", "scan_files", "scan_into", "scan_range", "split_range"]
 
 _PARALLEL_MIN_BYTES = 64 << 20  # smaller files are read in this process: a worker costs ~0.2 s to start
 _ACTION, _HEAD = b'"action":', 512  # HILT and hilt-python 0.2.8 write ``action`` in a line's first bytes
@@ -92,13 +92,18 @@ def scan_into(sink: Any, path: str, start: int = 0, end: int | None = None) -> _
     return part
 
 
+def split_range(path: Path, start: int, end: int | None, workers: int) -> list[tuple[str, int, int | None]]:
+    """``[start, end)`` of ``path`` as up to ``workers`` consecutive ranges (one for a small or gzipped file)."""
+    stop = path.stat().st_size if end is None else end
+    if workers <= 1 or stop - start < _PARALLEL_MIN_BYTES or is_gzip(path):
+        return [(str(path), start, end)]
+    step = (stop - start) // workers
+    bounds = [start + i * step for i in range(workers)] + [end]
+    return [(str(path), bounds[i], bounds[i + 1]) for i in range(workers)]
+
+
 def _ranges(path: Path, workers: int) -> list[tuple[str, int, int | None]]:
-    size = path.stat().st_size
-    if workers <= 1 or size < _PARALLEL_MIN_BYTES or is_gzip(path):
-        return [(str(path), 0, None)]
-    step = size // workers
-    bounds = [i * step for i in range(workers)] + [size]
-    return [(str(path), bounds[i], bounds[i + 1] if i + 1 < workers else None) for i in range(workers)]
+    return split_range(path, 0, None, workers)
 
 
 def run_tasks(tasks: list[tuple[str, int, int | None]], make_sink: Callable[[], Any], workers: int) -> list[_Part]:
@@ -134,31 +139,51 @@ def plan_tasks(
     return [task for path in expand_paths(paths, rotated=rotated) for task in _ranges(path, workers)]
 
 
+class Merger:
+    """Merges scanned parts into one sink, keeping the counts and the true line numbers of corrupt lines.
+
+    Parts of one file must come in file order; ``file_key`` tells files apart (their lines are counted
+    separately), ``path`` is the name used in messages.
+    """
+
+    def __init__(self, sink: Any, report: ReadReport) -> None:
+        self.sink, self.report = sink, report
+        self.prompts = self.events = 0
+        self.lines_before: dict[Any, int] = {}
+
+    def add(self, file_key: Any, path: str, part: _Part) -> None:
+        """Merge one part (the next range of ``file_key``)."""
+        report = self.report
+        if path not in report.files:
+            report.files.append(path)
+        offset = self.lines_before.get(file_key, 0)
+        for number, reason in part.corrupt:
+            report.add_corrupt(path, offset + number, reason)
+        report.corrupt_count += part.corrupt_count - len(part.corrupt)
+        self.lines_before[file_key] = offset + part.lines
+        report.lines += part.nonblank
+        report.bytes_read += part.size
+        self.sink.merge(part.summary)
+        self.prompts += part.prompts
+        self.events += part.events
+
+    def result(self) -> dict[str, Any]:
+        """The sink's result, with ``pending``, ``events`` and ``corrupt_lines`` in its summary."""
+        result: dict[str, Any] = self.sink.result()
+        headline = result.get("summary", result)
+        # Prompts were counted, not joined: those beyond the replies are calls still waiting for an answer.
+        headline["pending"] = max(0, self.prompts - headline["calls"])
+        headline["events"] = self.report.events = self.events + self.prompts
+        headline["corrupt_lines"] = self.report.corrupt_count
+        return result
+
+
 def finish(
     summary: Any, tasks: Sequence[tuple[str, int, int | None]], parts: Sequence[_Part], report: ReadReport
 ) -> dict[str, Any]:
     """Merge the parts' sums into ``summary`` (a :class:`Summary`, or a sink with ``merge`` and ``result``),
     fill ``report``, and return the result with ``pending``, ``events`` and ``corrupt_lines``."""
-    prompts = events = 0
-    lines_before: dict[str, int] = {}
+    merger = Merger(summary, report)
     for (path, _, _), part in zip(tasks, parts):
-        if path not in lines_before:
-            report.files.append(path)
-        offset = lines_before.get(path, 0)
-        for number, reason in part.corrupt:
-            report.add_corrupt(path, offset + number, reason)
-        report.corrupt_count += part.corrupt_count - len(part.corrupt)
-        lines_before[path] = offset + part.lines
-        report.lines += part.nonblank
-        report.bytes_read += part.size
-        summary.merge(part.summary)
-        prompts += part.prompts
-        events += part.events
-    result: dict[str, Any] = summary.result()
-    headline = result.get("summary", result)
-    # Prompts were counted, not joined: those beyond the replies are calls still waiting for an answer.
-    headline["pending"] = max(0, prompts - headline["calls"])
-    headline["events"] = events + prompts
-    report.events = events + prompts
-    headline["corrupt_lines"] = report.corrupt_count
-    return result
+        merger.add(path, path, part)
+    return merger.result()

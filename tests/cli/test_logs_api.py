@@ -125,3 +125,38 @@ def test_parallel_scan_gives_the_same_numbers(many: Path, monkeypatch: pytest.Mo
     assert split["calls"] == 120 and split["corrupt_lines"] == 2
     assert [(c.line, c.reason[:12]) for c in report.corrupt] == [(51, "invalid JSON"), (171, "invalid JSON")]
     assert [c.line for c in alone_report.corrupt] == [51, 171]
+
+
+def _without_time(data: dict) -> dict:
+    return {key: value for key, value in data.items() if key != "generated_at"}
+
+
+def test_live_report_reads_only_what_was_appended(tmp_path: Path) -> None:
+    """LiveReport gives, after appends, a rotation and a half-written line, the data a fresh full read gives;
+    a truncation starts it over."""
+    import json
+
+    from hilt.logs import LiveReport, report_data
+
+    log = write_log(tmp_path / "app.jsonl", call("conv_1", "2026-11-29T10:00:00Z", "one", "a", cost=0.001))
+    live = LiveReport([log])
+    assert live.update()["summary"]["calls"] == 1
+
+    def append(*events: dict, tail: str = "") -> None:
+        with open(log, "a", encoding="utf-8") as out:
+            out.write("".join(json.dumps(e) + "\n" for e in events) + tail)
+
+    append(*call("conv_2", "2026-11-29T11:00:00Z", "two", "b", cost=0.002), tail='{"half": ')
+    grown = live.update()
+    assert grown["summary"]["calls"] == 2 and grown["summary"]["corrupt_lines"] == 0  # the half line waits
+    append(tail='"written"}\n')
+    assert live.update()["summary"]["corrupt_lines"] == 0  # a JSON object now, not an event, yet not corrupt
+    log.rename(tmp_path / "app.jsonl.1")
+    write_log(log, call("conv_3", "2026-11-29T12:00:00Z", "three", "c", cost=0.004))
+    rotated = live.update()
+    assert rotated["summary"]["calls"] == 3 and rotated["summary"]["cost_usd"] == pytest.approx(0.007)
+    assert _without_time(rotated) == _without_time(report_data([log]))
+    log.write_text("")  # truncated in place: read everything again
+    again = live.update()
+    assert again["summary"]["calls"] == 2
+    assert _without_time(again) == _without_time(report_data([log]))
