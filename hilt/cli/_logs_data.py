@@ -155,6 +155,34 @@ def _progress(
     bar(total, total, count)
 
 
+def _export_events_parquet(args: argparse.Namespace, report: ReadReport) -> None:
+    """``export --to parquet`` of event rows: large plain files converted by forked workers."""
+    from ..logs._export import export_parquet
+
+    files = expand_paths(args.files, rotated=args.rotated)
+    total = sum(p.stat().st_size for p in files)
+    progress = None
+    if not args.no_progress and sys.stderr.isatty() and total >= _PROGRESS_MIN_BYTES:
+        from ._sheets import ProgressBar
+
+        bar = ProgressBar(sys.stderr)
+
+        def progress(done: int, rows: int) -> None:
+            bar(min(done, total), total, rows)
+
+    rows = export_parquet(
+        files,
+        args.output,
+        filters=filters_from(args),
+        report=report,
+        rotated=False,
+        workers=min(4, os.cpu_count() or 1),
+        progress=progress,
+    )
+    if progress is not None:
+        bar(total, total, rows)
+
+
 def _text_output(args: argparse.Namespace) -> contextlib.AbstractContextManager[TextIO]:
     if args.output:
         return open(args.output, "w", encoding="utf-8", newline="")
@@ -169,11 +197,13 @@ def logs_export(args: argparse.Namespace) -> int:
     if args.to == "parquet":
         if not args.output:
             raise ValueError("--to parquet needs -o OUT")
-        from ..logs._arrow import record_batches, require
+        if args.rows == "events":
+            _export_events_parquet(args, report)
+            report_corrupt(report)
+            return EXIT_OK
+        from ..logs._arrow import arrow_schema, record_batches, require
 
         parquet = require("pyarrow.parquet", "export --to parquet")
-        from ..logs._arrow import arrow_schema
-
         with parquet.ParquetWriter(args.output, arrow_schema(columns)) as writer:
             for batch in record_batches(rows, columns):
                 writer.write_batch(batch)

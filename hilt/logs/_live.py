@@ -43,8 +43,13 @@ class LiveReport:
     """The report data of some logs, updated incrementally; with filters, rebuilt whenever the logs change."""
 
     def __init__(
-        self, paths: Sequence[str | os.PathLike[str]] | None = None, *, filters: Filters | None = None,
-        rotated: bool = True, workers: int = 1, report: ReadReport | None = None,
+        self,
+        paths: Sequence[str | os.PathLike[str]] | None = None,
+        *,
+        filters: Filters | None = None,
+        rotated: bool = True,
+        workers: int = 1,
+        report: ReadReport | None = None,
     ) -> None:
         self.paths, self.filters, self.rotated, self.workers = paths, filters or Filters(), rotated, workers
         self._first_report = report

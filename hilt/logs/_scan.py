@@ -58,7 +58,9 @@ def scan_range(path: str, start: int, end: int | None, make_sink: Callable[[], A
 
 def scan_into(sink: Any, path: str, start: int = 0, end: int | None = None) -> _Part:
     """Feed ``sink.add(call)`` one :class:`Call` (without its prompt) per reply in ``[start, end)`` of ``path``;
-    prompt lines are counted, not parsed."""
+    prompt lines are counted, not parsed. A sink with ``add_event`` gets every event instead (prompts parsed
+    too), and its ``close()`` is called at the end."""
+    every_event = hasattr(sink, "add_event")
     part = _Part(sink)
     summary, kept = sink, part.corrupt
     with open_binary(Path(path)) as stream:
@@ -75,7 +77,7 @@ def scan_into(sink: Any, path: str, start: int = 0, end: int | None = None) -> _
             if raw.isspace():
                 continue
             part.nonblank += 1
-            if _is_prompt(raw):
+            if not every_event and _is_prompt(raw):
                 part.prompts += 1
                 continue
             event, reason = parse_line(raw)
@@ -85,10 +87,14 @@ def scan_into(sink: Any, path: str, start: int = 0, end: int | None = None) -> _
                     kept.append((number, reason))
                 continue
             part.events += 1
-            if is_reply(event):
+            if every_event:
+                summary.add_event(event)
+            elif is_reply(event):
                 summary.add(Call(None, event))
         part.lines = number
         part.size = position - start
+    if every_event:
+        sink.close()
     return part
 
 
@@ -106,16 +112,32 @@ def _ranges(path: Path, workers: int) -> list[tuple[str, int, int | None]]:
     return split_range(path, 0, None, workers)
 
 
-def run_tasks(tasks: list[tuple[str, int, int | None]], make_sink: Callable[[], Any], workers: int) -> list[_Part]:
-    """Scan each ``(path, start, end)`` into a new sink, in forked workers when ``workers`` > 1."""
+def run_tasks(
+    tasks: list[tuple[str, int, int | None]],
+    make_sink: Callable[[], Any],
+    workers: int,
+    on_done: Callable[[int, _Part], None] | None = None,
+) -> list[_Part]:
+    """Scan each ``(path, start, end)`` into a new sink, in forked workers when ``workers`` > 1; ``on_done(index,
+    part)`` is called for each part in task order as soon as it and those before it are done."""
     if len(tasks) == 1 or workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        return [scan_range(path, start, end, make_sink) for path, start, end in tasks]
+        parts = []
+        for index, (path, start, end) in enumerate(tasks):
+            parts.append(scan_range(path, start, end, make_sink))
+            if on_done is not None:
+                on_done(index, parts[-1])
+        return parts
     from concurrent.futures import ProcessPoolExecutor
 
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=context) as pool:
         futures = [pool.submit(scan_range, path, start, end, make_sink) for path, start, end in tasks]
-        return [future.result() for future in futures]
+        parts = []
+        for index, future in enumerate(futures):
+            parts.append(future.result())
+            if on_done is not None:
+                on_done(index, parts[-1])
+        return parts
 
 
 def scan_files(

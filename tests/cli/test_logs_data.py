@@ -189,7 +189,9 @@ def test_legacy_file_alone(hilt_cli, tmp_path: Path) -> None:
     assert (summary["calls"], summary["errors"], summary["cost_usd"], summary["tokens"]["total"]) == (1, 0, 6e-06, 18)
 
 
-def test_export_draws_a_progress_bar_on_a_terminal(known_log: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_export_draws_a_progress_bar_on_a_terminal(
+    known_log: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """On a terminal stderr, export draws a progress bar that ends at 100% with the row count."""
     import sys
 
@@ -224,8 +226,34 @@ def test_an_empty_log(hilt_cli, tmp_path: Path) -> None:
     log = tmp_path / "empty.jsonl"
     log.write_text("")
     summary = json.loads(hilt_cli("logs", "stats", str(log), "--json").stdout)
-    assert (summary["calls"], summary["cost_usd"], summary["latency_ms"]["p50"], summary["error_rate"]) == (0, None, None, None)
+    assert (summary["calls"], summary["cost_usd"], summary["latency_ms"]["p50"], summary["error_rate"]) == (
+        0,
+        None,
+        None,
+        None,
+    )
     tail = hilt_cli("logs", "tail", str(log))
     assert (tail.returncode, tail.stdout) == (0, "")
     last = hilt_cli("logs", "show", "--last", str(log))
     assert last.returncode == 1 and "no event with a conversation id in the selected logs" in last.stderr
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_parquet_from_workers_equals_one_process(
+    known_log: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    """Converted in byte ranges by forked workers, the Parquet file has the same rows in the same order, and the
+    corrupt lines keep their line numbers."""
+    pq = pytest.importorskip("pyarrow.parquet")
+    from hilt.logs import Filters, ReadReport, _scan
+    from hilt.logs._export import export_parquet
+
+    alone_report, split_report = ReadReport(), ReadReport()
+    assert export_parquet([known_log], tmp_path / "one.parquet", report=alone_report) == 10
+    monkeypatch.setattr(_scan, "_PARALLEL_MIN_BYTES", 0)
+    assert export_parquet([known_log], tmp_path / "split.parquet", report=split_report, workers=workers) == 10
+    assert pq.read_table(tmp_path / "split.parquet").equals(pq.read_table(tmp_path / "one.parquet"))
+    assert [(c.line, c.reason) for c in split_report.corrupt] == [(c.line, c.reason) for c in alone_report.corrupt]
+    assert [c.line for c in split_report.corrupt] == [5, 10]
+    only_bob = export_parquet([known_log], tmp_path / "bob.parquet", filters=Filters(users=("bob",)), workers=workers)
+    assert only_bob == 4  # both events of each of bob's two calls
