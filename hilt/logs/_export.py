@@ -110,7 +110,7 @@ def export_parquet(
                 path = tasks[index][0]
                 merger.add(path, path, part)
                 if part.summary.path is not None:
-                    with pa.memory_map(part.summary.path) as source:
+                    with pa.OSFile(part.summary.path, "rb") as source:  # not mapped: keeps the memory flat
                         reader = pa.ipc.open_file(source)
                         for number in range(reader.num_record_batches):
                             writer.write_batch(reader.get_batch(number))

@@ -42,8 +42,15 @@ def _hour(call: Call) -> str | None:
     return f"{prefix}:00" if prefix else None
 
 
+def _model(call: Call) -> Any:
+    # The hot key of ``stats --by model``: a plain lookup on the reply first.
+    extensions = call.reply.get("extensions") if call.reply is not None else None
+    model = extensions.get("model") if type(extensions) is dict else None
+    return model if model is not None else call.model
+
+
 GROUP_KEYS: dict[str, Callable[[Call], Any]] = {
-    "model": lambda call: call.model,
+    "model": _model,
     "day": lambda call: _utc_prefix(call, 10),
     "hour": _hour,
     "user": lambda call: call.user,
