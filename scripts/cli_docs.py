@@ -77,9 +77,30 @@ for call in iter_calls(iter_events(["logs/app.jsonl"])):
 
 `summarize` returns what `hilt logs stats --json` prints. `call_rows`/`event_rows` (with
 `CALL_COLUMNS`/`EVENT_COLUMNS`) give the flat rows of `export`, `last_calls` and `find_conversation`
-what `tail` and `show` print, and a `ReadReport` passed to any reader collects the corrupt lines.
-Costs are summed only over calls that have one; calls without a price are counted in
+what `tail` and `show` print, `report_data` the aggregates of `report` (and `LiveReport` keeps them up to
+date by reading only what was appended), and a `ReadReport` passed to any reader collects the corrupt
+lines. Costs are summed only over calls that have one; calls without a price are counted in
 `unpriced_calls`, and a cost is `null`, never `0`, when no call had a price. Percentiles are nearest-rank.
+
+## Speed
+
+`benchmarks/logs.py` generates a log of 1,000,000 events (1.25 GB) and runs each command as a
+subprocess. Measured on a shared 2-core machine (other jobs running; wall time, then CPU time of the
+command and its workers):
+
+| command | wall | CPU | peak memory (largest process) |
+|---|---|---|---|
+| `stats` | 3.7 s | 4.0 s | 88 MB |
+| `stats --by model` | 5.6 s | 4.7 s | 101 MB |
+| `tail -n 20` | 0.14 s | 0.10 s | 30 MB |
+| `show PREFIX` / `show --last` | 0.66 s / 0.61 s | 0.58 s / 0.43 s | 40 MB |
+| `export --to parquet` | 13.4 s | 11.0 s | 290 MB |
+| `report` (5.0 MB page) | 12.3 s | 11.0 s | 290 MB |
+
+How: lines are parsed with orjson into plain dicts (no pydantic per line); `stats` recognises prompt
+lines by their bytes and counts them without parsing; large plain files are cut into byte ranges read by
+forked workers (up to 4) whose sums are merged; `tail` reads the file backwards from its end; `show`
+searches 8 MB blocks for the conversation id and parses only the lines that hold it.
 """
 
 # (title, explanation, command line after "hilt", how much output to keep)
