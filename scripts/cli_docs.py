@@ -92,8 +92,8 @@ command and its workers):
 |---|---|---|---|
 | `stats` | 3.7 s | 4.0 s | 88 MB |
 | `stats --by model` | 5.6 s | 4.7 s | 101 MB |
-| `tail -n 20` | 0.14 s | 0.10 s | 30 MB |
-| `show PREFIX` / `show --last` | 0.66 s / 0.61 s | 0.58 s / 0.43 s | 40 MB |
+| `tail -n 20` | 0.14 s | 0.10 s | 23 MB |
+| `show PREFIX` / `show --last` | 0.66 s / 0.61 s | 0.58 s / 0.43 s | 39 MB |
 | `export --to parquet` | 13.4 s | 11.0 s | 290 MB |
 | `report` (5.0 MB page) | 12.3 s | 11.0 s | 290 MB |
 
