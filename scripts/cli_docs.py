@@ -94,7 +94,7 @@ command and its workers):
 | `stats --by model` | 5.6 s | 4.7 s | 101 MB |
 | `tail -n 20` | 0.14 s | 0.10 s | 23 MB |
 | `show PREFIX` / `show --last` | 0.66 s / 0.61 s | 0.58 s / 0.43 s | 39 MB |
-| `export --to parquet` | 13.4 s | 11.0 s | 290 MB |
+| `export --to parquet` | 13.4 s | 11.0 s | 100 MB |
 | `report` (5.0 MB page) | 12.3 s | 11.0 s | 290 MB |
 
 How: lines are parsed with orjson into plain dicts (no pydantic per line); `stats` recognises prompt
