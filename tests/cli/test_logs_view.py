@@ -106,7 +106,10 @@ def test_tail_follow_waits_for_a_log_not_written_yet(tmp_path: Path) -> None:
     log = tmp_path / "later.jsonl"
     with subprocess.Popen(
         [sys.executable, "-u", "-m", "hilt.cli", "logs", "tail", "-f", str(log)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
     ) as process:
         try:
             time.sleep(1.0)  # the command is up and polling
@@ -252,3 +255,39 @@ def test_terminal_output_has_colour_unless_no_color(tmp_path: Path) -> None:
     assert table[0].startswith("\x1b[1mmodel") and set(table[1]) == {"─"} and len(table[1]) == len(table[2].rstrip())
     exported = _run_in_terminal(["logs", "export", "--rows", "calls", str(log)], {"TERM": "xterm"})
     assert "\x1b" not in exported and "hi\\x1b[2J" in exported
+
+
+def test_show_renders_tool_calls_results_and_parts(hilt_cli, tmp_path: Path) -> None:
+    """show prints the model's tool call, the tool's result from the next request, and image parts as a marker."""
+    first_messages = [
+        {
+            "role": "user",
+            "content": [
+                {"type": "text", "text": "Weather here?"},
+                {"type": "image_url", "image_url": {"url": "data:"}},
+            ],
+        }
+    ]
+    tool_call = {
+        "id": "call_1",
+        "type": "function",
+        "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'},
+    }
+    second_messages = first_messages + [
+        {"role": "assistant", "content": None, "tool_calls": [tool_call]},
+        {"role": "tool", "tool_call_id": "call_1", "content": "18°C, sunny"},
+    ]
+    first = call("conv_tools", "2026-11-29T10:00:00Z", "Weather here?", None, messages=first_messages)
+    first[1]["content"] = {
+        "tool_calls": [{"id": "call_1", "type": "function", "name": "get_weather", "arguments": '{"city": "Paris"}'}]
+    }
+    second = call("conv_tools", "2026-11-29T10:00:05Z", "", "It is 18°C and sunny in Paris.", messages=second_messages)
+    log = write_log(tmp_path / "tools.jsonl", first, second)
+    lines = hilt_cli("logs", "show", "conv_tools", str(log)).stdout.splitlines()
+    body = [line.strip() for line in lines if line.startswith("  ")]
+    assert body == [
+        "user: Weather here? [image_url]",
+        'assistant: → get_weather({"city": "Paris"})',
+        "tool call_1: 18°C, sunny",
+        "assistant: It is 18°C and sunny in Paris.",
+    ]
