@@ -22,7 +22,7 @@ from ._calls import Call, get, iter_calls
 from ._files import open_binary
 from ._filters import Filters
 from ._reader import ReadReport, iter_events, parse_line
-from ._stats import Summary, _facts
+from ._stats import GROUP_KEYS, Summary, _facts
 
 __all__ = ["ReportCollector", "collect_filtered", "finish_report"]
 
@@ -31,9 +31,8 @@ _TEXT_LIMIT = 2000  # characters of each prompt and answer kept in a transcript
 _TURNS_LIMIT = 100  # calls kept per transcript
 
 
-def _day_model_key(call: Call) -> tuple[str | None, str | None]:
-    stamp = get(call.reply, "timestamp")
-    return (stamp[:10] if isinstance(stamp, str) else None, call.model)
+def _day_model_key(call: Call) -> tuple[Any, Any]:
+    return (GROUP_KEYS["day"](call), GROUP_KEYS["model"](call))  # the same keys as the day and model groups
 
 
 class ReportCollector:
