@@ -90,9 +90,11 @@ class LiveReport:
                 self._read_to[key] = max(start, end)
             if end is None or end > start:
                 tasks += [(key, task) for task in split_range(path, start, end, self.workers)]
-        parts = run_tasks([task for _, task in tasks], ReportCollector, self.workers)
-        for (key, (path, _, _)), part in zip(tasks, parts):
+        def merge(index: int, part: Any) -> None:
+            key, (path, _, _) = tasks[index]
             self._merger.add(key, path, part)
+
+        run_tasks([task for _, task in tasks], ReportCollector, self.workers, on_done=merge)
         self._data = finish_report(self._merger.result(), files, self.report)
         self._signature = signature
         return self._data

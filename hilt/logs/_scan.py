@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import multiprocessing
 import os
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -118,26 +119,31 @@ def run_tasks(
     workers: int,
     on_done: Callable[[int, _Part], None] | None = None,
 ) -> list[_Part]:
-    """Scan each ``(path, start, end)`` into a new sink, in forked workers when ``workers`` > 1; ``on_done(index,
-    part)`` is called for each part in task order as soon as it and those before it are done."""
+    """Scan each ``(path, start, end)`` into a new sink, in forked workers when ``workers`` > 1.
+
+    Returns the parts in task order; with ``on_done(index, part)``, each part is handed over in task order
+    as soon as it and those before it are done, and not kept (the result is then empty).
+    """
+    parts: list[_Part] = []
+
+    def done(index: int, part: _Part) -> None:
+        if on_done is None:
+            parts.append(part)
+        else:
+            on_done(index, part)
+
     if len(tasks) == 1 or workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        parts = []
         for index, (path, start, end) in enumerate(tasks):
-            parts.append(scan_range(path, start, end, make_sink))
-            if on_done is not None:
-                on_done(index, parts[-1])
+            done(index, scan_range(path, start, end, make_sink))
         return parts
     from concurrent.futures import ProcessPoolExecutor
 
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=context) as pool:
-        futures = [pool.submit(scan_range, path, start, end, make_sink) for path, start, end in tasks]
-        parts = []
-        for index, future in enumerate(futures):
-            parts.append(future.result())
-            if on_done is not None:
-                on_done(index, parts[-1])
-        return parts
+        futures = deque(pool.submit(scan_range, path, start, end, make_sink) for path, start, end in tasks)
+        for index in range(len(tasks)):
+            done(index, futures.popleft().result())  # popped: a finished part is not kept here
+    return parts
 
 
 def scan_files(
