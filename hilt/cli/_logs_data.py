@@ -8,7 +8,7 @@ import csv
 import os
 import re
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TextIO
 
 from ..logs import ReadReport, expand_paths, iter_calls, iter_events, summarize
@@ -136,42 +136,45 @@ def _rows(args: argparse.Namespace, report: ReadReport) -> tuple[Sequence[str], 
     return EVENT_COLUMNS, (event_row(e) for e in events)
 
 
-def _progress(
-    args: argparse.Namespace, report: ReadReport, rows: Iterator[tuple[Any, ...]]
-) -> Iterator[tuple[Any, ...]]:
-    """Pass rows through, drawing a progress bar on stderr for large inputs when it is a terminal."""
+def _progress_bar(args: argparse.Namespace) -> Callable[[int | None, int], None] | None:
+    """``progress(bytes read, rows)`` drawing a bar on stderr for large inputs on a terminal (``None`` bytes:
+    finished), or ``None`` when there is no bar to draw."""
     total = sum(p.stat().st_size for p in expand_paths(args.files, rotated=args.rotated))
     if args.no_progress or not sys.stderr.isatty() or total < _PROGRESS_MIN_BYTES:
-        yield from rows
-        return
+        return None
     from ._sheets import ProgressBar
 
     bar = ProgressBar(sys.stderr)
+
+    def progress(done: int | None, rows: int) -> None:
+        bar(total if done is None else min(done, total), total, rows)
+
+    return progress
+
+
+def _with_progress(
+    args: argparse.Namespace, report: ReadReport, rows: Iterator[tuple[Any, ...]]
+) -> Iterator[tuple[Any, ...]]:
+    """Pass rows through, updating the progress bar (if any) every 20,000 rows."""
+    progress = _progress_bar(args)
+    if progress is None:
+        yield from rows
+        return
     count = 0
     for count, row in enumerate(rows, start=1):
         if count % 20_000 == 0:
-            bar(min(report.bytes_read, total), total, count)
+            progress(report.bytes_read, count)
         yield row
-    bar(total, total, count)
+    progress(None, count)
 
 
 def _export_events_parquet(args: argparse.Namespace, report: ReadReport) -> None:
     """``export --to parquet`` of event rows: large plain files converted by forked workers."""
     from ..logs._export import export_parquet
 
-    files = expand_paths(args.files, rotated=args.rotated)
-    total = sum(p.stat().st_size for p in files)
-    progress = None
-    if not args.no_progress and sys.stderr.isatty() and total >= _PROGRESS_MIN_BYTES:
-        from ._sheets import ProgressBar
-
-        bar = ProgressBar(sys.stderr)
-
-        def progress(done: int, rows: int) -> None:
-            bar(min(done, total), total, rows)
-
+    progress = _progress_bar(args)
     rows = export_parquet(
-        files,
+        expand_paths(args.files, rotated=args.rotated),
         args.output,
         filters=filters_from(args),
         report=report,
@@ -180,7 +183,7 @@ def _export_events_parquet(args: argparse.Namespace, report: ReadReport) -> None
         progress=progress,
     )
     if progress is not None:
-        bar(total, total, rows)
+        progress(None, rows)
 
 
 def _text_output(args: argparse.Namespace) -> contextlib.AbstractContextManager[TextIO]:
@@ -193,7 +196,7 @@ def logs_export(args: argparse.Namespace) -> int:
     """Write flat rows as CSV, Parquet or JSON lines."""
     report = ReadReport()
     columns, rows = _rows(args, report)
-    rows = _progress(args, report, rows)
+    rows = _with_progress(args, report, rows)
     if args.to == "parquet":
         if not args.output:
             raise ValueError("--to parquet needs -o OUT")
