@@ -67,7 +67,7 @@ def logs_tail(args: argparse.Namespace) -> int:
     """Print the last N calls, then (with -f) every new call as it is logged."""
     from ..logs import default_log, expand_paths
     from ..logs._reader import parse_line
-    from ..logs._tail import CallJoiner, Follower, last_calls
+    from ..logs._tail import CallJoiner, Follower, last_calls, open_prompts
 
     filters, report, out = filters_from(args), ReadReport(), Output(json_mode=args.json)
     try:
@@ -77,13 +77,18 @@ def logs_tail(args: argparse.Namespace) -> int:
             raise
         paths = []  # tail -f on a log not written yet: wait for it
     target = paths[-1] if paths else (Path(args.files[0]) if args.files else default_log())
-    follower = Follower(target) if args.follow else None  # opened first: nothing logged meanwhile is missed
+    # The follower opens first and the tail stops where it starts: no call is missed or printed twice.
+    follower = Follower(target) if args.follow else None
+    end = follower.position if follower is not None else None
     if args.lines > 0 and paths:
-        _print_calls(last_calls(paths, args.lines, filters=filters, report=report, rotated=False), out)
+        _print_calls(last_calls(paths, args.lines, filters=filters, report=report, rotated=False, end=end), out)
     report_corrupt(report)
     if follower is None:
         return EXIT_OK
     joiner = CallJoiner()
+    if paths:
+        for prompt in open_prompts(target, end):  # calls in flight: their reply comes later
+            joiner.add(prompt)
     try:
         while True:
             for raw in follower.poll():

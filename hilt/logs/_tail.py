@@ -18,14 +18,15 @@ from ._files import expand_paths, is_gzip, open_binary
 from ._filters import Filters
 from ._reader import ReadReport, parse_line
 
-__all__ = ["CallJoiner", "Follower", "last_calls", "lines_backwards"]
+__all__ = ["CallJoiner", "Follower", "last_calls", "lines_backwards", "open_prompts"]
 
 _BLOCK = 1 << 16
 _PROMPT_LOOKBACK = 20_000  # lines read past the n-th reply to find its prompt before giving up
 
 
-def lines_backwards(path: Path) -> Iterator[tuple[int, bytes]]:
-    """Yield ``(byte offset, line)`` from the last line to the first (a gzipped file is read forwards once)."""
+def lines_backwards(path: Path, end: int | None = None) -> Iterator[tuple[int, bytes]]:
+    """Yield ``(byte offset, line)`` from the last line to the first, of the first ``end`` bytes when given
+    (a gzipped file is read forwards once, whole)."""
     if is_gzip(path):
         with open_binary(path) as stream:
             lines = list(stream)
@@ -35,7 +36,8 @@ def lines_backwards(path: Path) -> Iterator[tuple[int, bytes]]:
             yield offset, line
         return
     with open(path, "rb") as stream:
-        end = stream.seek(0, os.SEEK_END)
+        size = stream.seek(0, os.SEEK_END)
+        end = size if end is None else min(end, size)
         tail = b""
         while end > 0:
             start = max(0, end - _BLOCK)
@@ -63,18 +65,21 @@ def last_calls(
     filters: Filters | None = None,
     report: ReadReport | None = None,
     rotated: bool = True,
+    end: int | None = None,
 ) -> list[Call]:
     """The ``n`` newest finished calls that pass ``filters``, oldest first, each joined with its prompt
-    (read from the end of the newest file, going back through older files only as far as needed)."""
+    (read from the end of the newest file, or from its byte ``end``, going back through older files only
+    as far as needed)."""
     filters = filters or Filters()
     report = report if report is not None else ReadReport()
     replies: list[Mapping[str, Any]] = []
     prompts: dict[Any, Mapping[str, Any]] = {}
     wanted: set[Any] = set()
     extra = 0
-    for path in reversed(expand_paths(paths, rotated=rotated)):
+    files = expand_paths(paths, rotated=rotated)
+    for path in reversed(files):
         report.files.append(str(path))
-        for offset, raw in lines_backwards(path):
+        for offset, raw in lines_backwards(path, end if path == files[-1] else None):
             if len(replies) >= n:
                 extra += 1
                 if not wanted or extra > _PROMPT_LOOKBACK:
@@ -96,6 +101,25 @@ def last_calls(
         break
     calls = [Call(prompts.get(get(reply, "extensions", "reply_to")), reply) for reply in reversed(replies)]
     return [call for call in calls if filters.accepts(call)]
+
+
+def open_prompts(path: Path, end: int | None = None, lookback: int = 5_000) -> list[Mapping[str, Any]]:
+    """The prompts among the last ``lookback`` lines before byte ``end`` that have no reply yet, oldest first
+    (so that ``tail -f`` can show the prompt of a call that was in flight when it started)."""
+    answered: set[Any] = set()
+    waiting: list[Mapping[str, Any]] = []
+    for count, (_, raw) in enumerate(lines_backwards(path, end)):
+        if count >= lookback:
+            break
+        event, _ = parse_line(raw)
+        if event is None:
+            continue
+        if event.get("action") == "prompt":
+            if event.get("event_id") not in answered:
+                waiting.append(event)
+        elif is_reply(event):
+            answered.add(get(event, "extensions", "reply_to"))
+    return waiting[::-1]
 
 
 class Follower:
@@ -155,6 +179,11 @@ class Follower:
             self._position, self._partial = 0, b""
             lines += self._drain()
         return lines
+
+    @property
+    def position(self) -> int:
+        """How far the file has been read (at the start: its size when the follower opened it)."""
+        return self._position
 
     def close(self) -> None:
         """Close the file."""

@@ -291,3 +291,23 @@ def test_show_renders_tool_calls_results_and_parts(hilt_cli, tmp_path: Path) -> 
         "tool call_1: 18°C, sunny",
         "assistant: It is 18°C and sunny in Paris.",
     ]
+
+
+def test_tail_follow_shows_the_prompt_of_a_call_in_flight(tmp_path: Path) -> None:
+    """A call whose prompt was logged before tail -f started is printed with that prompt when its reply comes."""
+    prompt, reply = call("conv_f", "2026-11-29T10:00:00Z", "asked before", "answered after")
+    log = write_log(tmp_path / "flight.jsonl", *call("conv_e", "2026-11-29T09:00:00Z", "earlier", "done"), prompt)
+    with subprocess.Popen(
+        [sys.executable, "-u", "-m", "hilt.cli", "logs", "tail", "-f", "-n", "5", str(log)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    ) as process:
+        try:
+            assert _wait_for_lines(process.stdout, 1)[0].endswith("earlier → done")
+            _append(log, [reply])
+            assert _wait_for_lines(process.stdout, 1)[0].endswith("asked before → answered after")
+        finally:
+            process.terminate()
+            process.wait(10)
