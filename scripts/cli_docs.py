@@ -85,17 +85,17 @@ lines. Costs are summed only over calls that have one; calls without a price are
 ## Speed
 
 `benchmarks/logs.py` generates a log of 1,000,000 events (1.25 GB) and runs each command as a
-subprocess. Measured on a shared 2-core machine (other jobs running; wall time, then CPU time of the
-command and its workers):
+subprocess. Measured on a shared 2-core machine (load average about 4: other jobs running; wall time,
+then CPU time of the command and its workers, which is the fairer number there):
 
 | command | wall | CPU | peak memory (largest process) |
 |---|---|---|---|
-| `stats` | 3.7 s | 4.0 s | 88 MB |
-| `stats --by model` | 5.6 s | 4.7 s | 101 MB |
-| `tail -n 20` | 0.14 s | 0.10 s | 23 MB |
-| `show PREFIX` / `show --last` | 0.66 s / 0.61 s | 0.58 s / 0.43 s | 39 MB |
-| `export --to parquet` | 13.4 s | 11.0 s | 100 MB |
-| `report` (5.0 MB page) | 12.3 s | 11.0 s | 290 MB |
+| `stats` | 4.6 s | 4.0 s | 89 MB |
+| `stats --by model` | 5.4 s | 4.7 s | 101 MB |
+| `tail -n 20` | 0.23 s | 0.12 s | 23 MB |
+| `show PREFIX` / `show --last` | 1.1 s / 0.80 s | 0.57 s / 0.43 s | 39 MB |
+| `export --to parquet` | 11.2 s | 11.1 s | 111 MB |
+| `report` (5.0 MB page) | 15.9 s | 11.0 s | 227 MB |
 
 How: lines are parsed with orjson into plain dicts (no pydantic per line); `stats` recognises prompt
 lines by their bytes and counts them without parsing; large plain files are cut into byte ranges read by
