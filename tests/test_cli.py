@@ -25,6 +25,27 @@ def test_demo_runs_offline_and_summarises(tmp_path, capsys):
     assert "demo-key-not-sent-anywhere" not in path.read_text()
 
 
+def test_demo_ends_with_what_the_user_can_do(tmp_path, capsys):
+    """hilt demo ends with the last calls as tail prints them, the stats table by model, and the report's path."""
+    path = tmp_path / "demo.jsonl"
+    assert main(["demo", "--filepath", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert f"The last calls:  hilt logs tail {path}" in out
+    assert "What is the weather in Paris? → get_weather({\"city\": \"Paris\"})" in out
+    assert "error 429" in out and "One more question? → RateLimitError" in out
+    table = out.split(f"hilt logs stats {path} --by model\n")[1].splitlines()
+    assert table[1].split()[:4] == ["gpt-4o-mini", "5", "1", "20.0%"]
+    assert table[2].split()[:3] == ["(all)", "5", "1"]
+    assert f"hilt logs show --last {path}" in out
+    try:
+        import plotly  # noqa: F401
+    except ImportError:  # without hilt[report] the demo says how to get the page
+        assert f"Report:  pip install 'hilt[report]', then: hilt logs report {path}" in out
+    else:
+        assert f"Report:  {tmp_path / 'report.html'}  (open it in a browser" in out
+        assert (tmp_path / "report.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
 def test_logs_stats_json(tmp_path, capsys):
     """hilt logs stats --json summarises a log."""
     path = tmp_path / "demo.jsonl"
@@ -36,7 +57,8 @@ def test_logs_stats_json(tmp_path, capsys):
     assert summary["errors"] == 1
     assert summary["events"] == 10
     assert summary["conversations"] == 4
-    assert summary["tokens"] > 0
+    replies = [e for e in read_lines(path) if e["action"] != "prompt"]
+    assert summary["tokens"]["total"] == sum(e["metrics"].get("tokens", {}).get("total", 0) for e in replies) > 0
 
 
 def test_logs_path_is_the_configured_file(tmp_path, capsys, monkeypatch):

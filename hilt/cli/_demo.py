@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import tempfile
 from pathlib import Path
 from typing import Any
+
+from ..logs import summarize
 
 __all__ = ["register", "run_demo"]
 
@@ -27,11 +30,46 @@ def _main(args: argparse.Namespace) -> int:
     print(f"HILT demo: {summary['calls']} calls logged to {path}")
     print(
         f"  events: {summary['events']}  conversations: {summary['conversations']}  "
-        f"errors: {summary['errors']}  tokens: {summary['tokens']}  "
-        f"cost: ${summary['cost_usd']:.6f}  median latency: {summary['median_latency_ms']} ms"
+        f"errors: {summary['errors']}  tokens: {summary['tokens']['total']}  "
+        f"cost: ${summary['cost_usd'] or 0:.6f}  median latency: {summary['latency_ms']['p50']} ms"
     )
-    print(f"Read them back:  python -c \"from hilt import Session; [print(e.action, e.content.text) for e in Session('{path}', mode='r').read()]\"")
+    _show_what_next(path, summary)
     return 0
+
+
+def _show_what_next(path: Path, summary: dict[str, Any]) -> None:
+    """End with what the user can now do with the log: the same commands, run on it."""
+    from ..logs import last_calls
+    from ._logs_data import print_stats
+    from ._logs_output import Output
+    from ._logs_view import call_line
+
+    out = Output()
+    quoted = shlex.quote(str(path))
+    print(f"\nThe last calls:  hilt logs tail {quoted}")
+    for call in last_calls([path], 3):
+        print("  " + call_line(call, out))
+    print(f"\nBy model:  hilt logs stats {quoted} --by model")
+    print_stats(summarize([path], by="model"), out)
+    print(f"\nReport:  {_write_report(path)}")
+    print("\nMore:")
+    print(f"  hilt logs show --last {quoted}             # the newest conversation as a transcript")
+    print(f"  hilt logs search Lisbon {quoted}           # calls whose prompt or answer mentions Lisbon")
+    print(f"  hilt logs export {quoted} --to csv -o calls.csv --rows calls")
+
+
+def _write_report(path: Path) -> str:
+    """Write the HTML report next to the log; say how to get it when plotly is not installed."""
+    from ..logs import report_data
+    from ._logs_report import render_report
+
+    try:
+        page = render_report(report_data([path]))
+    except ImportError:
+        return "pip install 'hilt[report]', then: hilt logs report " + shlex.quote(str(path))
+    report = path.with_name("report.html")
+    report.write_text(page, encoding="utf-8")
+    return f"{report}  (open it in a browser; hilt logs report --serve for a live one)"
 
 
 def run_demo(path: Path) -> dict[str, Any]:
@@ -56,9 +94,7 @@ def run_demo(path: Path) -> dict[str, Any]:
         finally:
             if not was_instrumented:
                 hilt.uninstrument()
-    from ._logs import summarize
-
-    return summarize(path)
+    return summarize([path])
 
 
 def _conversation(client: Any) -> None:

@@ -1,0 +1,121 @@
+"""Which files a ``hilt logs`` selection reads: paths, globs, rotated siblings and ``.gz`` files.
+
+A log named ``app.jsonl`` is the file itself plus the siblings a rotation left next to it
+(``app.jsonl.1``, ``app.jsonl.2.gz``, ``app.jsonl.2026-11-29``, ``app.jsonl-20261129.gz``), read oldest first.
+"""
+
+from __future__ import annotations
+
+import glob
+import gzip
+import os
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import IO
+
+__all__ = ["default_log", "expand_paths", "is_gzip", "open_binary"]
+
+_GLOB_CHARS = re.compile(r"[*?\[]")
+# What rotation tools append to a log's name: a generation number or a date, optionally gzipped.
+_ROTATED_SUFFIX = re.compile(r"^[.-](?P<key>\d{1,4}|\d{4}-?\d{2}-?\d{2}(?:[T_-]?\d{2,6})?)(?:\.gz)?$")
+
+
+def default_log() -> Path:
+    """The log HILT writes to with the current configuration (``hilt logs path``)."""
+    from .._config import load_settings
+
+    return Path(load_settings().log_path)
+
+
+def _rotated_siblings(path: Path) -> list[Path]:
+    """``path``'s rotated siblings, oldest first (``.3`` before ``.1``; dates in ascending order)."""
+    try:
+        names = os.listdir(path.parent if str(path.parent) else ".")
+    except OSError:
+        return []
+    numbered: list[tuple[int, Path]] = []
+    dated: list[tuple[str, Path]] = []
+    plain_gz: list[Path] = []
+    for name in names:
+        if not name.startswith(path.name) or name == path.name:
+            continue
+        rest = name[len(path.name) :]
+        if rest == ".gz":
+            plain_gz.append(path.parent / name)
+            continue
+        match = _ROTATED_SUFFIX.match(rest)
+        if not match:
+            continue
+        key = match.group("key")
+        if len(key) <= 4:
+            numbered.append((int(key), path.parent / name))
+        else:
+            dated.append((key.replace("-", ""), path.parent / name))
+    numbered.sort(key=lambda item: -item[0])
+    dated.sort()
+    return [p for _, p in dated] + [p for _, p in numbered] + plain_gz
+
+
+def expand_paths(paths: Sequence[str | os.PathLike[str]] | None = None, *, rotated: bool = True) -> list[Path]:
+    """The files to read, in reading order, each once.
+
+    Args:
+        paths: files and glob patterns; empty or ``None`` means the configured log.
+        rotated: also read each named file's rotated siblings (before the file itself).
+
+    Raises:
+        FileNotFoundError: a named file (or a pattern matching nothing) that does not exist; the
+            default log is allowed to be missing only if it has rotated siblings.
+    """
+    chosen: list[Path] = []
+    named = list(paths or [])
+    if not named:
+        named = [default_log()]
+    for item in named:
+        text = os.fspath(item)
+        if _GLOB_CHARS.search(text):
+            matches = sorted(glob.glob(os.path.expanduser(text)))
+            if not matches:
+                raise FileNotFoundError(f"no file matches {text}")
+            chosen.extend(Path(m) for m in matches)
+            continue
+        path = Path(os.path.expanduser(text))
+        siblings = _rotated_siblings(path) if rotated else []
+        if not path.exists() and not siblings:
+            raise FileNotFoundError(f"HILT log not found: {path}")
+        chosen.extend(siblings)
+        if path.exists():
+            chosen.append(path)
+    return _unique(chosen)
+
+
+def _unique(paths: Iterable[Path]) -> list[Path]:
+    seen: set[tuple[int, int] | str] = set()
+    result: list[Path] = []
+    for path in paths:
+        try:
+            info = path.stat()
+            key: tuple[int, int] | str = (info.st_dev, info.st_ino)
+        except OSError:
+            key = str(path.resolve())
+        if key not in seen:
+            seen.add(key)
+            result.append(path)
+    return result
+
+
+def is_gzip(path: Path) -> bool:
+    """True when the file starts with the gzip magic bytes (whatever its name)."""
+    try:
+        with open(path, "rb") as stream:
+            return stream.read(2) == b"\x1f\x8b"
+    except OSError:
+        return False
+
+
+def open_binary(path: Path) -> IO[bytes]:
+    """The file's bytes, decompressed when it is gzipped."""
+    if is_gzip(path):
+        return gzip.open(path, "rb")
+    return open(path, "rb", buffering=1 << 20)
