@@ -34,7 +34,8 @@ _EXAMPLES = {
     "stats": "hilt logs stats\n  hilt logs stats --by model --since 24h\n  hilt logs stats 'logs/*.jsonl' --by day --json",
     "export": "hilt logs export --to csv -o calls.csv\n"
     "  hilt logs export --to parquet -o events.parquet --since 30d\n"
-    "  hilt logs export --to jsonl --rows calls | jq .",
+    "  hilt logs export --to jsonl --rows calls | jq .\n"
+    "  OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 hilt logs export --otlp logs/app.jsonl",
     "validate": "hilt logs validate logs/app.jsonl",
     "sql": 'hilt logs sql "SELECT model, count(*) AS n, sum(cost_usd) AS cost FROM events GROUP BY model"\n'
     '  hilt logs sql "SELECT status, count(*) FROM calls GROUP BY 1" --json',
@@ -175,6 +176,11 @@ def _add_data_commands(commands: Any, shared: argparse.ArgumentParser) -> tuple[
         "--rows", choices=("events", "calls"), default="events", help="one row per event (default) or per call"
     )
     export.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    export.add_argument(
+        "--otlp",
+        action="store_true",
+        help="send the calls as spans to the OTLP endpoint of OTEL_EXPORTER_OTLP_* instead (needs hilt[otlp]; no filters)",
+    )
 
     validate = _add(
         commands, "validate", shared, "check every line against the HILT event JSON Schema", _logs_data.logs_validate

@@ -193,7 +193,9 @@ def _text_output(args: argparse.Namespace) -> contextlib.AbstractContextManager[
 
 
 def logs_export(args: argparse.Namespace) -> int:
-    """Write flat rows as CSV, Parquet or JSON lines."""
+    """Write flat rows as CSV, Parquet or JSON lines (or, with ``--otlp``, send the calls as spans)."""
+    if args.otlp:
+        return _export_otlp(args)
     report = ReadReport()
     columns, rows = _rows(args, report)
     rows = _with_progress(args, report, rows)
@@ -229,6 +231,19 @@ def logs_export(args: argparse.Namespace) -> int:
                 for row in rows:
                     out.json(dict(zip(columns, row)), indent=None)
     report_corrupt(report)
+    return EXIT_OK
+
+
+def _export_otlp(args: argparse.Namespace) -> int:
+    """``export --otlp``: backfill the selected logs, with their original timestamps, to the OTLP endpoint."""
+    if filters_from(args).active:
+        raise ValueError("--otlp sends whole logs: filters do not apply")
+    try:
+        from ..writers.otlp import backfill
+    except ImportError as exc:
+        raise ImportError(f"export --otlp needs the OpenTelemetry packages: pip install 'hilt[otlp]' ({exc})") from exc
+    sent = backfill(expand_paths(args.files, rotated=args.rotated))
+    print(f"{sent} span(s) accepted by the OTLP endpoint")
     return EXIT_OK
 
 

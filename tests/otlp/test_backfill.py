@@ -33,7 +33,7 @@ def test_backfill_sends_each_call_with_its_original_times(otlp_env: OtlpReceiver
     with caplog.at_level(logging.WARNING, logger="hilt"):
         sent = backfill([torn], load_settings())
     assert sent == 3
-    assert f"{torn}:7: not a JSON line" in caplog.text
+    assert f"{torn}:7: invalid JSON" in caplog.text
     spans = {s.attributes["hilt.prompt_event_id"]: s for s in otlp_env.wait_for_spans(3)}
     for prompt in (e for e in events if e["action"] == "prompt"):
         reply = next(e for e in events if e["extensions"].get("reply_to") == prompt["event_id"])
@@ -83,3 +83,27 @@ def test_backfill_to_a_dead_endpoint_returns_zero(tmp_path: Path, monkeypatch: p
         encoding="utf-8",
     )
     assert backfill([path], load_settings(), timeout=0.5) == 0
+
+
+def test_logs_export_otlp_sends_the_log(otlp_env: OtlpReceiver, instrumented: Path, client: Any) -> None:
+    """`hilt logs export --otlp FILE` backfills the log (gzipped too) and says how many spans the endpoint accepted."""
+    import gzip
+    import os
+    import subprocess
+    import sys
+
+    client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+    hilt.uninstrument()
+    packed = instrumented.with_name("old.jsonl.gz")
+    packed.write_bytes(gzip.compress(instrumented.read_bytes()))
+    result = subprocess.run(
+        [sys.executable, "-m", "hilt.cli", "logs", "export", "--otlp", str(instrumented), str(packed)],
+        capture_output=True, text=True, env=dict(os.environ), timeout=60,
+    )
+    assert (result.returncode, result.stdout) == (0, "2 span(s) accepted by the OTLP endpoint\n"), result.stderr
+    assert len(otlp_env.wait_for_spans(2)) == 2
+    refused = subprocess.run(
+        [sys.executable, "-m", "hilt.cli", "logs", "export", "--otlp", "--errors", str(instrumented)],
+        capture_output=True, text=True, env=dict(os.environ), timeout=60,
+    )
+    assert (refused.returncode, refused.stderr) == (2, "hilt: --otlp sends whole logs: filters do not apply\n")

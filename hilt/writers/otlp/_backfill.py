@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -73,17 +72,10 @@ def _otlp_exporter() -> Any:
 
 
 def _events(paths: Iterable[str | os.PathLike[str]]) -> Iterator[dict[str, Any]]:
-    for path in paths:
-        with open(path, "rb") as lines:
-            for number, line in enumerate(lines, 1):
-                if not line.strip():
-                    continue
-                try:
-                    event = json.loads(line)
-                except ValueError as exc:
-                    report(f"backfill:{path}:{number}", f"{os.fspath(path)}:{number}: not a JSON line ({exc}); skipped")
-                    continue
-                if isinstance(event, dict):
-                    yield event
-                else:
-                    report(f"backfill:{path}:{number}", f"{os.fspath(path)}:{number}: not a JSON object; skipped")
+    """The events of ``paths`` (gzipped files too) through the one log reader; bad lines are reported by position."""
+    from ...logs import ReadReport, iter_events
+
+    read = ReadReport()
+    yield from iter_events(list(paths), read, rotated=False)
+    for bad in read.corrupt:
+        report(f"backfill:{bad.path}:{bad.line}", f"{bad.path}:{bad.line}: {bad.reason}; skipped")
