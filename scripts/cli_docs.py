@@ -2,15 +2,19 @@
 the real output under each example.
 
 Usage: python scripts/cli_docs.py            (writes docs/cli.md; --screenshot also docs/images/report.png)
-       python scripts/cli_docs.py --check    (exit 1 if the command list in docs/cli.md is stale)
+       python scripts/cli_docs.py --check    (exit 1, with a diff, if docs/cli.md is stale)
 
-Times, ids and latencies change from run to run; the commands and the shape of their output do not.
+Times, ids and latencies change from run to run; the commands and the rest of their output do not:
+``--check`` compares a fresh rendering with the page after masking those (``normalize``).
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import difflib
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -174,7 +178,7 @@ COMMANDS = [
         "sql",
         "SQL (DuckDB) over two tables: `events` (one row per event, the Sheets columns) and `calls` (one row per "
         "call, the `export --rows calls` columns). Prints a table, or `--json`.",
-        'logs sql "SELECT model, status, count(*) AS calls, sum(cost_usd) AS cost, max(latency_ms) AS slowest FROM calls GROUP BY ALL" demo.jsonl',
+        'logs sql "SELECT model, status, count(*) AS calls, sum(tokens_total) AS tokens, sum(cost_usd) AS cost FROM calls GROUP BY ALL ORDER BY calls DESC" demo.jsonl',
         None,
     ),
     (
@@ -228,6 +232,38 @@ def render() -> str:
         return "".join(parts)
 
 
+_VOLATILE = [
+    (re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00"), "<timestamp>"),
+    (re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d(:\d\d)?"), "<time>"),
+    (re.compile(r"\d{4}-\d\d-\d\d"), "<day>"),
+    (re.compile(r"conv_[0-9a-f]+"), "<conversation>"),
+    (re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"), "<id>"),
+    (re.compile(r"\d+(\.\d+)? ?ms\b"), "<ms>"),
+    (re.compile(r'"(latency_ms|ttft_ms|p50|p95|p99|mean)": [\d.]+'), r'"\1": <ms>'),
+    (re.compile(r"\s+"), " "),
+]
+_CSV_TIME_COLUMNS = (-4, -3)  # latency_ms and ttft_ms in an ``export --rows calls`` CSV row
+
+
+def normalize(text: str) -> str:
+    """``text`` with times, ids and latencies masked and runs of spaces (column padding) made one."""
+    for pattern, mask in _VOLATILE:
+        text = pattern.sub(mask, text)
+    if text.startswith("<timestamp>,"):
+        [cells] = csv.reader([text])
+        for column in _CSV_TIME_COLUMNS:
+            cells[column] = "<ms>"
+        text = ",".join(cells)
+    return text
+
+
+def stale_lines(page: str, fresh: str) -> list[str]:
+    """A diff of the lines that differ once volatile values are masked (empty when the page is current)."""
+    old = [normalize(line) for line in page.splitlines()]
+    new = [normalize(line) for line in fresh.splitlines()]
+    return [] if old == new else list(difflib.unified_diff(old, new, "docs/cli.md", "fresh run", lineterm="", n=1))
+
+
 def screenshot(path: Path) -> None:
     """docs/images/report.png: the report of a generated 20,000-event log in headless Chromium (needs playwright)."""
     from playwright.sync_api import sync_playwright
@@ -263,11 +299,9 @@ def main() -> int:
         (ROOT / "docs" / "images").mkdir(exist_ok=True)
         screenshot(ROOT / "docs" / "images" / "report.png")
     if args.check:
-        text = PAGE.read_text(encoding="utf-8")
-        missing = [command for _, _, command, _ in COMMANDS if f"$ hilt {command.split(' demo.jsonl')[0]}" not in text]
-        for command in missing:
-            print(f"docs/cli.md lacks: hilt {command}")
-        return 1 if missing else 0
+        diff = stale_lines(PAGE.read_text(encoding="utf-8"), render())
+        print("\n".join(diff) if diff else "docs/cli.md is current")
+        return 1 if diff else 0
     PAGE.write_text(render(), encoding="utf-8")
     print(f"wrote {PAGE}")
     return 0

@@ -7,9 +7,13 @@ import textwrap
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-NO_RUN = "<!-- no-run -->"
+NO_RUN = re.compile(r"^<!-- no-run(?:: (?P<reason>[^>]*?))? -->$", re.M)
+SHELL = ("console", "bash")
 
-_FENCE = re.compile(r"(?P<marker><!-- no-run -->\s*\n)?^(?P<indent> *)```(?P<lang>[a-z]+)\n(?P<body>.*?)^(?P=indent)```$", re.S | re.M)
+_FENCE = re.compile(
+    r"(?P<marker>^<!-- no-run(?:: (?P<reason>[^>]*?))? -->\s*\n)?^(?P<indent> *)```(?P<lang>[a-z]+)\n(?P<body>.*?)^(?P=indent)```$",
+    re.S | re.M,
+)
 
 
 def pages() -> list[Path]:
@@ -17,13 +21,19 @@ def pages() -> list[Path]:
     return [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 
-def blocks(text: str, lang: str, *, include_no_run: bool = False) -> list[str]:
-    """The fenced ``lang`` blocks of a page, dedented, in order; blocks after ``<!-- no-run -->`` are left out."""
+def blocks(text: str, *langs: str, include_no_run: bool = False) -> list[str]:
+    """The fenced blocks of a page in one of ``langs``, dedented, in order; a block after
+    ``<!-- no-run -->`` (or ``<!-- no-run: why -->``) is left out."""
     return [
         textwrap.dedent(m["body"])
         for m in _FENCE.finditer(text)
-        if m["lang"] == lang and (include_no_run or not m["marker"])
+        if m["lang"] in langs and (include_no_run or not m["marker"])
     ]
+
+
+def skipped_blocks(text: str) -> list[tuple[str, str, str | None]]:
+    """``(lang, body, reason)`` of every block marked ``no-run``."""
+    return [(m["lang"], textwrap.dedent(m["body"]), m["reason"]) for m in _FENCE.finditer(text) if m["marker"]]
 
 
 def console_steps(block: str) -> list[tuple[str, list[str]]]:

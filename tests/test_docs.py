@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from _docs import NO_RUN, ROOT, blocks, console_steps, expected_matches, pages
+from _docs import NO_RUN, ROOT, SHELL, blocks, console_steps, expected_matches, pages, skipped_blocks
 
 AGENT_PAGES = {"agent.md", "configuration.md"}  # run by tests/agent/test_docs.py
 APP = """import openai
@@ -41,7 +41,28 @@ def sheets_api(folder: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         hilt.uninstrument()
 
 
-PAGE_SETUP = {"sheets.md": sheets_api}
+@contextlib.contextmanager
+def demo_log(folder: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Pages that read a log find the one ``hilt demo`` writes at logs/app.jsonl."""
+    from hilt.cli import main
+
+    assert main(["demo", "--filepath", str(folder / "logs" / "app.jsonl")]) == 0
+    yield
+
+
+@contextlib.contextmanager
+def otlp_receiver(folder: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """docs/opentelemetry.md backfills the demo log to a loopback OTLP receiver; the spans arrive."""
+    from otlp._receiver import OtlpReceiver
+
+    with OtlpReceiver() as receiver, demo_log(folder, monkeypatch):
+        monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint)
+        yield
+        assert len(receiver.wait_for_spans(5)) == 5
+
+
+PAGE_SETUP = {"sheets.md": sheets_api, "cli.md": demo_log, "opentelemetry.md": otlp_receiver}
+CHECKED_BY_SCRIPT = {"cli.md"}  # its console blocks are real output, compared by scripts/cli_docs.py --check
 
 
 def python_pages() -> list[Path]:
@@ -52,21 +73,25 @@ def console_cases() -> list[tuple[str, int, str]]:
     return [
         (p.name, i, block)
         for p in pages()
-        if p.name not in AGENT_PAGES
-        for i, block in enumerate(blocks(p.read_text(encoding="utf-8"), "console"))
+        if p.name not in AGENT_PAGES | CHECKED_BY_SCRIPT
+        for i, block in enumerate(blocks(p.read_text(encoding="utf-8"), *SHELL))
     ]
 
 
 NOT_RUNNABLE = ("pip ", "python -m venv ", "tox", "pytest", "python benchmarks/")
 
 
-def test_only_installs_and_test_runs_are_not_run():
-    """Every example excluded from running is a console block of installs, test runs or benchmarks."""
+def test_only_installs_test_runs_and_outside_services_are_not_run():
+    """Python examples always run; a shell example is left out only for installs, test runs and benchmarks,
+    or with a stated reason (a service that is not on this machine)."""
     for page in pages():
         text = page.read_text(encoding="utf-8")
-        skipped = [b for lang in ("python", "console") for b in blocks(text, lang, include_no_run=True) if b not in blocks(text, lang)]
-        assert len(skipped) == len(re.findall(rf"^{NO_RUN}$", text, flags=re.M)), page.name  # only console blocks are ever skipped
-        for block in skipped:
+        skipped = skipped_blocks(text)
+        assert len(skipped) == len(NO_RUN.findall(text)), page.name  # every marker sits right above a block
+        for lang, block, reason in skipped:
+            assert lang in SHELL, (page.name, block)
+            if reason:
+                continue
             for command, _ in console_steps(block):
                 assert any(part.strip().startswith(NOT_RUNNABLE) for part in command.split("&&")), (page.name, command)
 
@@ -102,6 +127,12 @@ def test_console_examples_run(page: str, index: int, block: str, server, tmp_pat
         result = subprocess.run(["bash", "-c", command + " 2>&1"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
         assert result.returncode == 0, f"{page}: {command}\n{result.stdout}"
         assert expected_matches(expected, result.stdout.splitlines()), f"{page}: {command}\n{result.stdout}"
+
+
+def test_cli_page_shows_current_output():
+    """docs/cli.md equals a fresh run of scripts/cli_docs.py once times, ids and latencies are masked."""
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "cli_docs.py"), "--check"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_version_agrees():
