@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..._record import CallRecord
-from ._common import get, text_of_content
+from ._common import get, index_of, items, str_or_none, text_of_content
 from ._params import capture_preamble
 from ._redact import TextBuffer, cap_text, jsonable
 from ._usage import read_usage
@@ -42,8 +42,8 @@ def _message_object(value: Any) -> dict[str, Any]:
 
 def capture_response(record: CallRecord, response: Any, capture_content: bool) -> None:
     """Fill the response side of ``record`` from a ``ChatCompletion`` (or ``ParsedChatCompletion``)."""
-    record.response_model = _str(get(response, "model"))
-    record.response_id = _str(get(response, "id"))
+    record.response_model = str_or_none(get(response, "model"))
+    record.response_id = str_or_none(get(response, "id"))
     record.tokens = read_usage(get(response, "usage"))
     _extras(record, response)
     choices = get(response, "choices")
@@ -85,10 +85,10 @@ def _apply_summaries(record: CallRecord, summaries: list[dict[str, Any]]) -> Non
 
 def _choice_summary(choice: Any) -> dict[str, Any]:
     message = get(choice, "message")
-    summary: dict[str, Any] = {"index": get(choice, "index", 0), "finish_reason": get(choice, "finish_reason")}
+    summary: dict[str, Any] = {"index": index_of(get(choice, "index", 0)), "finish_reason": str_or_none(get(choice, "finish_reason"))}
     summary["text"] = text_of_content(get(message, "content"))
     calls = get(message, "tool_calls")
-    if calls:
+    if items(calls):
         summary["tool_calls"] = [_tool_call(c) for c in calls]
     refusal = get(message, "refusal")
     if refusal:
@@ -103,10 +103,10 @@ def _choice_summary(choice: Any) -> dict[str, Any]:
 def _tool_call(call: Any) -> dict[str, Any]:
     function = get(call, "function")
     return {
-        "id": get(call, "id"),
-        "type": get(call, "type") or "function",
-        "name": get(function, "name"),
-        "arguments": get(function, "arguments"),
+        "id": str_or_none(get(call, "id")),
+        "type": str_or_none(get(call, "type")) or "function",
+        "name": str_or_none(get(function, "name")),
+        "arguments": str_or_none(get(function, "arguments")),
     }
 
 
@@ -118,10 +118,6 @@ def _extras(record: CallRecord, response: Any) -> None:
     request_id = get(response, "_request_id")
     if isinstance(request_id, str):
         record.request_id = request_id
-
-
-def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
 
 
 class ChatStreamAccumulator:
@@ -151,44 +147,46 @@ class ChatStreamAccumulator:
         if usage is not None:
             self._usage = usage
         produced = False
-        for choice in getattr(chunk, "choices", None) or ():
-            index = getattr(choice, "index", 0) or 0
+        for choice in items(getattr(chunk, "choices", None)):
+            index = index_of(getattr(choice, "index", 0))
             delta = getattr(choice, "delta", None)
             text = getattr(delta, "content", None)
             if text:
+                if type(text) is not str:  # an odd server: keep what it said, as text
+                    text = str(text)
                 produced = True
                 buffer = self._texts.get(index)
                 if buffer is None:
                     buffer = self._texts[index] = TextBuffer()
                 buffer.add(text)
             calls = getattr(delta, "tool_calls", None)
-            if calls:
+            if items(calls):
                 produced = True
                 self._add_tool_calls(index, calls)
             reason = getattr(choice, "finish_reason", None)
-            if reason:
+            if reason and type(reason) is str:
                 self._finish[index] = reason
         return produced
 
     def _add_tool_calls(self, choice_index: int, calls: Any) -> None:
         for call in calls:
-            key = (choice_index, getattr(call, "index", 0) or 0)
+            key = (choice_index, index_of(getattr(call, "index", 0)))
             entry = self._tool_calls.get(key)
             if entry is None:
                 entry = self._tool_calls[key] = {"id": None, "type": "function", "name": None, "arguments": TextBuffer()}
-            if getattr(call, "id", None):
+            if str_or_none(getattr(call, "id", None)):
                 entry["id"] = call.id
             function = getattr(call, "function", None)
-            if getattr(function, "name", None):
+            if str_or_none(getattr(function, "name", None)):
                 entry["name"] = function.name
             arguments = getattr(function, "arguments", None)
-            if arguments:  # may be None in a delta
+            if arguments and type(arguments) is str:  # may be None in a delta
                 entry["arguments"].add(arguments)
 
     def apply(self, record: CallRecord, capture_content: bool) -> None:
         """Write what was collected into ``record``."""
-        record.response_id = self._id
-        record.response_model = self._model
+        record.response_id = str_or_none(self._id)
+        record.response_model = str_or_none(self._model)
         record.response_extras.update(self._extras)
         record.tokens = read_usage(self._usage)
         indexes = sorted(set(self._texts) | set(self._finish) | {i for i, _ in self._tool_calls}) or [0]

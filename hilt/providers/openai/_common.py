@@ -11,6 +11,9 @@ from ._redact import cap_text, scrub_request_secrets
 
 __all__ = [
     "get",
+    "index_of",
+    "items",
+    "str_or_none",
     "is_given",
     "describe_error",
     "text_of_content",
@@ -40,6 +43,21 @@ def get(obj: Any, name: str, default: Any = None) -> Any:
         return getattr(obj, name, default)
     except Exception:
         return default
+
+
+def items(value: Any) -> list[Any] | tuple[Any, ...]:
+    """``value`` when it is a list or tuple, else an empty tuple: what an odd reply sends instead is ignored."""
+    return value if type(value) is list or type(value) is tuple else ()
+
+
+def index_of(value: Any) -> int:
+    """A choice or tool-call index as the API sends it (an int); anything odd counts as 0."""
+    return value if type(value) is int else 0
+
+
+def str_or_none(value: Any) -> str | None:
+    """``value`` when it is a string (an id, a model name), else ``None``."""
+    return value if isinstance(value, str) else None
 
 
 def is_given(value: Any) -> bool:

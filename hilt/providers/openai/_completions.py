@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..._record import CallRecord
-from ._common import get
+from ._common import get, index_of, items
 from ._params import capture_preamble
 from ._redact import TextBuffer, jsonable
 from ._usage import read_usage
@@ -41,8 +41,8 @@ def capture_response(record: CallRecord, response: Any, capture_content: bool) -
     choices = get(response, "choices")
     if not isinstance(choices, list) or not choices:
         return
-    texts = {get(c, "index", 0) or 0: get(c, "text") for c in choices}
-    reasons = {get(c, "index", 0) or 0: get(c, "finish_reason") for c in choices}
+    texts = {index_of(get(c, "index", 0)): get(c, "text") for c in choices}
+    reasons = {index_of(get(c, "index", 0)): get(c, "finish_reason") for c in choices}
     _apply(record, texts, reasons, capture_content)
 
 
@@ -83,7 +83,7 @@ class CompletionStreamAccumulator:
         if usage is not None:
             self._usage = usage
         produced = False
-        for choice in getattr(chunk, "choices", None) or ():
+        for choice in items(getattr(chunk, "choices", None)):
             index = getattr(choice, "index", 0) or 0
             text = getattr(choice, "text", None)
             buffer = self._texts.get(index)

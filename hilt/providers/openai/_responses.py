@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..._record import STATUS_ERROR, CallRecord
-from ._common import get, is_given, text_of_content
+from ._common import get, is_given, items, str_or_none, text_of_content
 from ._params import capture_preamble
 from ._redact import TextBuffer, jsonable
 from ._usage import read_usage
@@ -84,8 +84,8 @@ def capture_resume_request(record: CallRecord, kwargs: dict[str, Any], capture_c
 
 def capture_response(record: CallRecord, response: Any, capture_content: bool) -> None:
     """Fill the response side of ``record`` from a ``Response`` (or ``ParsedResponse``/``BetaResponse``)."""
-    record.response_id = _str(get(response, "id"))
-    record.response_model = _str(get(response, "model"))
+    record.response_id = str_or_none(get(response, "id"))
+    record.response_model = str_or_none(get(response, "model"))
     if record.response_extras.get("resumed"):
         # replaying a stored response bills nothing: its usage belongs to the call that created it
         record.response_extras["resumed_usage"] = read_usage(get(response, "usage"))
@@ -106,8 +106,8 @@ def capture_response(record: CallRecord, response: Any, capture_content: bool) -
     error = get(response, "error")
     if error is not None and status == "failed":
         record.status = STATUS_ERROR
-        record.error_code = _str(get(error, "code"))
-        record.error_message = _str(get(error, "message"))
+        record.error_code = str_or_none(get(error, "code"))
+        record.error_message = str_or_none(get(error, "message"))
         record.error_type = "ResponseFailed"
     summary = summarize_output(get(response, "output"))
     record.answer_message = {"role": "assistant", "content": summary.get("text")}
@@ -138,7 +138,7 @@ def summarize_output(output: Any) -> dict[str, Any]:
     for item in output if isinstance(output, list) else ():
         kind = get(item, "type")
         if kind == "message":
-            for part in get(item, "content") or ():
+            for part in items(get(item, "content")):
                 part_type = get(part, "type")
                 if part_type not in ("output_text", "refusal"):
                     continue
@@ -146,17 +146,17 @@ def summarize_output(output: Any) -> dict[str, Any]:
                 if isinstance(text, str):
                     (texts if part_type == "output_text" else refusals).append(text)
         elif kind == "reasoning":
-            for part in get(item, "summary") or ():
+            for part in items(get(item, "summary")):
                 text = get(part, "text")
                 if isinstance(text, str):
                     reasoning.append(text)
         elif kind in ("function_call", "custom_tool_call"):
             calls.append(
                 {
-                    "id": get(item, "call_id"),
+                    "id": str_or_none(get(item, "call_id")),
                     "type": kind,
-                    "name": get(item, "name"),
-                    "arguments": get(item, "arguments") if kind == "function_call" else get(item, "input"),
+                    "name": str_or_none(get(item, "name")),
+                    "arguments": str_or_none(get(item, "arguments") if kind == "function_call" else get(item, "input")),
                 }
             )
         elif isinstance(kind, str) and kind.endswith("_call"):
@@ -179,10 +179,6 @@ def _apply_summary(record: CallRecord, summary: dict[str, Any]) -> None:
     for key in ("tool_calls", "reasoning", "refusal"):
         if key in summary:
             record.completion_content[key] = jsonable(summary[key])
-
-
-def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
 
 
 class ResponsesStreamAccumulator:
@@ -228,8 +224,8 @@ class ResponsesStreamAccumulator:
         if self._final is not None:
             capture_response(record, self._final, capture_content)
         else:
-            record.response_id = _str(self._id)
-            record.response_model = _str(self._model)
+            record.response_id = str_or_none(self._id)
+            record.response_model = str_or_none(self._model)
             text = self._texts.text()
             record.answer_message = {"role": "assistant", "content": text or None}
             if capture_content and text:
@@ -239,5 +235,5 @@ class ResponsesStreamAccumulator:
         if self._error is not None and record.error is None:
             record.status = STATUS_ERROR
             record.error_type = "ResponseStreamError"
-            record.error_code = _str(getattr(self._error, "code", None))
-            record.error_message = _str(getattr(self._error, "message", None))
+            record.error_code = str_or_none(getattr(self._error, "code", None))
+            record.error_message = str_or_none(getattr(self._error, "message", None))
