@@ -40,6 +40,10 @@ class Recorder:
 
     def make_wrapper(self, target: PatchTarget) -> Callable[..., Any]:
         """The ``wrapt`` wrapper for one target (an ``async def`` for async methods)."""
+        if target.extractor == "lowlevel":  # the client's own request(), dispatched by path
+            from ._lowlevel import make_lowlevel_wrapper
+
+            return make_lowlevel_wrapper(self, target.is_async)
         extractor = self._provider.EXTRACTORS[target.extractor]
         endpoint = target.endpoint
         begin, succeed, fail = self._begin, self._succeed, self._fail
