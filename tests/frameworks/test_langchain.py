@@ -122,7 +122,6 @@ def test_message_types_unchanged(server, log_path: Path) -> None:
     assert runs.output.content == runs.plain.content == server.reply
 
 
-@pytest.mark.xfail(strict=True, reason="Responses input histories are not threaded yet")
 def test_responses_api_two_turn_conversation(server, log_path: Path) -> None:
     """``use_responses_api=True`` resends the whole history as ``input``: both turns share one conversation."""
 

@@ -63,11 +63,7 @@ async def test_run_streamed(server, log_path: Path, responses: bool) -> None:
     assert "".join(runs.output[0]) == server.reply
 
 
-@pytest.mark.parametrize(
-    "responses",
-    [False, pytest.param(True, marks=pytest.mark.xfail(strict=True, reason="Responses input histories are not threaded yet"))],
-    ids=["chat", "responses"],
-)
+@pytest.mark.parametrize("responses", [False, True], ids=["chat", "responses"])
 async def test_two_turn_conversation(server, log_path: Path, responses: bool) -> None:
     """A second run fed ``to_input_list()`` of the first continues the first run's conversation."""
 

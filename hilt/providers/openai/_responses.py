@@ -10,6 +10,7 @@ from typing import Any
 
 from ..._record import STATUS_ERROR, CallRecord
 from ._common import get, is_given, jsonable, text_of_content, usage_tokens
+from ._history import input_history, output_answer
 
 __all__ = [
     "ResponsesStreamAccumulator",
@@ -37,6 +38,7 @@ def capture_request(record: CallRecord, kwargs: dict[str, Any], capture_content:
     conversation_id = conversation if isinstance(conversation, str) else get(conversation, "id")
     if isinstance(conversation_id, str) and conversation_id:
         record.conversation_id = conversation_id
+    record.history = input_history(kwargs.get("input"))  # a resent history threads like chat messages
     if not capture_content:
         return
     instructions = kwargs.get("instructions")
@@ -111,7 +113,7 @@ def capture_response(record: CallRecord, response: Any, capture_content: bool) -
         record.error_message = _str(get(error, "message"))
         record.error_type = "ResponseFailed"
     summary = summarize_output(get(response, "output"))
-    record.answer_message = {"role": "assistant", "content": summary.get("text")}
+    record.answer_message = output_answer(get(response, "output"))
     if not capture_content:
         return
     _apply_summary(record, summary)
