@@ -55,8 +55,9 @@ _DEFAULTS: dict[str, Any] = {
     "propagate": True,
     "strict": False,
     "debug": False,
+    "stream_usage": False,
 }
-_BOOLS = frozenset({"capture_content", "propagate", "strict", "debug"})
+_BOOLS = frozenset({"capture_content", "propagate", "strict", "debug", "stream_usage"})
 _SECONDS = frozenset({"flush_interval", "shutdown_timeout"})
 
 FIELDS: tuple[str, ...] = tuple(_DEFAULTS)
@@ -87,6 +88,7 @@ class Settings:
     propagate: bool
     strict: bool
     debug: bool
+    stream_usage: bool
     sources: Mapping[str, str]
     """Where each value came from: ``"default"``, a TOML file path, ``"env HILT_X"``, ``"argument"`` or ``"flag"``."""
 

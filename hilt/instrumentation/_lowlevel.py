@@ -22,6 +22,7 @@ from typing import Any
 
 from .._safety import report_exception
 from ._recorder import inside_recorded_call
+from ._stream_usage import UsageSwitch, request_with_usage, without_usage_chunk
 
 __all__ = ["LOWLEVEL", "ROUTES", "make_lowlevel_wrapper"]
 
@@ -82,24 +83,39 @@ def _selected(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[str, dict[
 
 
 def make_lowlevel_wrapper(recorder: Any, is_async: bool) -> Callable[..., Any]:
-    """The ``wrapt`` wrapper for ``SyncAPIClient.request`` (or the async one when ``is_async``)."""
+    """The ``wrapt`` wrapper for ``SyncAPIClient.request`` (or the async one when ``is_async``).
+
+    Calls that a resource wrapper records pass straight through unless ``stream_usage`` is on (then a
+    streamed chat request may ask for usage, see :mod:`._stream_usage`).
+    """
     extractors = recorder._provider.EXTRACTORS
     routes = {key: (extractors[name], endpoint) for key, (name, endpoint) in ROUTES.items()}
     begin, succeed, fail = recorder._begin, recorder._succeed, recorder._fail
+    usage = UsageSwitch()
 
     if is_async:
 
+        async def async_send(wrapped: Any, args: tuple, kwargs: dict) -> Any:
+            changed = request_with_usage(args, kwargs) if usage.enabled(recorder.pipeline) else None
+            if changed is None:
+                return await wrapped(*args, **kwargs)
+            result = await wrapped(*changed[0], **changed[1])
+            without_usage_chunk(result)
+            return result
+
         async def async_wrapper(wrapped: Any, instance: Any, args: tuple, kwargs: dict) -> Any:
             if inside_recorded_call.get():
-                return await wrapped(*args, **kwargs)
+                if recorder.pipeline is usage.pipeline and not usage.on:
+                    return await wrapped(*args, **kwargs)
+                return await async_send(wrapped, args, kwargs)
             selected = _selected(args, kwargs)
             if selected is None:
-                return await wrapped(*args, **kwargs)
+                return await async_send(wrapped, args, kwargs)
             extractor, endpoint = routes[selected[0]]
             record = begin(extractor, endpoint, _ClientAsResource(instance), selected[1])
             token = inside_recorded_call.set(True)
             try:
-                result = await wrapped(*args, **kwargs)
+                result = await async_send(wrapped, args, kwargs)
             except BaseException as exc:
                 inside_recorded_call.reset(token)
                 fail(record, exc)
@@ -109,17 +125,27 @@ def make_lowlevel_wrapper(recorder: Any, is_async: bool) -> Callable[..., Any]:
 
         return async_wrapper
 
+    def send(wrapped: Any, args: tuple, kwargs: dict) -> Any:
+        changed = request_with_usage(args, kwargs) if usage.enabled(recorder.pipeline) else None
+        if changed is None:
+            return wrapped(*args, **kwargs)
+        result = wrapped(*changed[0], **changed[1])
+        without_usage_chunk(result)
+        return result
+
     def wrapper(wrapped: Any, instance: Any, args: tuple, kwargs: dict) -> Any:
         if inside_recorded_call.get():
-            return wrapped(*args, **kwargs)
+            if recorder.pipeline is usage.pipeline and not usage.on:
+                return wrapped(*args, **kwargs)
+            return send(wrapped, args, kwargs)
         selected = _selected(args, kwargs)
         if selected is None:
-            return wrapped(*args, **kwargs)
+            return send(wrapped, args, kwargs)
         extractor, endpoint = routes[selected[0]]
         record = begin(extractor, endpoint, _ClientAsResource(instance), selected[1])
         token = inside_recorded_call.set(True)
         try:
-            result = wrapped(*args, **kwargs)
+            result = send(wrapped, args, kwargs)
         except BaseException as exc:
             inside_recorded_call.reset(token)
             fail(record, exc)

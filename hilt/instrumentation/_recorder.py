@@ -178,6 +178,9 @@ class Recorder:
         observe = observe_sync_stream if provider.is_sync_stream(result) else observe_async_stream
         record.stream_started = True
         observer = StreamObserver(record, extractor.new_accumulator(), self._finish_stream)
+        from ._stream_usage import feed_hidden_usage  # stream_usage: the usage chunk hidden from the app
+
+        feed_hidden_usage(result, observer)
         if not observe(result, observer):
             record.response_extras["stream_not_observed"] = True
             self.pipeline.end(record)

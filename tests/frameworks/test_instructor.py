@@ -61,6 +61,20 @@ def test_create_partial_stream(json_server: FakeOpenAIServer, log_path: Path) ->
     assert runs.output[-1] == {"name": "Ada", "age": 36}
 
 
+def test_create_partial_with_hilt_stream_usage(json_server: FakeOpenAIServer, log_path: Path) -> None:
+    """With HILT's ``stream_usage`` the same partial objects come out and the streamed call has its tokens."""
+
+    def scenario(url: str) -> Any:
+        with openai.OpenAI(base_url=url, api_key="test-key", max_retries=0) as raw:
+            client = instructor.from_openai(raw, mode=instructor.Mode.JSON)
+            partials = client.chat.completions.create_partial(model="gpt-4o-mini", response_model=Person, messages=ASK)
+            return [p.model_dump() for p in partials]
+
+    runs = run_twice(json_server, log_path, scenario, stream_usage=True)
+    assert_logged(json_server, runs, calls=1)
+    assert runs.completions[0]["metrics"]["tokens"]["completion"] == 4
+
+
 async def test_async_create(json_server: FakeOpenAIServer, log_path: Path) -> None:
     """The async client is logged the same way."""
 

@@ -43,6 +43,17 @@ def test_stream(server, log_path: Path) -> None:
     assert "".join(text for text, _ in runs.output) == server.reply
 
 
+def test_stream_with_hilt_stream_usage(server, log_path: Path) -> None:
+    """HILT's ``stream_usage`` setting: LangChain gets the same chunks (no usage), the log has the server's tokens."""
+
+    def scenario(url: str) -> list[Any]:
+        return [(chunk.content, chunk.usage_metadata) for chunk in _chat(url).stream("Tell me a joke")]
+
+    runs = run_twice(server, log_path, scenario, stream_usage=True)
+    assert_logged(server, runs, calls=1)
+    assert runs.completions[0]["metrics"]["tokens"]["total"] == 14 and all(usage is None for _, usage in runs.output)
+
+
 def test_stream_with_stream_usage(server, log_path: Path) -> None:
     """With ``stream_usage=True`` LangChain asks for usage itself and HILT logs the server's tokens."""
 

@@ -63,6 +63,20 @@ async def test_run_streamed(server, log_path: Path, responses: bool) -> None:
     assert "".join(runs.output[0]) == server.reply
 
 
+async def test_run_streamed_chat_with_hilt_stream_usage(server, log_path: Path) -> None:
+    """The Chat Completions model streams without usage; HILT's ``stream_usage`` adds it without changing the run."""
+
+    async def scenario(url: str) -> Any:
+        async with _client(url) as client:
+            result = Runner.run_streamed(_agent(client, False), "Where should I go in May?")
+            kinds = [event.type async for event in result.stream_events()]
+            return kinds, result.final_output, _usage(result)
+
+    runs = await arun_twice(server, log_path, scenario, stream_usage=True)
+    assert_logged(server, runs, calls=1)
+    assert runs.completions[0]["metrics"]["tokens"]["completion"] == 7
+
+
 @pytest.mark.parametrize("responses", [False, True], ids=["chat", "responses"])
 async def test_two_turn_conversation(server, log_path: Path, responses: bool) -> None:
     """A second run fed ``to_input_list()`` of the first continues the first run's conversation."""
