@@ -24,10 +24,7 @@ from .._safety import report_exception
 from ._recorder import inside_recorded_call
 from ._stream_usage import UsageSwitch, request_with_usage, without_usage_chunk
 
-__all__ = ["LOWLEVEL", "ROUTES", "make_lowlevel_wrapper"]
-
-LOWLEVEL = "lowlevel"
-"""The ``extractor`` key of the ``request`` rows in :data:`~._targets.TARGETS`."""
+__all__ = ["ROUTES", "make_lowlevel_wrapper", "request_of"]
 
 ROUTES: dict[str, tuple[str, str]] = {
     "chat/completions": ("chat", "client.post /chat/completions"),

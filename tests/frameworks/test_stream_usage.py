@@ -16,6 +16,8 @@ import hilt
 from hilt._config import load_settings
 from hilt.testing import FakeOpenAIServer
 
+from _surfaces import needs_chat_stream
+
 ASK = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Tell me about the sea"}]}
 TOKENS = {"prompt": 5 + 3, "completion": 7, "total": 15}  # the server's rule for ASK and its default reply
 
@@ -107,6 +109,7 @@ async def test_async_stream(server: FakeOpenAIServer, async_client: Any, log_pat
     assert _events(log_path)[1]["metrics"]["tokens"]["total"] == 15
 
 
+@needs_chat_stream
 def test_stream_helper(server: FakeOpenAIServer, client: Any, log_path: Path) -> None:
     """``chat.completions.stream()``: the same events and final completion (without usage) as without the option."""
 
