@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import openai
 import pytest
 
 import hilt
@@ -143,3 +144,15 @@ def test_setting_from_the_environment() -> None:
     """``HILT_STREAM_USAGE=1`` turns the setting on; it is off by default."""
     assert load_settings(environ={}).stream_usage is False
     assert load_settings(environ={"HILT_STREAM_USAGE": "1"}).stream_usage is True
+
+
+def test_early_exit_and_errors_behave_as_without(server: FakeOpenAIServer, client: Any, with_stream_usage: Path) -> None:
+    """With the option on, leaving a stream early logs it as incomplete and a mid-stream error reaches the caller as is."""
+    with client.chat.completions.create(**ASK, stream=True) as stream:
+        first = next(iter(stream))
+    assert first.choices[0].delta.role == "assistant"
+    broken = client.chat.completions.create(**ASK, stream=True, extra_headers={"x-fake-stream-error-after": "2"})
+    with pytest.raises(openai.APIError, match="stream exploded"):
+        list(broken)
+    events = _events(with_stream_usage)
+    assert [e["extensions"]["status"] for e in events if e["action"] != "prompt"] == ["incomplete", "error"]
