@@ -125,6 +125,17 @@ def test_responses_api_invoke(server, log_path: Path) -> None:
     assert isinstance(runs.output[0], str) and runs.output[1] == server.reply
 
 
+def test_responses_api_stream(server, log_path: Path) -> None:
+    """``use_responses_api=True`` streamed: one pair with the streamed text and the usage of ``response.completed``."""
+
+    def scenario(url: str) -> list[Any]:
+        return [(chunk.text, chunk.usage_metadata) for chunk in _chat(url, use_responses_api=True).stream("Hi")]
+
+    runs = run_twice(server, log_path, scenario)
+    assert_logged(server, runs, calls=1)
+    assert "".join(text for text, _ in runs.output) == server.reply
+
+
 def test_message_types_unchanged(server, log_path: Path) -> None:
     """HILT hands LangChain the same SDK objects: the answer is still an ``AIMessage`` with the server's usage."""
     runs = run_twice(server, log_path, lambda url: _chat(url).invoke("Hi"))
