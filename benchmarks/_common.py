@@ -11,6 +11,7 @@ from typing import Any
 
 def interleaved(a: Callable[[], Any], b: Callable[[], Any], calls: int, warmup: int = 30) -> tuple[float, float]:
     """Median seconds of ``a`` and ``b``, run alternately."""
+    a, b = with_client_layer(a, False), with_client_layer(b, True)
     for _ in range(warmup):
         a()
         b()
@@ -25,6 +26,29 @@ def interleaved(a: Callable[[], Any], b: Callable[[], Any], calls: int, warmup: 
         times_a.append(middle - start)
         times_b.append(end - middle)
     return statistics.median(times_a), statistics.median(times_b)
+
+
+def with_client_layer(side: Callable[[], Any], hilt_layer: bool) -> Callable[[], Any]:
+    """``side`` run with HILT's layer on ``SyncAPIClient.request`` (B) or with the SDK's own function (A).
+
+    A calls the SDK's original method directly, but that still ends in ``client.request``, which HILT
+    also wraps (see ``hilt/instrumentation/_lowlevel.py``) and would record. Both sides write the class
+    attribute twice, so the swap costs them alike.
+    """
+    from openai._base_client import SyncAPIClient
+
+    current = SyncAPIClient.__dict__["request"]
+    original = getattr(current, "__wrapped__", current)
+    chosen = current if hilt_layer else original
+
+    def run() -> Any:
+        SyncAPIClient.request = chosen
+        try:
+            return side()
+        finally:
+            SyncAPIClient.request = current
+
+    return run
 
 
 def observer_overhead_us(built: Sequence[Any], endpoint: str, new_accumulator: Callable[[], Any], rounds: int = 20) -> float:

@@ -59,8 +59,9 @@ _DEFAULTS: dict[str, Any] = {
     "propagate": True,
     "strict": False,
     "debug": False,
+    "stream_usage": False,
 }
-BOOL_FIELDS = frozenset({"capture_content", "propagate", "strict", "debug"})
+BOOL_FIELDS = frozenset({"capture_content", "propagate", "strict", "debug", "stream_usage"})
 """Settings that are booleans (``hilt-agent`` gives them ``--x``/``--no-x`` flags)."""
 _SECONDS = frozenset({"flush_interval", "shutdown_timeout"})
 
@@ -94,6 +95,7 @@ class Settings:
     propagate: bool
     strict: bool
     debug: bool
+    stream_usage: bool
     sources: Mapping[str, str]
     """Where each value came from: ``"default"``, a TOML file path, ``"env HILT_X"``, ``"argument"`` or ``"flag"``."""
 

@@ -40,6 +40,10 @@ class Recorder:
 
     def make_wrapper(self, target: PatchTarget) -> Callable[..., Any]:
         """The ``wrapt`` wrapper for one target (an ``async def`` for async methods)."""
+        if target.extractor == "lowlevel":  # the client's own request(), dispatched by path
+            from ._lowlevel import make_lowlevel_wrapper
+
+            return make_lowlevel_wrapper(self, target.is_async)
         extractor = self._provider.EXTRACTORS[target.extractor]
         endpoint = target.endpoint
         begin, succeed, fail = self._begin, self._succeed, self._fail
@@ -174,6 +178,9 @@ class Recorder:
         observe = observe_sync_stream if provider.is_sync_stream(result) else observe_async_stream
         record.stream_started = True
         observer = StreamObserver(record, extractor.new_accumulator(), self._finish_stream)
+        from ._stream_usage import feed_hidden_usage  # stream_usage: the usage chunk hidden from the app
+
+        feed_hidden_usage(result, observer)
         if not observe(result, observer):
             record.response_extras["stream_not_observed"] = True
             self.pipeline.end(record)

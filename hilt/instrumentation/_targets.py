@@ -66,6 +66,9 @@ TARGETS: tuple[PatchTarget, ...] = (
     *_pair(_BETA_RESPONSES, "retrieve", "beta.responses.retrieve", "responses_resume", "Responses"),
     *_pair(_LEGACY, "create", "completions.create", "completions", "Completions"),
     *_pair(_EMBEDDINGS, "create", "embeddings.create", "embeddings", "Embeddings"),
+    # Calls made on the client itself (litellm's client.post): recorded by path, see ``_lowlevel``.
+    PatchTarget(("openai._base_client",), "SyncAPIClient.request", "client.request", "lowlevel"),
+    PatchTarget(("openai._base_client",), "AsyncAPIClient.request", "client.request", "lowlevel", is_async=True),
 )
 
 _JOBS = "job control or stored objects: returns a stored object, not the output of a model call made here"

@@ -13,6 +13,7 @@ from ._common import get, is_given, items, str_or_none, text_of_content
 from ._params import capture_preamble
 from ._redact import TextBuffer, jsonable
 from ._usage import read_usage
+from ._history import input_history, output_answer
 
 __all__ = [
     "ResponsesStreamAccumulator",
@@ -36,20 +37,21 @@ def capture_request(record: CallRecord, kwargs: dict[str, Any], capture_content:
     conversation_id = conversation if isinstance(conversation, str) else get(conversation, "id")
     if isinstance(conversation_id, str) and conversation_id:
         record.conversation_id = conversation_id
+    record.history = input_history(kwargs.get("input"))  # a resent history threads like chat messages
     if not capture_content:
         return
     instructions = kwargs.get("instructions")
     if isinstance(instructions, str):
         record.prompt_content["instructions"] = jsonable(instructions)
-    items = kwargs.get("input")
-    if isinstance(items, str):
-        record.prompt_text = jsonable(items)
-    elif isinstance(items, (list, tuple)):
-        record.prompt_content["input"] = [jsonable(item) for item in items]
-        record.prompt_text = _last_user_text(items)
-    elif items is not None and is_given(items):
+    given = kwargs.get("input")
+    if isinstance(given, str):
+        record.prompt_text = jsonable(given)
+    elif isinstance(given, (list, tuple)):
+        record.prompt_content["input"] = [jsonable(item) for item in given]
+        record.prompt_text = _last_user_text(given)
+    elif given is not None and is_given(given):
         # a generator or other one-shot iterable belongs to the SDK: never consume it
-        record.params["input_not_captured"] = type(items).__name__
+        record.params["input_not_captured"] = type(given).__name__
 
 
 def _last_user_text(items: Any) -> str | None:
@@ -110,7 +112,7 @@ def capture_response(record: CallRecord, response: Any, capture_content: bool) -
         record.error_message = str_or_none(get(error, "message"))
         record.error_type = "ResponseFailed"
     summary = summarize_output(get(response, "output"))
-    record.answer_message = {"role": "assistant", "content": summary.get("text")}
+    record.answer_message = output_answer(get(response, "output"))
     if not capture_content:
         return
     _apply_summary(record, summary)
