@@ -7,8 +7,14 @@ What makes two messages "the same" (the canonical form): a message is reduced to
 text (string content, or the text parts of a list joined with newlines), its tool calls as
 ``(id, function name, arguments)`` and its ``tool_call_id``; so a dict and the SDK's own message
 object with the same content match. A running hash over those forms gives one digest per prefix of
-the history, so a lookup costs one hash per message. The digests live only in this process's memory
-(they are never written), which is why Python's own fast ``hash`` is enough.
+the history. The digests live only in this process's memory (they are never written), which is why
+Python's own fast ``hash`` is enough.
+
+A history is re-sent on every turn, so the canonical form of each message is cached by the message's
+identity and checked against a shallow snapshot of its fields: a message seen before costs a lookup
+and a comparison, not a re-read (turn 50 of a conversation costs about what turn 1 does). Replacing a
+field of a message (``message["content"] = ...``) is noticed; editing a list inside a message in
+place after it was sent is not.
 """
 
 from __future__ import annotations
@@ -18,16 +24,17 @@ from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ._ids import new_event_id
+from ._ids import prefixed_id
 
-__all__ = ["ConversationLinker", "canonical_message", "new_conversation_id"]
+__all__ = ["ConversationLinker", "canonical_message", "extend_digest", "new_conversation_id", "prefix_digests"]
 
 _EMPTY_DIGEST = hash("hilt-conversation-v1")
+_FORM_CACHE_SIZE = 2048
 
 
 def new_conversation_id() -> str:
-    """A fresh, time-ordered conversation id."""
-    return "conv_" + new_event_id().replace("-", "")
+    """A fresh, time-ordered conversation id (``conv_`` + 32 hex digits)."""
+    return prefixed_id("conv_")
 
 
 def _get(obj: Any, name: str) -> Any:
@@ -58,19 +65,51 @@ def canonical_message(message: Any) -> tuple[Any, ...]:
     return (_get(message, "role"), _text_of(_get(message, "content")) or None, call_forms, _get(message, "tool_call_id"))
 
 
+def _fields(message: Any) -> dict[str, Any] | None:
+    """What a message's snapshot compares: the dict itself, or an SDK model's field dict."""
+    if type(message) is dict:
+        return message
+    return getattr(message, "__dict__", None)
+
+
+# id(message) -> (message, snapshot of its fields, hash of its canonical form); holding the message
+# keeps its id from being reused while the entry lives.
+_forms: dict[int, tuple[Any, dict[str, Any], int]] = {}
+_forms_lock = threading.Lock()
+
+
+def _form_hash(message: Any) -> int:
+    entry = _forms.get(id(message))
+    if entry is not None and entry[0] is message:
+        try:
+            if _fields(message) == entry[1]:
+                return entry[2]
+        except Exception:  # a field whose == misbehaves (an array...): read the message again
+            pass
+    form = hash(canonical_message(message))
+    fields = _fields(message)
+    if fields is not None:
+        with _forms_lock:
+            if len(_forms) >= _FORM_CACHE_SIZE:
+                _forms.clear()
+            _forms[id(message)] = (message, dict(fields), form)
+    return form
+
+
 def prefix_digests(messages: Sequence[Any]) -> list[int]:
     """``digests[i]`` identifies ``messages[:i + 1]``."""
     digest = _EMPTY_DIGEST
     digests = []
+    append = digests.append
     for message in messages:
-        digest = hash((digest, canonical_message(message)))
-        digests.append(digest)
+        digest = hash((digest, _form_hash(message)))
+        append(digest)
     return digests
 
 
 def extend_digest(digest: int, message: Any) -> int:
     """The digest of a history after appending ``message`` to the history ``digest`` identifies."""
-    return hash((digest, canonical_message(message)))
+    return hash((digest, hash(canonical_message(message))))
 
 
 class ConversationLinker:
@@ -98,7 +137,7 @@ class ConversationLinker:
         with self._lock:
             self._known[digest] = conversation_id
             self._known.move_to_end(digest)
-            while len(self._known) > self._capacity:
+            if len(self._known) > self._capacity:
                 self._known.popitem(last=False)
 
     def remember_key(self, key: str, conversation_id: str) -> None:
