@@ -12,19 +12,16 @@ are resolved once and cached, after which a price costs well under a microsecond
 from __future__ import annotations
 
 import importlib
-import os
 import threading
 from decimal import Decimal
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from ._forksafe import after_fork_in_child
 from ._safety import report, report_exception
 
-__all__ = ["ModelRates", "PriceBook", "Priced"]
-
-_LOAD_TIMEOUT_S = 10.0
-
+__all__ = ["ModelRates", "PriceBook", "Priced", "wait_for_prices"]
 
 @dataclass(frozen=True)
 class ModelRates:
@@ -96,15 +93,21 @@ class Priced(NamedTuple):
 
 
 class _Library:
-    """The lazily loaded ``genai_prices`` module, imported once in a background thread."""
+    """The ``genai_prices`` module, imported once in a background thread; never waited for by a call.
 
-    def __init__(self) -> None:
+    ``load`` is what runs in that thread (tests inject a slow or failing one). ``status`` is
+    ``"prices_loading"`` until the load ends, then ``"ok"`` or ``"prices_unavailable"``.
+    """
+
+    def __init__(self, load: Callable[[], Any] | None = None) -> None:
+        self._load_module = load or _import_genai_prices
         self._ready = threading.Event()
         self._started = False
         self._lock = threading.Lock()
         self.module: Any = None
 
     def start(self) -> None:
+        """Start the background load (once); returns at once."""
         if self._started:
             return
         with self._lock:
@@ -116,19 +119,28 @@ class _Library:
 
     def _load(self) -> None:
         try:
-            import genai_prices
-
-            genai_prices.calc_price(genai_prices.Usage(input_tokens=1, output_tokens=1), "gpt-4o-mini", provider_id="openai")
-            self.module = genai_prices
+            self.module = self._load_module()
         except Exception as exc:  # a missing or broken price library costs prices, nothing else
             report("prices-import", "HILT could not load genai-prices (%s: %s); costs will be null", type(exc).__name__, exc)
         finally:
             self._ready.set()
 
+    @property
+    def status(self) -> str:
+        if not self._ready.is_set():
+            return "prices_loading"
+        return "ok" if self.module is not None else "prices_unavailable"
+
     def get(self) -> Any:
-        self.start()
-        self._ready.wait(_LOAD_TIMEOUT_S)
+        """The module if it is loaded, else ``None`` (starting the load if needed); never blocks."""
+        if not self._started:
+            self.start()
         return self.module
+
+    def wait(self, timeout: float | None) -> bool:
+        """Block until the load has ended (for tests and benchmarks); True if it did within ``timeout``."""
+        self.start()
+        return self._ready.wait(timeout)
 
     def after_fork_in_child(self) -> None:
         """A fork during the load leaves the child without the loading thread: start over there."""
@@ -136,6 +148,13 @@ class _Library:
             self._ready = threading.Event()
             self._lock = threading.Lock()
             self._started = False
+
+
+def _import_genai_prices() -> Any:
+    import genai_prices
+
+    genai_prices.calc_price(genai_prices.Usage(input_tokens=1, output_tokens=1), "gpt-4o-mini", provider_id="openai")
+    return genai_prices
 
 
 def _import_shared_dependencies() -> None:
@@ -153,8 +172,16 @@ def _import_shared_dependencies() -> None:
 
 
 _library = _Library()
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_library.after_fork_in_child)
+after_fork_in_child(lambda: _library.after_fork_in_child())
+
+
+def wait_for_prices(timeout: float | None = 30.0) -> bool:
+    """Load the price data now and wait for it (at most ``timeout`` seconds); True once it is loaded.
+
+    Calls never wait for the price data: until it is loaded their cost is ``null`` with the cost status
+    ``prices_loading``. A program that wants a cost from its very first call can call this first.
+    """
+    return _library.wait(timeout) and _library.module is not None
 
 
 class PriceBook:
@@ -187,7 +214,8 @@ class PriceBook:
             return Priced(resolved[1].cost(tokens), "ok", resolved[0])
         found = self._resolve(models, provider)
         if found is None:
-            return Priced(None, "unknown_model")
+            status = _library.status
+            return Priced(None, "unknown_model" if status == "ok" else status)
         if len(self._resolved) >= 4096:
             self._resolved.clear()
         self._resolved[(models, provider)] = found
@@ -218,7 +246,7 @@ class PriceBook:
             return self._cache[key]
         except KeyError:
             pass
-        if _library.get() is None:  # price data unavailable (yet): don't remember the model as unknown
+        if _library.get() is None:  # price data not loaded (yet): don't remember the model as unknown
             return None
         rates = _lookup(model, provider)
         self._cache[key] = rates

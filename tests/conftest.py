@@ -32,6 +32,14 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.
     hilt.uninstrument()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def price_data_loaded() -> None:
+    """Calls never wait for the price data (cost_status prices_loading); tests that check costs need it loaded."""
+    from hilt.pricing import wait_for_prices
+
+    assert wait_for_prices(timeout=60)
+
+
 @pytest.fixture(scope="session")
 def server() -> Iterator[FakeOpenAIServer]:
     """One loopback OpenAI-compatible server for the session."""

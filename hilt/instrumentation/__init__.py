@@ -4,6 +4,10 @@
 never adds a second wrapper layer or leaks a file handle. ``uninstrument()`` puts the SDK's original
 methods back. If ``openai`` is already imported the patches go on at once; otherwise (agent path,
 ``lazy=True``) they go on when the application first imports the SDK modules that define the classes.
+
+Everything a call needs is built here, not on the first call: the pipeline and writers, the recorder
+and the provider extractors (as soon as ``openai`` is imported), and the price data starts loading
+in a background thread (calls never wait for it).
 """
 
 from __future__ import annotations
@@ -14,11 +18,11 @@ import importlib
 import sys
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from .._config import Settings, load_settings
-from .._safety import logger, report_exception
+from .._safety import guard, logger
 from ._targets import OPENAI_REQUIREMENT, TARGETS, PatchTarget
 
 __all__ = ["Instrumentation", "instrument", "is_instrumented", "uninstrument", "watched_modules"]
@@ -30,10 +34,8 @@ class Instrumentation:
 
     settings: Settings
     pipeline: Any
-    lazy: bool = False
     recorder: Any = None
     patcher: Any = None
-    pending: set[str] = field(default_factory=set)
 
     def patched(self) -> list[str]:
         """``Class.method`` of every active patch."""
@@ -45,6 +47,7 @@ class Instrumentation:
 _lock = threading.RLock()
 _state: Instrumentation | None = None
 _patcher: Any = None  # one per process, so that no method is ever wrapped twice
+_the_recorder: Any = None  # one per process: the wrappers in place call it, whichever pipeline is live
 _atexit_registered = False
 
 
@@ -93,14 +96,15 @@ def instrument(
     from .._pipeline import Pipeline
     from ..writers import build_writers
 
-    pipeline = Pipeline(build_writers(settings), capture_content=settings.capture_content, prices=settings.prices)
+    pipeline = Pipeline(build_writers(settings), prices=settings.prices)
+    pipeline.warm_up()
     with _lock:
         old = _state
-        _state = Instrumentation(settings=settings, pipeline=pipeline, lazy=lazy)
+        _state = Instrumentation(settings=settings, pipeline=pipeline)
+        if _the_recorder is not None:
+            _state.recorder, _state.patcher = _the_recorder, _patcher
+            _the_recorder.pipeline, _the_recorder.capture_content = pipeline, settings.capture_content
         if old is not None:
-            _state.recorder, _state.patcher = old.recorder, old.patcher
-            if _state.recorder is not None:
-                _state.recorder.pipeline = pipeline
             old.pipeline.close()
         _register_atexit()
         state = _state
@@ -136,31 +140,28 @@ def on_module_imported(module_name: str) -> None:
 
 def _import_target_modules() -> None:
     for module in dict.fromkeys(m for target in TARGETS for m in target.modules):
-        try:
-            importlib.import_module(module)
-        except ImportError:
-            pass  # not in this SDK version: the target is skipped and listed by hilt-agent --info
-        except Exception as exc:
-            report_exception(f"import {module}", exc)
+        with guard(f"import {module}"):
+            try:
+                importlib.import_module(module)
+            except ImportError:
+                pass  # not in this SDK version: the target is skipped and listed by hilt-agent --info
 
 
 def _apply(state: Instrumentation, targets: list[PatchTarget], *, import_modules: bool) -> None:
-    global _patcher
+    global _patcher, _the_recorder
     if not _openai_supported():
         return
-    try:
+    with guard("patch the openai SDK"):
         if state.recorder is None:
             from ._patching import Patcher
             from ._recorder import Recorder
 
-            state.recorder = Recorder(state.pipeline)
-            if _patcher is None:
-                _patcher = Patcher()
-            state.patcher = _patcher
+            if _the_recorder is None:
+                _the_recorder, _patcher = Recorder(state.pipeline, state.settings.capture_content), Patcher()
+            _the_recorder.pipeline, _the_recorder.capture_content = state.pipeline, state.settings.capture_content
+            state.recorder, state.patcher = _the_recorder, _patcher
         for target in targets:
             state.patcher.apply(target, state.recorder.make_wrapper, import_modules=import_modules)
-    except Exception as exc:
-        report_exception("patch the openai SDK", exc)
 
 
 @functools.lru_cache(maxsize=None)
