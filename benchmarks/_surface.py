@@ -1,7 +1,8 @@
-"""Overhead of HILT on the Responses API and embeddings (used by ``benchmarks/overhead.py``).
+"""What ``benchmarks/overhead.py`` measures, one function per figure.
 
-Same method as the chat measurement: A = the SDK's original method (the function HILT wrapped, called
-directly), B = the instrumented call, alternated, medians compared.
+Every measurement calls the same SDK method three ways, interleaved: ``off`` = the SDK's original
+function (the one HILT wrapped) called directly, ``floor`` = that function behind a pass-through
+``wrapt`` wrapper (the least any wrapper-based instrumentation can cost), ``on`` = the instrumented call.
 """
 
 from __future__ import annotations
@@ -9,73 +10,128 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from _common import observer_overhead_us  # benchmarks/_common.py
+import wrapt
+from _common import compare, interleaved, observer_overhead_us  # benchmarks/_common.py
 
 from hilt.instrumentation import current
 
 EMBED_INPUT = ["The sea is wide.", "The sea is deep."]
+MESSAGES = [
+    {"role": "system", "content": "You are a helpful assistant."},
+    {"role": "user", "content": "Tell me something about the sea."},
+]
+ASK = {"model": "gpt-4o-mini", "input": "Tell me something about the sea.", "instructions": "Be brief."}
 
 
-def _original(endpoint: str) -> Any:
+def original(endpoint: str) -> Any:
+    """The SDK function HILT wrapped for the sync ``endpoint``."""
     state = current()
     assert state is not None and state.patcher is not None
     patch = next(p for p in state.patcher.applied.values() if p.target.endpoint == endpoint and not p.target.is_async)
     return patch.wrapper.__wrapped__
 
 
-def _figures(prefix: str, a: float, b: float) -> dict[str, float]:
-    return {
-        f"{prefix}_call_us": round(a * 1e6, 1),
-        f"{prefix}_overhead_us": round((b - a) * 1e6, 1),
-        f"{prefix}_overhead_pct": round((b - a) / a * 100, 2),
-    }
+def _pass_through(function: Any) -> Any:
+    return wrapt.FunctionWrapper(function, lambda wrapped, instance, args, kwargs: wrapped(*args, **kwargs))
 
 
-def measure_surface(
-    client: Any, calls: int, chunks: int, reply_header: dict[str, str], interleaved: Callable[..., tuple[float, float]]
-) -> dict[str, Any]:
-    """Non-streaming overhead of ``responses.create`` and ``embeddings.create``, and per-chunk overhead of
-    a streamed ``responses.create`` (``chunks`` text deltas plus the fixed lifecycle events)."""
-    responses, embeddings = client.responses, client.embeddings
-    create_response, create_embedding = _original("responses.create"), _original("embeddings.create")
-    ask = {"model": "gpt-4o-mini", "input": "Tell me something about the sea.", "instructions": "Be brief."}
-
-    def plain_stream() -> None:
-        for _ in create_response(responses, **ask, stream=True, extra_headers=reply_header):
-            pass
-
-    def instrumented_stream() -> None:
-        for _ in responses.create(**ask, stream=True, extra_headers=reply_header):
-            pass
-
-    results: dict[str, Any] = {}
-    a, b = interleaved(lambda: create_response(responses, **ask), lambda: responses.create(**ask), calls)
-    results.update(_figures("responses", a, b))
-    a, b = interleaved(
-        lambda: create_embedding(embeddings, model="text-embedding-3-small", input=EMBED_INPUT),
-        lambda: embeddings.create(model="text-embedding-3-small", input=EMBED_INPUT),
-        calls,
+def three_ways(resource: Any, endpoint: str, calls: int, **request: Any) -> dict[str, Any]:
+    """off / floor / on figures for one non-streaming request."""
+    plain = original(endpoint)
+    floor = _pass_through(plain)
+    method = getattr(resource, endpoint.rsplit(".", 1)[1])
+    off, through, on = interleaved(
+        lambda: plain(resource, **request), lambda: floor(resource, **request), lambda: method(**request), calls=calls
     )
-    results.update(_figures("embeddings", a, b))
-    a, b = interleaved(plain_stream, instrumented_stream, max(calls // 4, 100))
-    events = chunks + 8  # created, in_progress, item added, part added, text done, part done, item done, completed
-    results["responses_stream_events"] = events
-    results["responses_overhead_per_event_us"] = round((b - a) / events * 1e6, 3)
+    return compare(off, on, through)
+
+
+def calls(client: Any, count: int) -> dict[str, Any]:
+    """Non-streaming chat, Responses (openai >= 1.66) and embeddings."""
+    results = {"chat": three_ways(client.chat.completions, "chat.completions.create", count, model="gpt-4o-mini", messages=MESSAGES)}
+    if hasattr(client, "responses"):
+        results["responses"] = three_ways(client.responses, "responses.create", count, **ASK)
+    results["embeddings"] = three_ways(
+        client.embeddings, "embeddings.create", count, model="text-embedding-3-small", input=EMBED_INPUT
+    )
     return results
 
 
-def responses_event_overhead(events: int = 1000, rounds: int = 20) -> dict[str, float]:
-    """HILT's own cost per Responses stream event (text deltas), without network or SDK parsing."""
-    from openai.types.responses import ResponseTextDeltaEvent
+def stream(client: Any, count: int, chunks: int, reply: dict[str, str]) -> dict[str, Any]:
+    """End-to-end overhead per chunk of a streamed chat answer of ``chunks`` words."""
+    resource = client.chat.completions
+    plain = original("chat.completions.create")
 
-    from hilt.providers.openai._responses import ResponsesStreamAccumulator
+    def off() -> None:
+        for _ in plain(resource, model="gpt-4o-mini", messages=MESSAGES, stream=True, extra_headers=reply):
+            pass
 
-    built = [
-        ResponseTextDeltaEvent.model_validate(
-            {"type": "response.output_text.delta", "item_id": "msg_bench", "output_index": 0, "content_index": 0,
-             "delta": " wave", "logprobs": [], "sequence_number": i}
-        )
-        for i in range(events)
-    ]  # fmt: skip
+    def on() -> None:
+        for _ in resource.create(model="gpt-4o-mini", messages=MESSAGES, stream=True, extra_headers=reply):
+            pass
 
-    return {"overhead_per_event_us": observer_overhead_us(built, "responses.create", ResponsesStreamAccumulator, rounds)}
+    a, b = interleaved(off, on, calls=count, warmup=3)
+    figures = compare(a, b)
+    figures["chunks"] = chunks + 2  # the role chunk and the finish chunk
+    figures["overhead_per_chunk_us"] = round(figures["overhead_median_us"] / figures["chunks"], 3)
+    return figures
+
+
+def own_work_per_chunk(chunks: int = 1000, rounds: int = 20) -> dict[str, float]:
+    """HILT's own cost per chat chunk and per Responses stream event, without network or SDK parsing."""
+    from openai.types.chat import ChatCompletionChunk
+
+    from hilt.providers.openai._chat import ChatStreamAccumulator
+
+    chunk = {"id": "chatcmpl-bench", "object": "chat.completion.chunk", "created": 1700000000, "model": "gpt-4o-mini",
+             "choices": [{"index": 0, "delta": {"content": " wave"}, "finish_reason": None}]}  # fmt: skip
+    built = [ChatCompletionChunk.model_validate(chunk) for _ in range(chunks)]
+    figures = {"chat_chunk_us": observer_overhead_us(built, "chat.completions.create", ChatStreamAccumulator, rounds)}
+    try:
+        from openai.types.responses import ResponseTextDeltaEvent
+
+        from hilt.providers.openai._responses import ResponsesStreamAccumulator
+    except ImportError:  # openai < 1.66
+        return figures
+    event = {"type": "response.output_text.delta", "item_id": "msg_bench", "output_index": 0, "content_index": 0,
+             "delta": " wave", "logprobs": [], "sequence_number": 0}  # fmt: skip
+    events = [ResponseTextDeltaEvent.model_validate(event) for _ in range(chunks)]
+    figures["responses_event_us"] = observer_overhead_us(events, "responses.create", ResponsesStreamAccumulator, rounds)
+    return figures
+
+
+def conversation(client: Any, turns: int, repeats: int) -> dict[str, Any]:
+    """Overhead per turn of a conversation whose every request resends the growing history.
+
+    Each repeat plays ``turns`` turns; at each turn the original and the instrumented call get the same
+    history (the instrumented answer is appended), so only HILT's work differs.
+    """
+    resource = client.chat.completions
+    plain = original("chat.completions.create")
+    per_turn: list[list[float]] = [[] for _ in range(turns)]
+    clock = _clock()
+    for _ in range(repeats):
+        history = [MESSAGES[0]]
+        for turn in range(turns):
+            history.append({"role": "user", "content": f"Question {turn}: tell me more about the sea."})
+            start = clock()
+            plain(resource, model="gpt-4o-mini", messages=history)
+            middle = clock()
+            reply = resource.create(model="gpt-4o-mini", messages=history)
+            end = clock()
+            per_turn[turn].append((end - middle) - (middle - start))
+            history.append({"role": "assistant", "content": reply.choices[0].message.content})
+    medians = [sorted(values)[len(values) // 2] * 1e6 for values in per_turn]
+    return {
+        "turns": turns,
+        "repeats": repeats,
+        "turn_1_us": round(medians[0], 1),
+        f"turn_{turns}_us": round(medians[-1], 1),
+        "ratio": round(medians[-1] / medians[0], 2) if medians[0] > 0 else None,
+    }
+
+
+def _clock() -> Callable[[], float]:
+    import time
+
+    return time.perf_counter

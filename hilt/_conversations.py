@@ -65,29 +65,17 @@ def canonical_message(message: Any) -> tuple[Any, ...]:
     return (_get(message, "role"), _text_of(_get(message, "content")) or None, call_forms, _get(message, "tool_call_id"))
 
 
-def _fields(message: Any) -> dict[str, Any] | None:
-    """What a message's snapshot compares: the dict itself, or an SDK model's field dict."""
-    if type(message) is dict:
-        return message
-    return getattr(message, "__dict__", None)
-
-
 # id(message) -> (message, snapshot of its fields, hash of its canonical form); holding the message
-# keeps its id from being reused while the entry lives.
+# keeps its id from being reused while the entry lives. Dict messages are compared as they are, SDK
+# models by their field dict.
 _forms: dict[int, tuple[Any, dict[str, Any], int]] = {}
 _forms_lock = threading.Lock()
 
 
 def _form_hash(message: Any) -> int:
-    entry = _forms.get(id(message))
-    if entry is not None and entry[0] is message:
-        try:
-            if _fields(message) == entry[1]:
-                return entry[2]
-        except Exception:  # a field whose == misbehaves (an array...): read the message again
-            pass
+    """The hash of ``canonical_message(message)``, cached (see the module docstring)."""
     form = hash(canonical_message(message))
-    fields = _fields(message)
+    fields = message if type(message) is dict else getattr(message, "__dict__", None)
     if fields is not None:
         with _forms_lock:
             if len(_forms) >= _FORM_CACHE_SIZE:
@@ -101,8 +89,19 @@ def prefix_digests(messages: Sequence[Any]) -> list[int]:
     digest = _EMPTY_DIGEST
     digests = []
     append = digests.append
+    get = _forms.get
     for message in messages:
-        digest = hash((digest, _form_hash(message)))
+        # inlined cache hit (this loop runs once per message of every request): same object, same fields
+        entry = get(id(message))
+        if entry is not None and entry[0] is message:
+            try:
+                same = (message if type(message) is dict else message.__dict__) == entry[1]
+            except Exception:  # a field whose == misbehaves (an array...): read the message again
+                same = False
+            form = entry[2] if same else _form_hash(message)
+        else:
+            form = _form_hash(message)
+        digest = hash((digest, form))
         append(digest)
     return digests
 
