@@ -147,8 +147,3 @@ class ConversationLinker:
         """The conversation recorded for ``key`` by :meth:`remember_key`."""
         with self._lock:
             return self._known.get(("key", key))
-
-    def clear(self) -> None:
-        """Forget everything (for tests)."""
-        with self._lock:
-            self._known.clear()

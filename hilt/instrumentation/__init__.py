@@ -17,7 +17,6 @@ import functools
 import importlib
 import sys
 import threading
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -193,8 +192,3 @@ def _close_at_exit() -> None:
     state = _state
     if state is not None:
         state.pipeline.close()
-
-
-def settings_overrides(options: Mapping[str, Any]) -> dict[str, Any]:
-    """The non-``None`` options of an ``instrument()`` call."""
-    return {k: v for k, v in options.items() if v is not None}
