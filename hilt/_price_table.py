@@ -14,12 +14,16 @@ a tier's start, in total input tokens, applies that tier's rate to all tokens). 
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import sys
+import time
 from datetime import date, datetime, timezone
+from pathlib import Path
 from typing import Any
 
-__all__ = ["PriceTable", "Rates", "load_price_table", "rate_at"]
+__all__ = ["PriceTable", "Rates", "cache_path", "load_price_table", "rate_at", "read_cached_price_table", "save_price_table"]
 
 # USD per million tokens: a number, or (base, ((start, rate), ...)) when the rate depends on volume.
 Rate = float | tuple[float, tuple[tuple[int, float], ...]] | None
@@ -134,3 +138,90 @@ def load_price_table(provider_id: str = "openai") -> PriceTable:
             sys.modules.pop(name, None)
             overloads.pop(name, None)
     return table
+
+
+# A copy of the table in the user's cache folder lets the next processes skip genai-prices altogether:
+# reading it takes about a millisecond, so no background import competes with the application's first
+# calls for the GIL. It is keyed by HILT's version and the installed genai-prices data file, and is
+# re-read from genai-prices once a day (prices that change on a date are resolved when it is written).
+_CACHE_MAX_AGE_S = 24 * 3600
+
+
+def cache_path(provider_id: str = "openai") -> Path:
+    """Where the table copy lives: ``$XDG_CACHE_HOME/hilt`` (``~/.cache/hilt``)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "hilt" / f"prices-{provider_id}.json"
+
+
+def _source_key() -> str | None:
+    """Identifies the installed genai-prices data (without importing it), or None when it is not installed."""
+    import importlib.util
+
+    from ._version import __version__
+
+    spec = importlib.util.find_spec("genai_prices")
+    if spec is None or not spec.origin:
+        return None
+    data = Path(spec.origin).with_name("data.py")
+    stat = data.stat()
+    return f"hilt {__version__}; {data}; {stat.st_size}; {stat.st_mtime_ns}"
+
+
+def _rule_to_json(rule: tuple[Any, ...]) -> list[Any]:
+    kind, value = rule
+    if kind in ("or", "and"):
+        return [kind, [_rule_to_json(part) for part in value]]
+    return [kind, value.pattern if kind == "regex" else value]
+
+
+def _rule_from_json(value: Any) -> tuple[Any, ...]:
+    kind, argument = value
+    if kind in ("or", "and"):
+        return (kind, tuple(_rule_from_json(part) for part in argument))
+    if kind not in ("equals", "starts_with", "ends_with", "contains", "regex") or not isinstance(argument, str):
+        raise ValueError(f"bad match rule {value!r}")
+    return (kind, re.compile(argument) if kind == "regex" else argument)
+
+
+def _rate_from_json(value: Any) -> Rate:
+    if value is None:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    base, tiers = value
+    return (float(base), tuple((int(start), float(rate)) for start, rate in tiers))
+
+
+def save_price_table(table: PriceTable, provider_id: str = "openai") -> None:
+    """Write the table copy (0600, atomically); raises ``OSError`` when the folder is not writable."""
+    key = _source_key()
+    if key is None:
+        return
+    rows = [[_rule_to_json(rule), None if rates is None else list(rates)] for rule, rates in table.rows]
+    path = cache_path(provider_id)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump({"key": key, "saved_at": time.time(), "rows": rows}, handle)
+    os.replace(temporary, path)
+
+
+def read_cached_price_table(provider_id: str = "openai") -> PriceTable | None:
+    """The table copy if it is there, current and well-formed; ``None`` otherwise (never raises)."""
+    try:
+        path = cache_path(provider_id)
+        if not path.is_file():
+            return None
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("key") != _source_key() or not 0 <= time.time() - float(data["saved_at"]) < _CACHE_MAX_AGE_S:
+            return None
+        rows = []
+        for rule, rates in data["rows"]:
+            parsed = None if rates is None else tuple(_rate_from_json(rate) for rate in rates)
+            if parsed is not None and len(parsed) != 4:
+                raise ValueError("bad rates")
+            rows.append((_rule_from_json(rule), parsed))
+        return PriceTable(tuple(rows))
+    except Exception:  # a stale, foreign or damaged copy: load from genai-prices instead
+        return None

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from ._forksafe import after_fork_in_child
-from ._price_table import PriceTable, Rates, load_price_table, rate_at
-from ._safety import report
+from ._price_table import PriceTable, Rates, load_price_table, rate_at, read_cached_price_table, save_price_table
+from ._safety import logger, report
 
 __all__ = ["ModelRates", "PriceBook", "Priced", "wait_for_prices"]
 
@@ -108,13 +108,18 @@ class _Library:
         self.table: PriceTable | None = None
 
     def start(self) -> None:
-        """Start the background load (once); returns at once."""
+        """Read the cached table copy, else start the background load (once); returns at once."""
         if self._started:
             return
         with self._lock:
             if self._started:
                 return
             self._started = True
+            if self._load_table is load_price_table:
+                self.table = read_cached_price_table()
+                if self.table is not None:
+                    self._ready.set()
+                    return
             _import_shared_dependencies()
             threading.Thread(target=self._load, name="hilt-prices", daemon=True).start()
 
@@ -125,6 +130,11 @@ class _Library:
             report("prices-import", "HILT could not load genai-prices (%s: %s); costs will be null", type(exc).__name__, exc)
         finally:
             self._ready.set()
+        if self.table is not None and self._load_table is load_price_table:
+            try:
+                save_price_table(self.table)
+            except OSError as exc:  # a read-only home folder is fine: the next process loads genai-prices again
+                logger.debug("HILT could not save the price table copy (%s: %s)", type(exc).__name__, exc)
 
     @property
     def status(self) -> str:

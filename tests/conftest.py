@@ -33,11 +33,14 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.
 
 
 @pytest.fixture(scope="session", autouse=True)
-def price_data_loaded() -> None:
-    """Calls never wait for the price data (cost_status prices_loading); tests that check costs need it loaded."""
+def price_data_loaded(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Calls never wait for the price data (cost_status prices_loading); tests that check costs need it loaded.
+    Its cached copy goes to a temporary folder, not the developer's ~/.cache."""
     from hilt.pricing import wait_for_prices
 
-    assert wait_for_prices(timeout=60)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+        assert wait_for_prices(timeout=60)
 
 
 @pytest.fixture(scope="session")

@@ -162,3 +162,42 @@ def test_price_table_keeps_the_garbage_collector_light() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert int(out[0]) < 6000
     assert out[1] == "False"
+
+
+def test_cached_table_copy_is_read_without_genai_prices(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    """With a current copy in the cache folder, the price data is ready at once (no loading thread), 0600."""
+    import threading
+
+    from hilt import pricing
+    from hilt._price_table import cache_path, load_price_table, save_price_table
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    save_price_table(load_price_table())
+    assert cache_path().stat().st_mode & 0o777 == 0o600
+    library = pricing._Library()
+    threads = threading.active_count()
+    library.start()
+    assert (library.status, threading.active_count()) == ("ok", threads)
+    monkeypatch.setattr(pricing, "_library", library)
+    assert PriceBook().price(("gpt-4o-mini",), USAGE) == Priced(0.00045, "ok", "gpt-4o-mini")
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda text: text[:50],  # truncated
+        lambda text: text.replace('"key": "hilt', '"key": "other'),  # written for another genai-prices / HILT
+        lambda text: text.replace('"saved_at": ', '"saved_at": 1'),  # in the future: not trusted
+        lambda text: text.replace('"equals"', '"exec"'),  # an unknown rule
+    ],
+)
+def test_a_bad_table_copy_is_ignored(monkeypatch: pytest.MonkeyPatch, tmp_path, damage) -> None:
+    """A damaged, foreign or odd copy is not used (the price data is loaded from genai-prices instead)."""
+    from hilt._price_table import cache_path, load_price_table, read_cached_price_table, save_price_table
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    save_price_table(load_price_table())
+    assert read_cached_price_table() is not None
+    path = cache_path()
+    path.write_text(damage(path.read_text()))
+    assert read_cached_price_table() is None

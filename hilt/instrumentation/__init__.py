@@ -166,11 +166,8 @@ def _apply(state: Instrumentation, targets: list[PatchTarget], *, import_modules
 @functools.lru_cache(maxsize=None)
 def _openai_supported() -> bool:
     """True when the installed openai is recent enough (reported once when it is not)."""
-    try:
-        from importlib.metadata import version
-
-        installed = version("openai")
-    except Exception:
+    installed = _openai_version()
+    if installed is None:
         logger.warning("HILT: the openai package is not installed; nothing to instrument")
         return False
     parts = tuple(int(p) if p.isdigit() else 0 for p in installed.split(".")[:3])
@@ -179,6 +176,19 @@ def _openai_supported() -> bool:
         logger.error("HILT needs openai >= %s, found %s: calls will not be logged", wanted, installed)
         return False
     return True
+
+
+def _openai_version() -> str | None:
+    """The SDK's own ``__version__`` once it is imported (cheap); the package metadata otherwise."""
+    version = getattr(sys.modules.get("openai"), "__version__", None)
+    if isinstance(version, str):
+        return version
+    try:
+        from importlib.metadata import version as metadata_version
+
+        return metadata_version("openai")
+    except Exception:
+        return None
 
 
 def _register_atexit() -> None:
