@@ -74,15 +74,20 @@ class ModelRates:
 class _TableRates:
     """Rates from the price table (:mod:`hilt._price_table`); a rate may depend on the input volume."""
 
-    __slots__ = ("rates",)
+    __slots__ = ("rates", "_flat")
 
     def __init__(self, rates: Rates) -> None:
         self.rates = rates
+        tiered = any(type(rate) is tuple for rate in rates)
+        self._flat = None if tiered else self._at(0)  # the common case: one ModelRates, built once
+
+    def _at(self, prompt: int) -> ModelRates:
+        input_rate, output_rate, cached_rate, write_rate = (rate_at(rate, prompt) for rate in self.rates)
+        return ModelRates(input_rate or 0.0, output_rate or 0.0, cached_rate, write_rate)
 
     def cost(self, tokens: Mapping[str, int]) -> float:
-        prompt = tokens.get("prompt", 0)
-        input_rate, output_rate, cached_rate, write_rate = (rate_at(rate, prompt) for rate in self.rates)
-        return ModelRates(input_rate or 0.0, output_rate or 0.0, cached_rate, write_rate).cost(tokens)
+        rates = self._flat or self._at(tokens.get("prompt", 0))
+        return rates.cost(tokens)
 
 
 class Priced(NamedTuple):
