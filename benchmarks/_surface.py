@@ -100,35 +100,79 @@ def own_work_per_chunk(chunks: int = 1000, rounds: int = 20) -> dict[str, float]
     return figures
 
 
-def conversation(client: Any, turns: int, repeats: int) -> dict[str, Any]:
-    """Overhead per turn of a conversation whose every request resends the growing history.
+def _history(turns: int) -> list[dict[str, str]]:
+    history = [MESSAGES[0]]
+    for turn in range(turns):
+        history.append({"role": "user", "content": f"Question {turn}: tell me more about the sea."})
+        history.append({"role": "assistant", "content": "Hello! How can I help you today?"})
+    return history[:-1]  # ends with the user's question of turn ``turns``
 
-    Each repeat plays ``turns`` turns; at each turn the original and the instrumented call get the same
-    history (the instrumented answer is appended), so only HILT's work differs.
+
+def conversation(client: Any, turns: int, repeats: int, pairs: int = 5) -> dict[str, Any]:
+    """Overhead of turn 1 and of turn ``turns`` of a conversation whose requests resend the whole history.
+
+    Each repeat replays the conversation turn by turn (so threading sees a real continuation); at the
+    two measured turns, ``pairs`` original/instrumented pairs run on the same history.
     """
     resource = client.chat.completions
     plain = original("chat.completions.create")
-    per_turn: list[list[float]] = [[] for _ in range(turns)]
     clock = _clock()
+    diffs: dict[int, list[float]] = {1: [], turns: []}
     for _ in range(repeats):
-        history = [MESSAGES[0]]
-        for turn in range(turns):
-            history.append({"role": "user", "content": f"Question {turn}: tell me more about the sea."})
-            start = clock()
-            plain(resource, model="gpt-4o-mini", messages=history)
-            middle = clock()
-            reply = resource.create(model="gpt-4o-mini", messages=history)
-            end = clock()
-            per_turn[turn].append((end - middle) - (middle - start))
-            history.append({"role": "assistant", "content": reply.choices[0].message.content})
-    medians = [sorted(values)[len(values) // 2] * 1e6 for values in per_turn]
-    return {
-        "turns": turns,
-        "repeats": repeats,
-        "turn_1_us": round(medians[0], 1),
-        f"turn_{turns}_us": round(medians[-1], 1),
-        "ratio": round(medians[-1] / medians[0], 2) if medians[0] > 0 else None,
-    }
+        for turn in range(1, turns + 1):
+            history = _history(turn)
+            if turn not in diffs:
+                resource.create(model="gpt-4o-mini", messages=history)
+                continue
+            for _ in range(pairs):
+                start = clock()
+                plain(resource, model="gpt-4o-mini", messages=history)
+                middle = clock()
+                resource.create(model="gpt-4o-mini", messages=history)
+                diffs[turn].append((clock() - middle) - (middle - start))
+    first, last = (sorted(values)[len(values) // 2] * 1e6 for values in (diffs[1], diffs[turns]))
+    return {"turns": turns, "turn_1_us": round(first, 1), f"turn_{turns}_us": round(last, 1), "ratio": round(last / first, 2)}
+
+
+def own_work_conversation(turns: int, calls: int = 3000) -> dict[str, Any]:
+    """HILT's own work per call at turn 1 and at turn ``turns``, without network or the SDK: the wrapper
+    around a function that returns a pre-built ``ChatCompletion``, against a pass-through wrapper. The
+    conversation is played once first, so that each measured request continues a known one."""
+    import statistics
+
+    from openai.types.chat import ChatCompletion
+
+    from hilt.instrumentation._targets import TARGETS
+
+    state = current()
+    assert state is not None and state.recorder is not None
+    reply = ChatCompletion.model_validate({
+        "id": "chatcmpl-bench", "object": "chat.completion", "created": 1700000000, "model": "gpt-4o-mini",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": "Hello! How can I help you today?"}, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 20, "completion_tokens": 8, "total_tokens": 28},
+    })  # fmt: skip
+    target = next(t for t in TARGETS if t.attribute == "Completions.create")
+
+    def create(self: Any, **kwargs: Any) -> Any:
+        return reply
+
+    floor = _pass_through(create)
+    hilt_wrapped = wrapt.FunctionWrapper(create, state.recorder.make_wrapper(target))
+    resource = object()
+    figures: dict[str, Any] = {}
+    for turn in range(1, turns):  # a real conversation: each turn continues the one before
+        hilt_wrapped(resource, model="gpt-4o-mini", messages=_history(turn))
+    for turn in (1, turns):
+        history = _history(turn)
+        off, on = interleaved(
+            lambda: floor(resource, model="gpt-4o-mini", messages=history),
+            lambda: hilt_wrapped(resource, model="gpt-4o-mini", messages=history),
+            calls=calls,
+            warmup=100,
+        )
+        figures[f"turn_{turn}_us"] = round((statistics.median(on) - statistics.median(off)) * 1e6, 1)
+    figures["ratio"] = round(figures[f"turn_{turns}_us"] / figures["turn_1_us"], 2)
+    return figures
 
 
 def _clock() -> Callable[[], float]:

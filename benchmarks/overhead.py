@@ -124,8 +124,10 @@ def report(results: dict[str, Any]) -> None:
     own = results["own_work"]
     print(f"  HILT's own work per chat chunk: {own['chat_chunk_us']:.3f} µs; per Responses event: {own.get('responses_event_us', 'n/a')} µs")
     c = results["conversation"]
-    print(f"  conversation of {c['turns']} turns: turn 1 {c['turn_1_us']:+.1f} µs, turn {c['turns']} "
-          f"{c['turn_' + str(c['turns']) + '_us']:+.1f} µs (ratio {c['ratio']})")
+    last = f"turn_{c['turns']}_us"
+    print(f"  conversation of {c['turns']} turns: turn 1 {c['turn_1_us']:+.1f} µs, turn {c['turns']} {c[last]:+.1f} µs (ratio {c['ratio']})")
+    w = results["own_work_conversation"]
+    print(f"  HILT's own work per call (no network, no SDK): turn 1 {w['turn_1_us']:.1f} µs, turn {c['turns']} {w[last]:.1f} µs (ratio {w['ratio']})")
     if "first_call" in results:
         f = results["first_call"]
         print(f"  first call minus the following ones (median of {f['runs']} fresh processes, ms): {f['first_minus_next_ms']}; "
@@ -159,6 +161,7 @@ def main() -> int:
                 client.chat.completions, "chat.completions.create", args.calls, model="gpt-4o-mini", messages=_surface.MESSAGES
             )
         results["own_work"] = _surface.own_work_per_chunk()
+        results["own_work_conversation"] = _surface.own_work_conversation(args.turns)
         hilt.uninstrument()
         if args.first_call_runs:
             results["first_call"] = first_call(base_url, args.first_call_runs)

@@ -10,11 +10,13 @@ object with the same content match. A running hash over those forms gives one di
 the history. The digests live only in this process's memory (they are never written), which is why
 Python's own fast ``hash`` is enough.
 
-A history is re-sent on every turn, so the canonical form of each message is cached by the message's
-identity and checked against a shallow snapshot of its fields: a message seen before costs a lookup
-and a comparison, not a re-read (turn 50 of a conversation costs about what turn 1 does). Replacing a
-field of a message (``message["content"] = ...``) is noticed; editing a list inside a message in
-place after it was sent is not.
+A history is re-sent on every turn, so nothing is read twice: the digests of a request are kept, keyed
+by its last message, and a follow-up that starts with the same messages (compared by value with shallow
+snapshots, in C) reuses them and reads only its new messages; a message met outside such a chain has
+its canonical form cached by identity and checked against a snapshot of its fields. So turn 50 of a
+conversation costs about what turn 1 does. Replacing a field of a dict message (``message["content"] =
+...``) is noticed; editing a list inside a message, or an SDK message object, in place after it was
+sent is not.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from ._ids import prefixed_id
 __all__ = ["ConversationLinker", "canonical_message", "extend_digest", "new_conversation_id", "prefix_digests"]
 
 _EMPTY_DIGEST = hash("hilt-conversation-v1")
-_FORM_CACHE_SIZE = 2048
+_FORM_CACHE_SIZE = 1024
 
 
 def new_conversation_id() -> str:
@@ -84,26 +86,59 @@ def _form_hash(message: Any) -> int:
     return form
 
 
+# id(last message of a request) -> (snapshots of its messages, their prefix digests): the request that a
+# follow-up continues. The key only finds a candidate; the follow-up's messages are then compared with
+# the snapshots by value (in C, a few nanoseconds per message), so a reused id is harmless.
+_chains: dict[int, tuple[list[Any], list[int]]] = {}
+_CHAIN_CACHE_SIZE = 512
+_LOOK_BACK = 4  # a follow-up usually adds the answer and one question; tool rounds add a few more
+
+
+def _snapshot(message: Any) -> Any:
+    return dict(message) if type(message) is dict else message  # SDK models: compared by identity
+
+
 def prefix_digests(messages: Sequence[Any]) -> list[int]:
-    """``digests[i]`` identifies ``messages[:i + 1]``."""
-    digest = _EMPTY_DIGEST
-    digests = []
-    append = digests.append
+    """``digests[i]`` identifies ``messages[:i + 1]``.
+
+    When the request continues an earlier one (same messages, then new ones), the earlier digests are
+    reused after one value comparison of the shared messages; only the new messages are read.
+    """
+    count = len(messages)
+    digests: list[int] = []
+    snapshots: list[Any] = []
+    for last in range(count - 1, max(count - 1 - _LOOK_BACK, -1), -1):
+        chain = _chains.get(id(messages[last]))
+        if chain is None or len(chain[0]) != last + 1:
+            continue
+        try:
+            same = list(messages[: last + 1]) == chain[0]
+        except Exception:  # a field whose == misbehaves (an array...): read the messages again
+            same = False
+        if same:
+            snapshots, digests = list(chain[0]), list(chain[1])
+            _chains.pop(id(messages[last]), None)  # the longer chain stored below replaces it
+            break
+    digest = digests[-1] if digests else _EMPTY_DIGEST
     get = _forms.get
-    for message in messages:
-        # inlined cache hit (this loop runs once per message of every request): same object, same fields
-        entry = get(id(message))
+    for message in messages[len(digests) :]:
+        entry = get(id(message))  # inlined cache hit: same object, same fields
         if entry is not None and entry[0] is message:
             try:
                 same = (message if type(message) is dict else message.__dict__) == entry[1]
-            except Exception:  # a field whose == misbehaves (an array...): read the message again
+            except Exception:
                 same = False
             form = entry[2] if same else _form_hash(message)
         else:
             form = _form_hash(message)
         digest = hash((digest, form))
-        append(digest)
-    return digests
+        digests.append(digest)
+        snapshots.append(_snapshot(message))
+    if count:
+        if len(_chains) >= _CHAIN_CACHE_SIZE:
+            _chains.clear()
+        _chains[id(messages[-1])] = (snapshots, digests)
+    return list(digests)
 
 
 def extend_digest(digest: int, message: Any) -> int:
@@ -123,7 +158,9 @@ class ConversationLinker:
         """The conversation that ``messages`` continue, looking from the longest prefix down."""
         with self._lock:
             for index in range(len(digests) - 2, -1, -1):
-                if _get(messages[index], "role") != "assistant":
+                message = messages[index]
+                role = message.get("role") if type(message) is dict else _get(message, "role")
+                if role != "assistant":
                     continue
                 found = self._known.get(digests[index])
                 if found is not None:
