@@ -145,7 +145,7 @@ def render_prompt(record: CallRecord) -> dict[str, Any]:
     )
 
 
-_OPTIONAL_EXTENSIONS = ("response_id", "finish_reasons", "request_id", "error_type", "error_message", "error_code")
+_ERROR_EXTENSIONS = ("error_type", "error_message", "error_code")
 
 
 def render_completion(record: CallRecord) -> dict[str, Any]:
@@ -170,14 +170,16 @@ def render_completion(record: CallRecord) -> dict[str, Any]:
     }
     if record.request_model and record.response_model and record.request_model != record.response_model:
         extensions["request_model"] = record.request_model
-    for name in _OPTIONAL_EXTENSIONS[:3]:
-        value = getattr(record, name)
-        if value:
-            extensions[name] = value
+    if record.response_id:
+        extensions["response_id"] = record.response_id
+    if record.finish_reasons:
+        extensions["finish_reasons"] = record.finish_reasons
+    if record.request_id:
+        extensions["request_id"] = record.request_id
     if record.cost_status and record.cost_status != "ok":
         extensions["cost_status"] = record.cost_status
     if record.error_type or record.error_message or record.error_code:
-        for name in _OPTIONAL_EXTENSIONS[3:]:
+        for name in _ERROR_EXTENSIONS:
             value = getattr(record, name)
             if value:
                 extensions[name] = value
