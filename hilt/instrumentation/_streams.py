@@ -73,17 +73,22 @@ def _status_of(exc: BaseException) -> str:
     return STATUS_CANCELLED if is_cancellation(exc) else STATUS_ERROR
 
 
+# The two generators below run once per chunk: the observer's work is inlined (no method call) and the
+# per-chunk ``try`` costs nothing (Python >= 3.11); see StreamObserver.on_chunk for the same logic.
+
+
 def _observed_sync(inner: Any, observer: StreamObserver) -> Any:
     status, error = STATUS_INCOMPLETE, None
+    add, record, clock = observer._accumulator.add, observer._record, time.perf_counter_ns
     try:
-        while True:
+        for chunk in inner:
             try:
-                chunk = next(inner)
-            except StopIteration:
-                status = STATUS_OK
-                return
-            observer.on_chunk(chunk)
+                if add(chunk) and record.first_token_ns is None:
+                    record.first_token_ns = clock()
+            except Exception as exc:
+                _READ_CHUNK.failed(exc)
             yield chunk
+        status = STATUS_OK
     except GeneratorExit:
         raise
     except BaseException as exc:
@@ -95,15 +100,16 @@ def _observed_sync(inner: Any, observer: StreamObserver) -> Any:
 
 async def _observed_async(inner: Any, observer: StreamObserver) -> Any:
     status, error = STATUS_INCOMPLETE, None
+    add, record, clock = observer._accumulator.add, observer._record, time.perf_counter_ns
     try:
-        while True:
+        async for chunk in inner:
             try:
-                chunk = await inner.__anext__()
-            except StopAsyncIteration:
-                status = STATUS_OK
-                return
-            observer.on_chunk(chunk)
+                if add(chunk) and record.first_token_ns is None:
+                    record.first_token_ns = clock()
+            except Exception as exc:
+                _READ_CHUNK.failed(exc)
             yield chunk
+        status = STATUS_OK
     except GeneratorExit:
         raise
     except BaseException as exc:
