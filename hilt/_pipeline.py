@@ -51,29 +51,28 @@ class Pipeline:
 
     def begin(self, record: CallRecord) -> None:
         """Request phase: run the request steps and write the prompt event."""
-        for step_guard, step in self._request_steps:
-            try:
-                step(record)
-            except Exception as exc:
-                step_guard.failed(exc)
-        try:
-            event = render_prompt(record)
-        except Exception as exc:
-            self._render_prompt.failed(exc)
-            return
-        self.emit(event)
+        self._run(record, self._request_steps, render_prompt, self._render_prompt)
 
     def end(self, record: CallRecord) -> None:
         """Response phase: run the response steps and write the completion (or system) event."""
-        for step_guard, step in self._response_steps:
+        self._run(record, self._response_steps, render_completion, self._render_completion)
+
+    def _run(
+        self,
+        record: CallRecord,
+        steps: tuple[tuple[guard, Step], ...],
+        render: Callable[[CallRecord], dict[str, Any]],
+        render_guard: guard,
+    ) -> None:
+        for step_guard, step in steps:
             try:
                 step(record)
             except Exception as exc:
                 step_guard.failed(exc)
         try:
-            event = render_completion(record)
+            event = render(record)
         except Exception as exc:
-            self._render_completion.failed(exc)
+            render_guard.failed(exc)
             return
         self.emit(event)
 

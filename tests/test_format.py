@@ -12,24 +12,15 @@ from hilt._record import STATUS_CANCELLED, STATUS_ERROR, CallRecord
 from hilt.processors import CostCalculator
 from hilt.schema import load_schema
 from hilt.writers.jsonl import dumps_event
-
-T0 = 1_000_000_000_000
-MS = 1_000_000
+from test_schema import MS, T0, prompt_record  # the same chat call the schema tests use
 
 
 def _record(**fields: Any) -> CallRecord:
-    record = CallRecord(
-        endpoint="chat.completions.create",
-        provider="openai",
-        started_ns=T0,
-        request_model="gpt-4o-mini",
-        prompt_text="Hi",
+    """A chat call whose request history holds a null (kept: nested values are written as given)."""
+    record = prompt_record(
         prompt_content={"messages": [{"role": "assistant", "content": None, "tool_calls": []}, {"role": "user", "content": "Hi"}]},
         params={"model": "gpt-4o-mini", "temperature": None},
-        server="127.0.0.1:8000",
-        conversation_id="conv_1",
-        status_code=200,
-        ended_ns=T0 + 5 * MS,
+        user=None, tags=(), metadata={}, status_code=200, ended_ns=T0 + 5 * MS,
     )
     for name, value in fields.items():
         setattr(record, name, value)
