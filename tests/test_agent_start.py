@@ -38,3 +38,16 @@ def test_agent_instruments_an_already_imported_sdk(server: FakeOpenAIServer, tmp
     events = [json.loads(line) for line in log.read_text().splitlines()]
     assert [e["action"] for e in events] == ["prompt", "completion"]
     assert events[1]["extensions"]["status_code"] == 200
+
+
+def test_agent_builds_everything_when_openai_is_imported(server: FakeOpenAIServer, tmp_path: Path) -> None:
+    """Under the agent, `import openai` alone builds the pipeline, recorder and extractors (the first call finds them ready)."""
+    code = (
+        "import sys, openai\n"
+        "print([m for m in ('hilt._pipeline', 'hilt.instrumentation._recorder', 'hilt.providers.openai') if m in sys.modules])\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HILT_", "OPENAI_"))}
+    env.update(HILT_ENABLED="1", HILT_FILEPATH=str(tmp_path / "events.jsonl"))
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout == "['hilt._pipeline', 'hilt.instrumentation._recorder', 'hilt.providers.openai']\n"
