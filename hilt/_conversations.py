@@ -22,10 +22,12 @@ sent is not.
 from __future__ import annotations
 
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ._forksafe import after_fork_in_child
 from ._ids import prefixed_id
 
 __all__ = ["ConversationLinker", "canonical_message", "extend_digest", "new_conversation_id", "prefix_digests"]
@@ -72,6 +74,16 @@ def canonical_message(message: Any) -> tuple[Any, ...]:
 # models by their field dict.
 _forms: dict[int, tuple[Any, dict[str, Any], int]] = {}
 _forms_lock = threading.Lock()
+_linkers: weakref.WeakSet[ConversationLinker] = weakref.WeakSet()
+
+
+@after_fork_in_child
+def _new_locks() -> None:
+    """A lock held by a parent's thread at the fork would stay held forever in the child."""
+    global _forms_lock
+    _forms_lock = threading.Lock()
+    for linker in list(_linkers):
+        linker._lock = threading.Lock()
 
 
 def _form_hash(message: Any) -> int:
@@ -153,6 +165,7 @@ class ConversationLinker:
         self._capacity = capacity
         self._known: OrderedDict[Any, str] = OrderedDict()
         self._lock = threading.Lock()
+        _linkers.add(self)
 
     def find(self, messages: Sequence[Any], digests: Sequence[int]) -> str | None:
         """The conversation that ``messages`` continue, looking from the longest prefix down."""
