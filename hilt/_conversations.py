@@ -60,6 +60,10 @@ def _text_of(content: Any) -> str | None:
 
 def canonical_message(message: Any) -> tuple[Any, ...]:
     """The canonical form of one chat message (a dict or an SDK model), as a hashable tuple."""
+    if type(message) is dict and not message.get("tool_calls"):  # the common case, read directly
+        content = message.get("content")
+        text = content if content is None or type(content) is str else _text_of(content)
+        return (message.get("role"), text or None, (), message.get("tool_call_id"))
     calls = _get(message, "tool_calls")
     call_forms: tuple[Any, ...] = ()
     if calls:
