@@ -115,7 +115,7 @@ def _snapshot(message: Any) -> Any:
 
 
 def prefix_digests(messages: Sequence[Any]) -> list[int]:
-    """``digests[i]`` identifies ``messages[:i + 1]``.
+    """``digests[i]`` identifies ``messages[:i + 1]`` (a list shared with the cache: read it, never change it).
 
     When the request continues an earlier one (same messages, then new ones), the earlier digests are
     reused after one value comparison of the shared messages; only the new messages are read.
@@ -127,11 +127,14 @@ def prefix_digests(messages: Sequence[Any]) -> list[int]:
         chain = _chains.get(id(messages[last]))
         if chain is None or len(chain[0]) != last + 1:
             continue
+        head = messages[: last + 1]
         try:
-            same = list(messages[: last + 1]) == chain[0]
+            same = (head if type(head) is list else list(head)) == chain[0]
         except Exception:  # a field whose == misbehaves (an array...): read the messages again
             same = False
         if same:
+            if last == count - 1:  # the very same request again: nothing new to read or store
+                return chain[1]
             snapshots, digests = list(chain[0]), list(chain[1])
             _chains.pop(id(messages[last]), None)  # the longer chain stored below replaces it
             break
@@ -154,7 +157,7 @@ def prefix_digests(messages: Sequence[Any]) -> list[int]:
         if len(_chains) >= _CHAIN_CACHE_SIZE:
             _chains.clear()
         _chains[id(messages[-1])] = (snapshots, digests)
-    return list(digests)
+    return digests
 
 
 def extend_digest(digest: int, message: Any) -> int:
@@ -188,10 +191,12 @@ class ConversationLinker:
     def remember(self, digest: Any, conversation_id: str) -> None:
         """Record that the history identified by ``digest`` belongs to ``conversation_id``."""
         with self._lock:
-            self._known[digest] = conversation_id
-            self._known.move_to_end(digest)
-            if len(self._known) > self._capacity:
-                self._known.popitem(last=False)
+            known = self._known
+            if digest in known:
+                known.move_to_end(digest)
+            known[digest] = conversation_id  # a new key goes to the end by itself
+            if len(known) > self._capacity:
+                known.popitem(last=False)
 
     def remember_key(self, key: str, conversation_id: str) -> None:
         """Record an opaque key (for example a Responses API response id) for ``conversation_id``."""
