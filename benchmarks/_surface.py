@@ -100,12 +100,17 @@ def own_work_per_chunk(chunks: int = 1000, rounds: int = 20) -> dict[str, float]
     return figures
 
 
+_CONVERSATION: list[dict[str, str]] = [MESSAGES[0]]
+
+
 def _history(turns: int) -> list[dict[str, str]]:
-    history = [MESSAGES[0]]
-    for turn in range(turns):
-        history.append({"role": "user", "content": f"Question {turn}: tell me more about the sea."})
-        history.append({"role": "assistant", "content": "Hello! How can I help you today?"})
-    return history[:-1]  # ends with the user's question of turn ``turns``
+    """The request of turn ``turns``: the same message objects every time, as an application that appends
+    to its history sends them (a new list each turn), ending with the user's question of that turn."""
+    while len(_CONVERSATION) < 2 * turns:
+        turn = len(_CONVERSATION) // 2
+        _CONVERSATION.append({"role": "user", "content": f"Question {turn}: tell me more about the sea."})
+        _CONVERSATION.append({"role": "assistant", "content": "Hello! How can I help you today?"})
+    return _CONVERSATION[: 2 * turns]
 
 
 def conversation(client: Any, turns: int, repeats: int, pairs: int = 5) -> dict[str, Any]:
@@ -134,12 +139,8 @@ def conversation(client: Any, turns: int, repeats: int, pairs: int = 5) -> dict[
     return {"turns": turns, "turn_1_us": round(first, 1), f"turn_{turns}_us": round(last, 1), "ratio": round(last / first, 2)}
 
 
-def own_work_conversation(turns: int, calls: int = 3000) -> dict[str, Any]:
-    """HILT's own work per call at turn 1 and at turn ``turns``, without network or the SDK: the wrapper
-    around a function that returns a pre-built ``ChatCompletion``, against a pass-through wrapper. The
-    conversation is played once first, so that each measured request continues a known one."""
-    import statistics
-
+def _own_work_pair(reply_text: str = "Hello! How can I help you today?") -> tuple[Any, Any]:
+    """A pass-through wrapper and HILT's wrapper around a fake ``create`` returning a pre-built reply."""
     from openai.types.chat import ChatCompletion
 
     from hilt.instrumentation._targets import TARGETS
@@ -148,7 +149,7 @@ def own_work_conversation(turns: int, calls: int = 3000) -> dict[str, Any]:
     assert state is not None and state.recorder is not None
     reply = ChatCompletion.model_validate({
         "id": "chatcmpl-bench", "object": "chat.completion", "created": 1700000000, "model": "gpt-4o-mini",
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": "Hello! How can I help you today?"}, "finish_reason": "stop"}],
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": reply_text}, "finish_reason": "stop"}],
         "usage": {"prompt_tokens": 20, "completion_tokens": 8, "total_tokens": 28},
     })  # fmt: skip
     target = next(t for t in TARGETS if t.attribute == "Completions.create")
@@ -156,8 +157,40 @@ def own_work_conversation(turns: int, calls: int = 3000) -> dict[str, Any]:
     def create(self: Any, **kwargs: Any) -> Any:
         return reply
 
-    floor = _pass_through(create)
-    hilt_wrapped = wrapt.FunctionWrapper(create, state.recorder.make_wrapper(target))
+    return _pass_through(create), wrapt.FunctionWrapper(create, state.recorder.make_wrapper(target))
+
+
+def own_work_per_call(client: Any, calls: int = 3000) -> dict[str, float]:
+    """HILT's own work per chat call (no network, no SDK), warm, and cold: right after the SDK's own work
+    for a call (``client``'s original ``create``), which is the situation of a real call."""
+    import statistics
+    import time
+
+    floor, hilt_wrapped = _own_work_pair()
+    plain = original("chat.completions.create")
+    resource, sdk_resource = object(), client.chat.completions
+    clock = time.perf_counter
+    figures = {}
+    for name, between in (("warm_us", None), ("cold_us", lambda: plain(sdk_resource, model="gpt-4o-mini", messages=MESSAGES))):
+        off, on = [], []
+        for _ in range(calls):
+            for side, times in ((floor, off), (hilt_wrapped, on)):
+                if between is not None:
+                    between()
+                start = clock()
+                side(resource, model="gpt-4o-mini", messages=MESSAGES)
+                times.append(clock() - start)
+        figures[name] = round((statistics.median(on) - statistics.median(off)) * 1e6, 1)
+    return figures
+
+
+def own_work_conversation(turns: int, calls: int = 3000) -> dict[str, Any]:
+    """HILT's own work per call at turn 1 and at turn ``turns``, without network or the SDK: the wrapper
+    around a function that returns a pre-built ``ChatCompletion``, against a pass-through wrapper. The
+    conversation is played once first, so that each measured request continues a known one."""
+    import statistics
+
+    floor, hilt_wrapped = _own_work_pair()
     resource = object()
     figures: dict[str, Any] = {}
     for turn in range(1, turns):  # a real conversation: each turn continues the one before

@@ -121,6 +121,9 @@ def report(results: dict[str, Any]) -> None:
     s = results["stream"]
     print(f"  stream of {s['chunks']} chunks: {s['overhead_per_chunk_us']:+.3f} µs/chunk end to end "
           f"(overhead median {s['overhead_median_us']:+.0f} µs per stream of {s['off']['median'] / 1000:.1f} ms)")
+    call = results["own_work_call"]
+    print(f"  HILT's own work per chat call (no network, no SDK): {call['warm_us']:.1f} µs warm, "
+          f"{call['cold_us']:.1f} µs right after the SDK's own work for a call (cold caches, as in a real call)")
     own = results["own_work"]
     print(f"  HILT's own work per chat chunk: {own['chat_chunk_us']:.3f} µs; per Responses event: {own.get('responses_event_us', 'n/a')} µs")
     c = results["conversation"]
@@ -160,6 +163,7 @@ def main() -> int:
             results["mock"] = _surface.three_ways(
                 client.chat.completions, "chat.completions.create", args.calls, model="gpt-4o-mini", messages=_surface.MESSAGES
             )
+            results["own_work_call"] = _surface.own_work_per_call(client)
         results["own_work"] = _surface.own_work_per_chunk()
         results["own_work_conversation"] = _surface.own_work_conversation(args.turns)
         hilt.uninstrument()
