@@ -4,9 +4,10 @@ Every step and every writer is guarded (:class:`hilt._safety.guard`): a failure 
 the ``hilt`` logger and the call goes on. The pipeline is provider-neutral; extractors fill the record
 before it gets here, and :mod:`hilt._format` turns it into events.
 
-A closed pipeline (after ``uninstrument()``, or at exit) writes nothing more: a call still in flight
-when it closed (a stream the application is still reading) loses its completion event, with a DEBUG
-line on the ``hilt`` logger, rather than reopening a writer that nobody would close again.
+A pipeline closed by ``uninstrument()`` writes nothing more: a call still in flight when it closed (a
+stream the application is still reading) loses its completion event, with a DEBUG line on the ``hilt``
+logger, rather than reopening a writer that nobody would close again. At interpreter exit the writers
+are closed too, but a stream finalised afterwards still writes its event (the process is ending).
 """
 
 from __future__ import annotations
@@ -87,12 +88,15 @@ class Pipeline:
             except Exception as exc:
                 guard(f"write an event with {writer!r}").failed(exc)
 
-    def close(self) -> None:
-        """Flush and close every writer (idempotent); later events are dropped, see the module docstring."""
+    def close(self, *, final: bool = True) -> None:
+        """Flush and close every writer (idempotent); later events are dropped, see the module docstring.
+
+        ``final=False`` (at interpreter exit) lets a stream finalised after this still write its event.
+        """
         with self._lock:
             if self.closed:
                 return
-            self.closed = True
+            self.closed = final
         for writer in self.writers:
             with guard(f"close {writer!r}"):
                 writer.close()

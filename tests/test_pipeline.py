@@ -93,3 +93,22 @@ def test_overrides_price_calls_while_the_library_loads(slow_prices, log_path: Pa
     tokens = completion["metrics"]["tokens"]
     assert completion["extensions"].get("cost_status") is None
     assert completion["metrics"]["cost_usd"] == pytest.approx((tokens["prompt"] * 1.0 + tokens["completion"] * 2.0) / 1e6)
+
+
+def test_stream_left_open_at_exit_is_still_written(server, tmp_path: Path) -> None:
+    """A stream still open when the program exits gets its completion event (status incomplete)."""
+    import json
+    import subprocess
+    import sys
+
+    log = tmp_path / "events.jsonl"
+    code = (
+        "import hilt, openai\n"
+        f"hilt.instrument(filepath={str(log)!r})\n"
+        f"client = openai.OpenAI(base_url={server.base_url!r}, api_key='k', max_retries=0)\n"
+        "stream = client.chat.completions.create(model='gpt-4o-mini', messages=[{'role': 'user', 'content': 'Hi'}], stream=True)\n"
+        "next(iter(stream))\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+    events = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [(e["action"], e["extensions"].get("status")) for e in events] == [("prompt", None), ("completion", "incomplete")]

@@ -201,4 +201,4 @@ def _register_atexit() -> None:
 def _close_at_exit() -> None:
     state = _state
     if state is not None:
-        state.pipeline.close()
+        state.pipeline.close(final=False)  # streams dropped during shutdown still write their event
