@@ -23,7 +23,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
-__all__ = ["PriceTable", "Rates", "cache_path", "load_price_table", "rate_at", "read_cached_price_table", "save_price_table"]
+__all__ = ["LibraryTable", "PriceTable", "Rates", "cache_path", "load_price_table", "rate_at", "read_cached_price_table", "save_price_table"]
 
 # USD per million tokens: a number, or (base, ((start, rate), ...)) when the rate depends on volume.
 Rate = float | tuple[float, tuple[tuple[int, float], ...]] | None
@@ -120,15 +120,39 @@ def _rates(model: Any, now: datetime) -> Rates | None:
     return None if rates[0] is None else rates  # type: ignore[return-value]
 
 
-def load_price_table(provider_id: str = "openai") -> PriceTable:
+class LibraryTable:
+    """Rates looked up through ``genai_prices.calc_price`` itself, for a genai-prices release whose data
+    layout :func:`load_price_table` does not know (the library then stays loaded)."""
+
+    __slots__ = ("_library", "_provider")
+
+    def __init__(self, library: Any, provider_id: str) -> None:
+        self._library, self._provider = library, provider_id
+
+    def find(self, model: str) -> Rates | None:
+        library = self._library
+        try:
+            found = library.calc_price(library.Usage(input_tokens=0, output_tokens=0), model, provider_id=self._provider)
+        except LookupError:
+            return None
+        rates = tuple(_rate(getattr(found.model_price, key, None)) for key in _PRICE_KEYS)
+        return None if rates[0] is None else rates  # type: ignore[return-value]
+
+
+def load_price_table(provider_id: str = "openai") -> PriceTable | LibraryTable:
     """Import ``genai-prices``, copy ``provider_id``'s table, and let the library go if HILT imported it."""
     imported_here = "genai_prices" not in sys.modules
-    from genai_prices import data_snapshot
+    import genai_prices
 
-    snapshot = data_snapshot.get_snapshot()
-    provider = snapshot.find_provider(None, provider_id, None)
-    now = datetime.now(timezone.utc)
-    table = PriceTable(tuple((_rule(model.match), _rates(model, now)) for model in provider.models))
+    try:
+        from genai_prices import data_snapshot
+
+        snapshot = data_snapshot.get_snapshot()
+        provider = snapshot.find_provider(None, provider_id, None)
+        now = datetime.now(timezone.utc)
+        table = PriceTable(tuple((_rule(model.match), _rates(model, now)) for model in provider.models))
+    except Exception:  # another genai-prices layout: ask the library for each model instead
+        return LibraryTable(genai_prices, provider_id)
     del snapshot, provider
     if imported_here:  # nobody else holds it: drop the cached data set and the modules
         getattr(getattr(data_snapshot, "_bundled_snapshot", None), "cache_clear", lambda: None)()

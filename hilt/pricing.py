@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from ._forksafe import after_fork_in_child
-from ._price_table import PriceTable, Rates, load_price_table, rate_at, read_cached_price_table, save_price_table
+from ._price_table import LibraryTable, PriceTable, Rates, load_price_table, rate_at, read_cached_price_table, save_price_table
 from ._safety import logger, report
 
 __all__ = ["ModelRates", "PriceBook", "Priced", "wait_for_prices"]
@@ -110,7 +110,7 @@ class _Library:
         self._ready = threading.Event()
         self._started = False
         self._lock = threading.Lock()
-        self.table: PriceTable | None = None
+        self.table: PriceTable | LibraryTable | None = None
 
     def start(self) -> None:
         """Read the cached table copy, else start the background load (once); returns at once."""
@@ -135,7 +135,7 @@ class _Library:
             report("prices-import", "HILT could not load genai-prices (%s: %s); costs will be null", type(exc).__name__, exc)
         finally:
             self._ready.set()
-        if self.table is not None and self._load_table is load_price_table:
+        if isinstance(self.table, PriceTable) and self._load_table is load_price_table:
             try:
                 save_price_table(self.table)
             except OSError as exc:  # a read-only home folder is fine: the next process loads genai-prices again
@@ -147,7 +147,7 @@ class _Library:
             return "prices_loading"
         return "ok" if self.table is not None else "prices_unavailable"
 
-    def get(self) -> PriceTable | None:
+    def get(self) -> PriceTable | LibraryTable | None:
         """The price table if it is loaded, else ``None`` (starting the load if needed); never blocks."""
         if not self._started:
             self.start()

@@ -201,3 +201,14 @@ def test_a_bad_table_copy_is_ignored(monkeypatch: pytest.MonkeyPatch, tmp_path, 
     path = cache_path()
     path.write_text(damage(path.read_text()))
     assert read_cached_price_table() is None
+
+
+def test_library_table_prices_like_the_compact_table() -> None:
+    """The fallback for an unknown genai-prices layout (asking calc_price per model) gives the same rates."""
+    import genai_prices
+
+    from hilt._price_table import LibraryTable, load_price_table
+
+    compact, library = load_price_table(), LibraryTable(genai_prices, "openai")
+    for name in ("gpt-4o-mini", "gpt-4o-mini-2024-07-18", "gpt-4o", "text-embedding-3-small", "no-such-model-xyz"):
+        assert library.find(name) == compact.find(name), name
