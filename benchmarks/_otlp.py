@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from _common import compare, interleaved  # benchmarks/_common.py
 
 MESSAGES = [{"role": "user", "content": "Tell me something about the sea."}]
 
@@ -96,7 +97,14 @@ def _writer_cost(writer: Any, rounds: int = 2000) -> tuple[float, float, float]:
     return round(min(prompt_s) * 1e6, 1), round(min(reply_s) * 1e6, 1), round(background_s / rounds * 1e6, 1)
 
 
-def otlp_overhead(client: Any, calls: int, interleaved: Callable[..., tuple[float, float]]) -> dict[str, float]:
+def available() -> bool:
+    """Whether the ``otlp`` extra is installed (the row is skipped without it)."""
+    import importlib.util
+
+    return importlib.util.find_spec("opentelemetry.exporter.otlp.proto.http") is not None
+
+
+def otlp_overhead(client: Any, calls: int) -> dict[str, Any]:
     """The ``otlp`` row: per-call overhead of ``local`` + ``otlp`` over ``local`` (µs), and its two halves."""
     import os
 
@@ -120,7 +128,7 @@ def otlp_overhead(client: Any, calls: int, interleaved: Callable[..., tuple[floa
         return resource.create(model="gpt-4o-mini", messages=MESSAGES)
 
     try:
-        a, b = interleaved(with_local, with_otlp, calls)
+        a, b = interleaved(with_local, with_otlp, calls=calls)
         prompt_us, reply_us, background_us = _writer_cost(both.writers[-1])
     finally:
         recorder.pipeline = original
@@ -133,9 +141,7 @@ def otlp_overhead(client: Any, calls: int, interleaved: Callable[..., tuple[floa
             else:
                 os.environ[name] = value
     return {
-        "local_call_us": round(a * 1e6, 1),
-        "local_otlp_call_us": round(b * 1e6, 1),
-        "overhead_us": round((b - a) * 1e6, 1),
+        **compare(a, b),
         "prompt_us": prompt_us,
         "reply_us": reply_us,
         "request_path_us": round(prompt_us + reply_us, 1),

@@ -1,15 +1,18 @@
-"""Per-call and per-chunk overhead of HILT, measured interleaved (A/B) in one process.
+"""Per-call, per-chunk, per-turn and first-call overhead of HILT, measured interleaved (A/B) in one process.
 
-A = the SDK's original ``create`` (the function HILT wrapped, called directly), B = the instrumented
-``client.chat.completions.create``. Calls alternate A, B, A, B... so drift on the machine hits both
-sides alike; medians are compared. B includes writing both events to the JSONL file (one ``write``
-syscall each, no buffering). Two transports:
+``off`` = the SDK's original method (the function HILT wrapped, called directly), ``floor`` = the same
+function behind a pass-through ``wrapt`` wrapper, ``on`` = the instrumented call; they alternate so that
+drift on the machine hits all sides alike, and medians, means, p90 and p99 are reported. ``on``
+includes writing both events to the JSONL file before the call returns. The OpenAI-compatible server
+runs on loopback in its own process, so its CPU time is not the client's. The price data is loaded
+before measuring (calls never wait for it; until it is loaded their cost is null).
 
-* ``loopback``: a real HTTP server (``hilt.testing.FakeOpenAIServer``) in a separate process;
-* ``mock``: the SDK's HTTP client with an in-memory transport, which removes network noise and so
-  shows HILT's CPU cost most precisely.
+Also measured: a streamed answer of ``--chunks`` words (end to end, and HILT's own work per chunk on
+pre-built chunks), a conversation of ``--turns`` turns resending its history, the same chat call on the
+SDK's in-memory mock transport (no network noise), and the first call of fresh processes (no HILT,
+``instrument()``, the agent) against the calls that follow.
 
-Usage: ``python benchmarks/overhead.py [--calls 400] [--chunks 200] [--json]``
+Usage: ``python benchmarks/overhead.py [--calls 1000] [--chunks 2000] [--turns 50] [--json]``
 """
 
 from __future__ import annotations
@@ -17,27 +20,21 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import openai
 
-import openai  # noqa: E402
+import _otlp  # benchmarks/_otlp.py
+import _surface  # benchmarks/_surface.py (run as a script: this folder is on sys.path)
+import hilt
+from hilt.pricing import wait_for_prices
 
-import hilt  # noqa: E402
-from hilt.instrumentation import current  # noqa: E402
-
-from _common import interleaved, observer_overhead_us  # noqa: E402  (benchmarks/_common.py)
-from _surface import measure_surface, responses_event_overhead  # noqa: E402  (benchmarks/_surface.py)
-from _otlp import otlp_overhead  # noqa: E402  (benchmarks/_otlp.py)
-
-MESSAGES = [
-    {"role": "system", "content": "You are a helpful assistant."},
-    {"role": "user", "content": "Tell me something about the sea."},
-]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def start_server() -> tuple[subprocess.Popen[str], str]:
@@ -46,167 +43,147 @@ def start_server() -> tuple[subprocess.Popen[str], str]:
         "import time; from hilt.testing import FakeOpenAIServer; s = FakeOpenAIServer().start(); "
         "print(s.base_url, flush=True); time.sleep(3600)"
     )
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=env)
     assert process.stdout is not None
     return process, process.stdout.readline().strip()
 
 
-def mock_client(chunks: int) -> openai.OpenAI:
-    """A client whose transport answers in memory with the same bodies the loopback server sends."""
+def mock_client() -> openai.OpenAI:
+    """A client whose transport answers in memory (no network, no server process)."""
     try:
         import httpx2 as httpx  # openai >= 3
     except ImportError:
         import httpx  # type: ignore[no-redef]
 
-    words = " ".join(["wave"] * chunks)
-
-    def handler(request: Any) -> Any:
-        body = json.loads(request.content)
-        if body.get("stream"):
-            frames = b"".join(
-                f"data: {json.dumps(_chunk(i, w))}\n\n".encode() for i, w in enumerate(words.split(" "))
-            )
-            return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=frames + b"data: [DONE]\n\n")
-        return httpx.Response(200, json=_replies_chat(body))
-
-    def _chunk(index: int, word: str) -> dict[str, Any]:
-        text = word if index == 0 else " " + word
-        return {
-            "id": "chatcmpl-bench",
-            "object": "chat.completion.chunk",
-            "created": 1700000000,
-            "model": "gpt-4o-mini",
-            "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": None}],
-        }
-
-    def _replies_chat(body: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "id": "chatcmpl-bench",
-            "object": "chat.completion",
-            "created": 1700000000,
-            "model": body.get("model", "gpt-4o-mini"),
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": "Hello there"}, "finish_reason": "stop"}],
-            "usage": {"prompt_tokens": 20, "completion_tokens": 2, "total_tokens": 22},
-        }
-
-    return openai.OpenAI(base_url="http://bench.invalid/v1", api_key="k", max_retries=0, http_client=httpx.Client(transport=httpx.MockTransport(handler)))
+    body = {
+        "id": "chatcmpl-bench", "object": "chat.completion", "created": 1700000000, "model": "gpt-4o-mini",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": "Hello there"}, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 20, "completion_tokens": 2, "total_tokens": 22},
+    }  # fmt: skip
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, json=body))
+    return openai.OpenAI(base_url="http://bench.invalid/v1", api_key="k", max_retries=0, http_client=httpx.Client(transport=transport))
 
 
-def measure(client: openai.OpenAI, calls: int, chunks: int, reply_header: dict[str, str]) -> dict[str, Any]:
-    """Non-streaming and streaming overhead for one client."""
-    state = current()
-    assert state is not None and state.patcher is not None
-    patch = next(p for p in state.patcher.applied.values() if p.target.attribute == "Completions.create")
-    original = patch.wrapper.__wrapped__
-    resource = client.chat.completions
+FIRST_CALL = """
+import json, statistics, sys, time
+mode, base_url, log = sys.argv[1:4]
+import openai
+if mode == "instrument":
+    import hilt
+    hilt.instrument(filepath=log)
+client = openai.OpenAI(base_url=base_url, api_key="k", max_retries=0)
+times = []
+for _ in range(21):
+    start = time.perf_counter()
+    client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "Hi"}])
+    times.append(time.perf_counter() - start)
+print(json.dumps({"first": times[0], "next": statistics.median(times[1:])}))
+"""
 
-    def plain() -> Any:
-        return original(resource, model="gpt-4o-mini", messages=MESSAGES)
 
-    def instrumented() -> Any:
-        return resource.create(model="gpt-4o-mini", messages=MESSAGES)
-
-    def plain_stream() -> None:
-        for _ in original(resource, model="gpt-4o-mini", messages=MESSAGES, stream=True, extra_headers=reply_header):
-            pass
-
-    def instrumented_stream() -> None:
-        for _ in resource.create(model="gpt-4o-mini", messages=MESSAGES, stream=True, extra_headers=reply_header):
-            pass
-
-    a, b = interleaved(plain, instrumented, calls)
-    sa, sb = interleaved(plain_stream, instrumented_stream, max(calls // 4, 100))
+def first_call(base_url: str, runs: int) -> dict[str, Any]:
+    """How much more the first call costs than the following ones, in fresh processes, per mode (ms);
+    ``hilt_extra_ms`` is what HILT adds to the SDK's own first-call cost (its lazy imports)."""
+    folder = Path(tempfile.mkdtemp(prefix="hilt-first-"))
+    extra: dict[str, list[float]] = {"none": [], "instrument": [], "agent": []}
+    for run in range(runs):
+        for mode in extra:
+            env = {k: v for k, v in os.environ.items() if not k.startswith("HILT_")}
+            log = str(folder / f"{mode}-{run}.jsonl")
+            if mode == "agent":
+                env.update(HILT_ENABLED="1", HILT_FILEPATH=log)
+            out = subprocess.run([sys.executable, "-c", FIRST_CALL, mode, base_url, log], capture_output=True, text=True, env=env, check=True)
+            figures = json.loads(out.stdout)
+            extra[mode].append((figures["first"] - figures["next"]) * 1000)
+    medians = {mode: round(statistics.median(values), 2) for mode, values in extra.items()}
     return {
-        "call_us": round(a * 1e6, 1),
-        "instrumented_call_us": round(b * 1e6, 1),
-        "overhead_us": round((b - a) * 1e6, 1),
-        "overhead_pct": round((b - a) / a * 100, 2),
-        "stream_us": round(sa * 1e6, 1),
-        "instrumented_stream_us": round(sb * 1e6, 1),
-        "chunks": chunks,
-        "overhead_per_chunk_us": round((sb - sa) / chunks * 1e6, 3),
+        "runs": runs,
+        "first_minus_next_ms": medians,
+        "hilt_extra_ms": {mode: round(medians[mode] - medians["none"], 2) for mode in ("instrument", "agent")},
     }
 
 
-def chunk_overhead(chunks: int = 1000, rounds: int = 20) -> dict[str, float]:
-    """HILT's own cost per chunk, without the network or the SDK's parsing: iterate the same pre-built
-    chunks plainly and through HILT's stream observer (best of 5 repeats of ``rounds`` streams)."""
-    from openai.types.chat import ChatCompletionChunk
+def _line(name: str, r: dict[str, Any]) -> str:
+    off, on = r["off"], r["on"]
+    floor = f"  floor {r['floor_overhead_median_us']:+.1f}" if "floor" in r else ""
+    return (
+        f"  {name:22} off {off['median']:7.1f} µs (p90 {off['p90']:.0f}, p99 {off['p99']:.0f})  "
+        f"on {on['median']:7.1f} µs (p90 {on['p90']:.0f}, p99 {on['p99']:.0f})  "
+        f"overhead median {r['overhead_median_us']:+6.1f} µs, mean {r['overhead_mean_us']:+6.1f} µs{floor}"
+    )
 
-    from hilt.providers.openai._chat import ChatStreamAccumulator
 
-    built = [
-        ChatCompletionChunk.model_validate(
-            {
-                "id": "chatcmpl-bench",
-                "object": "chat.completion.chunk",
-                "created": 1700000000,
-                "model": "gpt-4o-mini",
-                "choices": [{"index": 0, "delta": {"content": " wave"}, "finish_reason": None}],
-            }
-        )
-        for _ in range(chunks)
-    ]
-
-    return {"overhead_per_chunk_us": observer_overhead_us(built, "chat.completions.create", ChatStreamAccumulator, rounds)}
+def report(results: dict[str, Any]) -> None:
+    print(f"HILT overhead, interleaved, {results['calls']} calls per side (Python {results['python']}, openai {results['openai']})")
+    for name, figures in results["loopback"].items():
+        print(_line(f"loopback {name}", figures))
+    print(_line("mock chat", results["mock"]))
+    if "otlp" in results:
+        o = results["otlp"]
+        print(_line("mock local -> local+otlp", o))
+        print(f"  {'':22} OTLP on the request path {o['request_path_us']} µs (span start {o['prompt_us']}, "
+              f"reply queued {o['reply_us']}); background thread {o['background_us']} µs per call")
+    s = results["stream"]
+    print(f"  stream of {s['chunks']} chunks: {s['overhead_per_chunk_us']:+.3f} µs/chunk end to end "
+          f"(overhead median {s['overhead_median_us']:+.0f} µs per stream of {s['off']['median'] / 1000:.1f} ms)")
+    call = results["own_work_call"]
+    print(f"  HILT's own work per chat call (no network, no SDK): {call['warm_us']:.1f} µs warm, "
+          f"{call['cold_us']:.1f} µs right after the SDK's own work for a call (cold caches, as in a real call)")
+    own = results["own_work"]
+    print(f"  HILT's own work per chat chunk: {own['chat_chunk_us']:.3f} µs; per Responses event: {own.get('responses_event_us', 'n/a')} µs")
+    c = results["conversation"]
+    last = f"turn_{c['turns']}_us"
+    print(f"  conversation of {c['turns']} turns: turn 1 {c['turn_1_us']:+.1f} µs, turn {c['turns']} {c[last]:+.1f} µs (ratio {c['ratio']})")
+    w = results["own_work_conversation"]
+    print(f"  HILT's own work per call (no network, no SDK): turn 1 {w['turn_1_us']:.1f} µs, turn {c['turns']} {w[last]:.1f} µs (ratio {w['ratio']})")
+    if "first_call" in results:
+        f = results["first_call"]
+        print(f"  first call minus the following ones (median of {f['runs']} fresh processes, ms): {f['first_minus_next_ms']}; "
+              f"HILT adds {f['hilt_extra_ms']}")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--calls", type=int, default=400, help="calls per side (default 400)")
-    parser.add_argument("--chunks", type=int, default=200, help="chunks per streamed answer (default 200)")
+    parser.add_argument("--calls", type=int, default=1000, help="non-streaming calls per side (default 1000)")
+    parser.add_argument("--chunks", type=int, default=2000, help="words in the streamed answer (default 2000)")
+    parser.add_argument("--streams", type=int, default=30, help="streams per side (default 30)")
+    parser.add_argument("--turns", type=int, default=50, help="turns of the conversation (default 50)")
+    parser.add_argument("--repeats", type=int, default=20, help="conversations played (default 20)")
+    parser.add_argument("--first-call-runs", type=int, default=5, help="fresh processes per mode (0: skip)")
     parser.add_argument("--json", action="store_true", help="print JSON only")
     args = parser.parse_args()
 
     log = Path(tempfile.mkdtemp(prefix="hilt-bench-")) / "bench.jsonl"
     hilt.instrument(backend="local", filepath=str(log))
+    wait_for_prices(60)
     process, base_url = start_server()
-    results: dict[str, Any] = {"python": sys.version.split()[0], "openai": openai.__version__}
+    results: dict[str, Any] = {"python": sys.version.split()[0], "openai": openai.__version__, "calls": args.calls}
     try:
-        reply = {"x-fake-reply": " ".join(["wave"] * args.chunks)}
         with openai.OpenAI(base_url=base_url, api_key="k", max_retries=0) as client:
-            results["loopback"] = measure(client, args.calls, args.chunks + 2, reply)  # + role and finish chunks
-            if hasattr(client, "responses"):  # Responses API and embeddings (openai >= 1.66)
-                results["surface"] = measure_surface(client, args.calls, args.chunks, reply, interleaved)
-        with mock_client(args.chunks) as client:
-            results["mock"] = measure(client, args.calls, args.chunks, {})
-            results["otlp"] = otlp_overhead(client, args.calls, interleaved)
-        results["chunk"] = chunk_overhead()
-        if "surface" in results:
-            results["responses_event"] = responses_event_overhead()
+            results["loopback"] = _surface.calls(client, args.calls)
+            reply = {"x-fake-reply": " ".join(["wave"] * args.chunks)}
+            results["stream"] = _surface.stream(client, args.streams, args.chunks, reply)
+            results["conversation"] = _surface.conversation(client, args.turns, args.repeats)
+        with mock_client() as client:
+            results["mock"] = _surface.three_ways(
+                client.chat.completions, "chat.completions.create", args.calls, model="gpt-4o-mini", messages=_surface.MESSAGES
+            )
+            results["own_work_call"] = _surface.own_work_per_call(client)
+            if _otlp.available():
+                results["otlp"] = _otlp.otlp_overhead(client, args.calls)
+        results["own_work"] = _surface.own_work_per_chunk()
+        results["own_work_conversation"] = _surface.own_work_conversation(args.turns)
+        hilt.uninstrument()
+        if args.first_call_runs:
+            results["first_call"] = first_call(base_url, args.first_call_runs)
     finally:
         process.terminate()
         hilt.uninstrument()
     if args.json:
         print(json.dumps(results, indent=2))
-        return 0
-    print(f"HILT overhead, interleaved A/B, {args.calls} calls per side (Python {results['python']}, openai {results['openai']})")
-    for name in ("loopback", "mock"):
-        r = results[name]
-        print(
-            f"  {name:8} call: {r['call_us']:>8} µs -> {r['instrumented_call_us']:>8} µs  "
-            f"overhead {r['overhead_us']:>6} µs ({r['overhead_pct']:+.2f}%)   "
-            f"stream of {r['chunks']} chunks: {r['overhead_per_chunk_us']:+.3f} µs/chunk"
-        )
-    o = results["otlp"]
-    print(f"  mock     local+otlp vs local: {o['local_call_us']:>8} µs -> {o['local_otlp_call_us']:>8} µs  overhead {o['overhead_us']:>6} µs; "
-          f"OTLP on the request path {o['request_path_us']} µs (span start {o['prompt_us']}, reply queued {o['reply_us']}), background {o['background_us']} µs/call")
-    print(f"  HILT's own work per stream chunk (no network, no SDK parsing): {results['chunk']['overhead_per_chunk_us']:.3f} µs")
-    if "surface" in results:
-        r = results["surface"]
-        for name in ("responses", "embeddings"):
-            print(
-                f"  loopback {name}.create: {r[name + '_call_us']:>8} µs  "
-                f"overhead {r[name + '_overhead_us']:>6} µs ({r[name + '_overhead_pct']:+.2f}%)"
-            )
-        print(
-            f"  loopback responses stream of {r['responses_stream_events']} events: "
-            f"{r['responses_overhead_per_event_us']:+.3f} µs/event; HILT's own work per event: "
-            f"{results['responses_event']['overhead_per_event_us']:.3f} µs"
-        )
-    print("  (end-to-end per-chunk figures include the SDK's own ~100-200 µs/chunk parsing noise)")
-    print(f"  events written to {log} ({sum(1 for _ in log.open())} lines)")
+    else:
+        report(results)
     return 0
 
 

@@ -8,7 +8,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._ids import new_event_id
+from ._ids import prefixed_id
 
 __all__ = ["ConversationContext", "conversation", "current_context"]
 
@@ -51,7 +51,7 @@ def conversation(
     outer = _current.get()
     merged_tags = tuple(dict.fromkeys([*(outer.tags if outer else ()), *(tags or ())]))
     merged_metadata = {**(outer.metadata if outer else {}), **(metadata or {})}
-    conversation_id = id or (outer.id if outer and outer.id else f"conv_{new_event_id().replace('-', '')}")
+    conversation_id = id or (outer.id if outer and outer.id else prefixed_id("conv_"))
     context = ConversationContext(
         id=conversation_id,
         user=user if user is not None else (outer.user if outer else None),

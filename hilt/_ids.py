@@ -1,31 +1,40 @@
-"""Time-ordered event ids (UUIDv7, RFC 9562) and UTC timestamps."""
+"""Time-ordered ids (UUIDv7, RFC 9562), prefixed ids (``conv_…``, ``run_…``) and UTC timestamps.
+
+Cheap to import (only ``os``, ``time`` and C modules), because the agent uses :func:`prefixed_id` at
+interpreter start-up. Every id HILT makes has the same layout: 48-bit Unix milliseconds, version 7,
+a 12-bit counter that keeps ids made in the same millisecond by this process in order (RFC 9562,
+method 1), the variant bits, then 62 random bits.
+"""
 
 from __future__ import annotations
 
 import os
-import random
-import threading
 import time
-from datetime import datetime, timezone
+from _random import Random
+from _thread import allocate_lock
 
-__all__ = ["new_event_id", "utc_now_iso"]
+from ._forksafe import after_fork_in_child
 
-_lock = threading.Lock()
+__all__ = ["new_event_id", "prefixed_id", "utc_now_iso"]
+
+_lock = allocate_lock()
 # A private generator: an application calling random.seed() must not make ids repeat across processes.
-_random = random.Random()
+# Ids need uniqueness, not secrecy: a fast PRNG seeded from the OS, re-seeded in forked children.
+_random = Random(int.from_bytes(os.urandom(16), "big"))
 _random_bits = _random.getrandbits
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_random.seed)
 _last_ms = 0
 _counter = 0
+_VERSION_AND_VARIANT = (0x7 << 76) | (0b10 << 62)
 
 
-def new_event_id() -> str:
-    """Return a UUIDv7 string: 48-bit Unix milliseconds, then a 12-bit counter, then random bits.
+@after_fork_in_child
+def _reseed() -> None:
+    global _lock
+    _lock = allocate_lock()
+    _random.seed(int.from_bytes(os.urandom(16), "big"))
 
-    The counter (RFC 9562, method 1) keeps ids made in the same millisecond by this process in order,
-    so a prompt always sorts before its completion.
-    """
+
+def _uuid7_int() -> int:
     global _last_ms, _counter
     now_ms = time.time_ns() // 1_000_000
     with _lock:
@@ -39,22 +48,33 @@ def new_event_id() -> str:
             _last_ms = now_ms
             _counter = 0
         counter = _counter
-    # ids need uniqueness, not secrecy: a fast PRNG seeded from the OS (re-seeded in forked children)
-    value = (now_ms << 80) | (0x7 << 76) | (counter << 64) | (0b10 << 62) | _random_bits(62)
-    text = value.to_bytes(16, "big").hex()
+    return (now_ms << 80) | (counter << 64) | _VERSION_AND_VARIANT | _random_bits(62)
+
+
+def new_event_id() -> str:
+    """A UUIDv7 string (``0190…-…``): ids made later by this process sort after earlier ones."""
+    text = _uuid7_int().to_bytes(16, "big").hex()
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
+def prefixed_id(prefix: str) -> str:
+    """``prefix`` followed by a UUIDv7 in 32 hex digits, e.g. ``conv_0190…`` or ``run_0190…``."""
+    return prefix + _uuid7_int().to_bytes(16, "big").hex()
 
 
 _second = (-1, "")
 
 
 def utc_now_iso() -> str:
-    """The current time in UTC, ISO 8601 with microseconds and ``+00:00``."""
+    """The current time in UTC exactly as ``datetime.isoformat()`` writes it (``+00:00``; microseconds
+    unless they are zero), so that a timestamp reads back and is written again byte for byte."""
     global _second
     micros = time.time_ns() // 1000
     seconds, fraction = divmod(micros, 1_000_000)
     cached_second, prefix = _second
     if cached_second != seconds:  # format the date and time once per second
-        prefix = datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+        prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
         _second = (seconds, prefix)
-    return f"{prefix}.{fraction:06d}+00:00"
+    if fraction:
+        return f"{prefix}.{fraction:06d}+00:00"
+    return prefix + "+00:00"

@@ -1,7 +1,13 @@
-"""Runs the processor chain over call records and fans the events out to the writers.
+"""Runs the processor steps over call records, renders the events and fans them out to the writers.
 
-Every step and every writer is guarded: a failure is reported once on the ``hilt`` logger and the
-call goes on. The pipeline is provider-neutral; extractors fill the record before it gets here.
+Every step and every writer is guarded (:class:`hilt._safety.guard`): a failure is reported once on
+the ``hilt`` logger and the call goes on. The pipeline is provider-neutral; extractors fill the record
+before it gets here, and :mod:`hilt._format` turns it into events.
+
+A pipeline closed by ``uninstrument()`` writes nothing more: a call still in flight when it closed (a
+stream the application is still reading) loses its completion event, with a DEBUG line on the ``hilt``
+logger, rather than reopening a writer that nobody would close again. At interpreter exit the writers
+are closed too, but a stream finalised afterwards still writes its event (the process is ending).
 """
 
 from __future__ import annotations
@@ -10,74 +16,89 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ._format import render_completion, render_prompt
 from ._record import CallRecord
-from ._safety import report_exception
+from ._safety import guard, logger
 from ._trace_context import stamp_trace_ids
-from .processors import ConversationThreader, CostCalculator, build_completion_event, build_prompt_event, merge_context
+from .processors import ConversationThreader, CostCalculator, merge_context
 
 __all__ = ["Pipeline"]
 
 Step = Callable[[CallRecord], None]
 
 
+def _guarded(steps: Sequence[tuple[str, Step]]) -> tuple[tuple[guard, Step], ...]:
+    return tuple((guard(f"run {name}"), step) for name, step in steps)
+
+
 class Pipeline:
     """``begin(record)`` writes the prompt event; ``end(record)`` writes the completion or error event."""
 
-    def __init__(
-        self,
-        writers: Sequence[Any],
-        *,
-        capture_content: bool = True,
-        prices: Any = None,
-    ) -> None:
+    def __init__(self, writers: Sequence[Any], *, prices: Any = None) -> None:
         self.writers = list(writers)
-        self.capture_content = capture_content
         self.threader = ConversationThreader()
         self.cost = CostCalculator(prices)
-        self.request_steps: list[Step] = [merge_context, self.threader.link]
-        self.response_steps: list[Step] = [self.cost, self.threader.remember]
-        self._closed = False
+        self._request_steps = _guarded([("merge_context", merge_context), ("link", self.threader.link)])
+        self._response_steps = _guarded([("CostCalculator", self.cost), ("remember", self.threader.remember)])
+        self._render_prompt = guard("render the prompt event")
+        self._render_completion = guard("render the completion event")
+        self.closed = False
         self._lock = threading.Lock()
 
     def warm_up(self) -> None:
-        """Start loading price data in the background; called on the first request."""
+        """Start loading price data in the background (returns at once)."""
         self.cost.book.warm_up()
+
+    # These run on every LLM call: ``try`` + ``guard.failed`` instead of ``with guard`` (see guard.failed).
 
     def begin(self, record: CallRecord) -> None:
         """Request phase: run the request steps and write the prompt event."""
-        for step in self.request_steps:
-            try:
-                step(record)
-            except Exception as exc:
-                report_exception(f"run {getattr(step, '__name__', type(step).__name__)}", exc)
-        self.emit(build_prompt_event(record))
+        self._run(record, self._request_steps, render_prompt, self._render_prompt)
 
     def end(self, record: CallRecord) -> None:
         """Response phase: run the response steps and write the completion (or system) event."""
-        for step in self.response_steps:
+        self._run(record, self._response_steps, render_completion, self._render_completion)
+
+    def _run(
+        self,
+        record: CallRecord,
+        steps: tuple[tuple[guard, Step], ...],
+        render: Callable[[CallRecord], dict[str, Any]],
+        render_guard: guard,
+    ) -> None:
+        for step_guard, step in steps:
             try:
                 step(record)
             except Exception as exc:
-                report_exception(f"run {getattr(step, '__name__', type(step).__name__)}", exc)
-        self.emit(build_completion_event(record))
+                step_guard.failed(exc)
+        try:
+            event = render(record)
+        except Exception as exc:
+            render_guard.failed(exc)
+            return
+        self.emit(event)
 
     def emit(self, event: dict[str, Any]) -> None:
-        """Hand one event to every writer."""
+        """Hand one event to every writer (nothing once the pipeline is closed)."""
+        if self.closed:
+            logger.debug("HILT dropped a %s event of a call that ended after uninstrument()", event.get("action"))
+            return
         stamp_trace_ids(event, self.writers)
         for writer in self.writers:
             try:
                 writer.write(event)
             except Exception as exc:
-                report_exception(f"write an event with {writer!r}", exc)
+                guard(f"write an event with {writer!r}").failed(exc)
 
-    def close(self) -> None:
-        """Flush and close every writer (idempotent). A call still in flight reopens its writer when it ends."""
+    def close(self, *, final: bool = True) -> None:
+        """Flush and close every writer (idempotent); later events are dropped, see the module docstring.
+
+        ``final=False`` (at interpreter exit) lets a stream finalised after this still write its event.
+        """
         with self._lock:
-            if self._closed:
+            if self.closed:
                 return
-            self._closed = True
+            self.closed = final
         for writer in self.writers:
-            try:
+            with guard(f"close {writer!r}"):
                 writer.close()
-            except Exception as exc:
-                report_exception(f"close {writer!r}", exc)

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ._format import FORMAT_VERSION
+from ._format import FORMAT_VERSION, shape_event
 from ._ids import new_event_id
 
 __all__ = [
@@ -122,32 +122,23 @@ class Event(BaseModel):
         return value.astimezone(timezone.utc)
 
     def to_dict(self) -> dict[str, Any]:
-        """The on-disk shape: core keys first, empty optional parts left out, ``None`` values dropped."""
+        """The on-disk shape (see :mod:`hilt._format`): core keys first, empty parts and ``None`` values left
+        out, except ``metrics.cost_usd`` of a completion (``null``: price unknown)."""
         timestamp = self.timestamp
         if timestamp.tzinfo is None:  # only possible after an unvalidated assignment
             timestamp = timestamp.replace(tzinfo=timezone.utc)
-        timestamp = timestamp.astimezone(timezone.utc)
-        data: dict[str, Any] = {
-            "hilt_version": self.hilt_version,
-            "event_id": self.event_id,
-            "timestamp": timestamp.isoformat(),
-            "session_id": self.session_id,
-            "actor": self.actor.model_dump(exclude_none=True),
-            "action": self.action,
-        }
-        content = self.content.model_dump(exclude_none=True)
-        if content:
-            data["content"] = content
-        metrics = self.metrics.model_dump(exclude_none=True)
-        if not metrics.get("tokens"):
-            metrics.pop("tokens", None)
-        if metrics:
-            data["metrics"] = metrics
-        if self.provenance:
-            data["provenance"] = self.provenance
-        if self.extensions:
-            data["extensions"] = self.extensions
-        return data
+        return shape_event(
+            self.hilt_version,
+            self.event_id,
+            timestamp.astimezone(timezone.utc).isoformat(),
+            self.session_id,
+            self.actor.model_dump(),
+            self.action,
+            self.content.model_dump(),
+            self.metrics.model_dump(),
+            self.provenance,
+            self.extensions,
+        )
 
     def to_json(self) -> str:
         """One line of a HILT log (no trailing newline), exactly as the writers write it."""

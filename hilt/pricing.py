@@ -4,27 +4,27 @@ Lookups go by the response model (``gpt-4o-mini-2024-07-18``) and fall back to t
 Cached input tokens are priced at the cached rate; reasoning tokens are output tokens. An unknown model
 gives ``None`` and the status ``"unknown_model"``, never a guessed price.
 
-``genai-prices`` takes about 0.3 s to import and load, and about 90 µs per lookup. So the import starts
-in a background thread on the first call (overlapping the network round trip), and each model's rates
-are resolved once and cached, after which a price costs well under a microsecond.
+``genai-prices`` takes 0.1–0.5 s to import, so :func:`hilt.instrument` starts loading it in a background
+thread and no call ever waits for it: until it is loaded a call's cost is ``None`` with the status
+``"prices_loading"`` (``"prices_unavailable"`` if the load failed); :func:`wait_for_prices` waits for it.
+Only the OpenAI table is kept, as tuples (:mod:`hilt._price_table`), so the price data adds about a
+thousand objects to the garbage collector's work instead of about 24,000. Each model's rates are resolved
+once and cached, after which a price costs about a microsecond.
 """
 
 from __future__ import annotations
 
 import importlib
-import os
 import threading
-from decimal import Decimal
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from ._safety import report, report_exception
+from ._forksafe import after_fork_in_child
+from ._price_table import LibraryTable, PriceTable, Rates, load_price_table, rate_at, read_cached_price_table, save_price_table
+from ._safety import logger, report
 
-__all__ = ["ModelRates", "PriceBook", "Priced"]
-
-_LOAD_TIMEOUT_S = 10.0
-
+__all__ = ["ModelRates", "PriceBook", "Priced", "wait_for_prices"]
 
 @dataclass(frozen=True)
 class ModelRates:
@@ -71,20 +71,23 @@ class ModelRates:
         return round(total / 1_000_000, 12)
 
 
-class _TieredRates:
-    """A model whose prices depend on volume: every call goes through ``genai-prices`` itself."""
+class _TableRates:
+    """Rates from the price table (:mod:`hilt._price_table`); a rate may depend on the input volume."""
 
-    def __init__(self, library: Any, model_price: Any) -> None:
-        self._library, self._model_price = library, model_price
+    __slots__ = ("rates", "_flat")
+
+    def __init__(self, rates: Rates) -> None:
+        self.rates = rates
+        tiered = any(type(rate) is tuple for rate in rates)
+        self._flat = None if tiered else self._at(0)  # the common case: one ModelRates, built once
+
+    def _at(self, prompt: int) -> ModelRates:
+        input_rate, output_rate, cached_rate, write_rate = (rate_at(rate, prompt) for rate in self.rates)
+        return ModelRates(input_rate or 0.0, output_rate or 0.0, cached_rate, write_rate)
 
     def cost(self, tokens: Mapping[str, int]) -> float:
-        usage = self._library.Usage(
-            input_tokens=tokens.get("prompt", 0),
-            cache_read_tokens=tokens.get("cached", 0),
-            cache_write_tokens=tokens.get("cache_write", 0),
-            output_tokens=tokens.get("completion", 0),
-        )
-        return float(self._model_price.calc_price(usage)["total_price"])
+        rates = self._flat or self._at(tokens.get("prompt", 0))
+        return rates.cost(tokens)
 
 
 class Priced(NamedTuple):
@@ -96,39 +99,64 @@ class Priced(NamedTuple):
 
 
 class _Library:
-    """The lazily loaded ``genai_prices`` module, imported once in a background thread."""
+    """The price table, loaded once in a background thread; never waited for by a call.
 
-    def __init__(self) -> None:
+    ``load`` is what runs in that thread (tests inject a slow or failing one). ``status`` is
+    ``"prices_loading"`` until the load ends, then ``"ok"`` or ``"prices_unavailable"``.
+    """
+
+    def __init__(self, load: Callable[[], Any] | None = None) -> None:
+        self._load_table = load or load_price_table
         self._ready = threading.Event()
         self._started = False
         self._lock = threading.Lock()
-        self.module: Any = None
+        self.table: PriceTable | LibraryTable | None = None
 
     def start(self) -> None:
+        """Read the cached table copy, else start the background load (once); returns at once."""
         if self._started:
             return
         with self._lock:
             if self._started:
                 return
             self._started = True
+            if self._load_table is load_price_table:
+                self.table = read_cached_price_table()
+                if self.table is not None:
+                    self._ready.set()
+                    return
             _import_shared_dependencies()
             threading.Thread(target=self._load, name="hilt-prices", daemon=True).start()
 
     def _load(self) -> None:
         try:
-            import genai_prices
-
-            genai_prices.calc_price(genai_prices.Usage(input_tokens=1, output_tokens=1), "gpt-4o-mini", provider_id="openai")
-            self.module = genai_prices
+            self.table = self._load_table()
         except Exception as exc:  # a missing or broken price library costs prices, nothing else
             report("prices-import", "HILT could not load genai-prices (%s: %s); costs will be null", type(exc).__name__, exc)
         finally:
             self._ready.set()
+        if isinstance(self.table, PriceTable) and self._load_table is load_price_table:
+            try:
+                save_price_table(self.table)
+            except OSError as exc:  # a read-only home folder is fine: the next process loads genai-prices again
+                logger.debug("HILT could not save the price table copy (%s: %s)", type(exc).__name__, exc)
 
-    def get(self) -> Any:
+    @property
+    def status(self) -> str:
+        if not self._ready.is_set():
+            return "prices_loading"
+        return "ok" if self.table is not None else "prices_unavailable"
+
+    def get(self) -> PriceTable | LibraryTable | None:
+        """The price table if it is loaded, else ``None`` (starting the load if needed); never blocks."""
+        if not self._started:
+            self.start()
+        return self.table
+
+    def wait(self, timeout: float | None) -> bool:
+        """Block until the load has ended (for tests and benchmarks); True if it did within ``timeout``."""
         self.start()
-        self._ready.wait(_LOAD_TIMEOUT_S)
-        return self.module
+        return self._ready.wait(timeout)
 
     def after_fork_in_child(self) -> None:
         """A fork during the load leaves the child without the loading thread: start over there."""
@@ -153,8 +181,16 @@ def _import_shared_dependencies() -> None:
 
 
 _library = _Library()
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_library.after_fork_in_child)
+after_fork_in_child(lambda: _library.after_fork_in_child())
+
+
+def wait_for_prices(timeout: float | None = 30.0) -> bool:
+    """Load the price data now and wait for it (at most ``timeout`` seconds); True once it is loaded.
+
+    Calls never wait for the price data: until it is loaded their cost is ``null`` with the cost status
+    ``prices_loading``. A program that wants a cost from its very first call can call this first.
+    """
+    return _library.wait(timeout) and _library.table is not None
 
 
 class PriceBook:
@@ -165,9 +201,9 @@ class PriceBook:
             name: rates if isinstance(rates, ModelRates) else ModelRates.from_mapping(name, rates)
             for name, rates in (overrides or {}).items()
         }
-        self._cache: dict[tuple[str, str], ModelRates | _TieredRates | None] = {}
+        self._cache: dict[tuple[str, str], ModelRates | _TableRates | None] = {}
         # (candidate models, provider) -> (model, rates): the answer for a pair of names seen before
-        self._resolved: dict[tuple[tuple[str | None, ...], str], tuple[str, ModelRates | _TieredRates]] = {}
+        self._resolved: dict[tuple[tuple[str | None, ...], str], tuple[str, ModelRates | _TableRates]] = {}
 
     def warm_up(self) -> None:
         """Start loading the price data in the background (cheap after the first call)."""
@@ -187,7 +223,8 @@ class PriceBook:
             return Priced(resolved[1].cost(tokens), "ok", resolved[0])
         found = self._resolve(models, provider)
         if found is None:
-            return Priced(None, "unknown_model")
+            status = _library.status
+            return Priced(None, "unknown_model" if status == "ok" else status)
         if len(self._resolved) >= 4096:
             self._resolved.clear()
         self._resolved[(models, provider)] = found
@@ -195,7 +232,7 @@ class PriceBook:
 
     def _resolve(
         self, models: tuple[str | None, ...], provider: str
-    ) -> tuple[str, ModelRates | _TieredRates] | None:
+    ) -> tuple[str, ModelRates | _TableRates] | None:
         candidates = [model for model in models if model]
         # A user override wins over the price data for any of the names, so an override keyed by the
         # requested alias ("gpt-4o-mini") applies when the response names a dated snapshot.
@@ -209,7 +246,7 @@ class PriceBook:
                 return model, rates
         return None
 
-    def _rates(self, model: str, provider: str) -> ModelRates | _TieredRates | None:
+    def _rates(self, model: str, provider: str) -> ModelRates | _TableRates | None:
         override = self._overrides.get(model)
         if override is not None:
             return override
@@ -218,32 +255,10 @@ class PriceBook:
             return self._cache[key]
         except KeyError:
             pass
-        if _library.get() is None:  # price data unavailable (yet): don't remember the model as unknown
+        table = _library.get()
+        if table is None:  # price data not loaded (yet): don't remember the model as unknown
             return None
-        rates = _lookup(model, provider)
+        found = table.find(model) if provider == "openai" else None
+        rates = _TableRates(found) if found is not None else None
         self._cache[key] = rates
         return rates
-
-
-def _lookup(model: str, provider: str) -> ModelRates | _TieredRates | None:
-    library = _library.get()
-    if library is None:
-        return None
-    try:
-        found = library.calc_price(library.Usage(input_tokens=0, output_tokens=0), model, provider_id=provider)
-    except LookupError:
-        return None
-    except Exception as exc:
-        report_exception("look up a model price", exc)
-        return None
-    price = found.model_price
-
-    names = ("input_mtok", "output_mtok", "cache_read_mtok", "cache_write_mtok")
-    values = [getattr(price, name, None) for name in names]
-    if not all(value is None or isinstance(value, Decimal) for value in values):
-        return _TieredRates(library, price)
-    if values[0] is None:
-        return None
-    input_rate, output_rate, cached, write = (None if v is None else float(v) for v in values)
-    # embedding models have an input price only: their output costs nothing
-    return ModelRates(input_rate, output_rate or 0.0, cached, write)

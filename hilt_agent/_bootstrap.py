@@ -1,16 +1,18 @@
 """Start the agent: load and check the settings, then install the import hook.
 
 Runs at interpreter start-up (from the gate) when ``HILT_ENABLED`` is true, so it imports only
-``hilt._config`` and the hook; ``hilt.instrumentation`` and the writers are imported when the
-application imports ``openai``. It never raises: a problem becomes one warning line on stderr and
-the application runs uninstrumented (``HILT_STRICT=1``: an error line and exit status 78).
+``hilt._config``, ``hilt._ids`` and the hook. When the application imports ``openai`` (or at once,
+if something imported it before the agent started), everything a call needs is built: the pipeline,
+the writers, the recorder and the extractors, and the price data starts loading in the background;
+the SDK's resource modules, which the SDK imports lazily, are patched as they arrive. So the first
+call costs what the following ones do. It never raises: a problem becomes one warning line on stderr
+and the application runs uninstrumented (``HILT_STRICT=1``: an error line and exit status 78).
 """
 
 from __future__ import annotations
 
 import os
 import sys
-import time
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -35,20 +37,18 @@ class _Agent:
         self._lock = _thread.RLock()
 
     def on_import(self, name: str) -> None:
-        if name == _TRIGGER:
-            from hilt.instrumentation import watched_modules
-
-            self.watched = watched_modules()
-            self.finder.watch(self.watched)
-            if name not in self.watched:
-                return
-        from hilt.instrumentation import current, instrument, on_module_imported
+        from hilt.instrumentation import current, instrument, on_module_imported, watched_modules
 
         with self._lock:
             if not self._active:
                 self._active = True
                 if current() is None:  # an explicit instrument() call came first: its settings win
                     instrument(settings=self.settings, lazy=True)
+        if name == _TRIGGER:
+            self.watched = watched_modules()
+            self.finder.watch(self.watched)  # fires at once for the modules already imported
+            if name not in self.watched:
+                return
         on_module_imported(name)
 
 
@@ -62,11 +62,15 @@ def start() -> None:
         settings = load_settings()
         _check(settings)
         _configure_logging(settings)
-        os.environ.setdefault("HILT_RUN_ID", _new_run_id())
+        if not os.environ.get("HILT_RUN_ID"):
+            from hilt._ids import prefixed_id
+
+            os.environ["HILT_RUN_ID"] = prefixed_id("run_")
         from ._importhook import install
 
         agent = _Agent(settings)
-        agent.finder = install((_TRIGGER,), agent.on_import)
+        agent.finder = install((), agent.on_import)
+        agent.finder.watch((_TRIGGER,))  # after agent.finder is set: fires at once if openai is already imported
     except Exception as exc:
         _fail(exc, settings)
         return
@@ -102,14 +106,6 @@ def _configure_logging(settings: Settings) -> None:
         logger = logging.getLogger("hilt")
         logger.addHandler(logging.StreamHandler(sys.stderr))
         logger.setLevel(logging.DEBUG)
-
-
-def _new_run_id() -> str:
-    """Same shape as ``hilt._runtime.run_id`` (``run_`` + a UUIDv7 in hex), without importing uuid."""
-    ms = time.time_ns() // 1_000_000
-    rand = int.from_bytes(os.urandom(10), "big")
-    value = (ms << 80) | (0x7 << 76) | ((rand >> 68) << 64) | (0b10 << 62) | (rand & ((1 << 62) - 1))
-    return f"run_{value:032x}"
 
 
 def _fail(exc: Exception, settings: Settings | None) -> None:

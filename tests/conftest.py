@@ -32,6 +32,17 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.
     hilt.uninstrument()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def price_data_loaded(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Calls never wait for the price data (cost_status prices_loading); tests that check costs need it loaded.
+    Its cached copy goes to a temporary folder, not the developer's ~/.cache."""
+    from hilt.pricing import wait_for_prices
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+        assert wait_for_prices(timeout=60)
+
+
 @pytest.fixture(scope="session")
 def server() -> Iterator[FakeOpenAIServer]:
     """One loopback OpenAI-compatible server for the session."""

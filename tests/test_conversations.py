@@ -129,3 +129,37 @@ def test_thread_with_copied_context(instrumented, client):
     by_text = {e["content"]["text"]: e["session_id"] for e in read_lines(instrumented) if e["action"] == "prompt"}
     assert by_text["copied"] == "threaded"
     assert by_text["plain"] != "not-inherited"
+
+
+def test_a_follow_up_reads_only_its_new_messages(monkeypatch):
+    """prefix_digests of a request that continues an earlier one reads only the messages it adds, with the same digests."""
+    import hilt._conversations as conversations
+
+    history = [{"role": "system", "content": "Be brief."}] + [
+        {"role": role, "content": f"{role} {i}"} for i in range(40) for role in ("user", "assistant")
+    ]
+    first = conversations.prefix_digests(history)
+    read = []
+    original = conversations.canonical_message
+    monkeypatch.setattr(conversations, "canonical_message", lambda message: read.append(message) or original(message))
+    follow_up = history + [{"role": "user", "content": "And then?"}]
+    digests = conversations.prefix_digests(follow_up)
+    assert read == [follow_up[-1]]
+    assert digests[:-1] == first
+    monkeypatch.setattr(conversations, "canonical_message", original)
+    monkeypatch.setattr(conversations, "_chains", {})
+    monkeypatch.setattr(conversations, "_forms", {})
+    assert conversations.prefix_digests(follow_up) == digests  # the same digests, computed from scratch
+
+
+def test_an_edited_earlier_message_is_noticed():
+    """Replacing the content of an earlier message changes the digests of every prefix from it on."""
+    from hilt._conversations import prefix_digests
+
+    history = [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}, {"role": "user", "content": "Bye"}]
+    before = prefix_digests(history)
+    history[1]["content"] = "Good day"
+    after = prefix_digests(history + [{"role": "assistant", "content": "Bye"}])
+    assert after[0] == before[0]
+    assert after[1] != before[1]
+    assert after[2] != before[2]

@@ -106,3 +106,109 @@ def test_embedding_model_priced_at_its_input_rate():
 
     priced = PriceBook().price(("text-embedding-3-small",), {"prompt": 1000, "total": 1000})
     assert (priced.status, priced.cost_usd) == ("ok", pytest.approx(0.00002))
+
+
+USAGES = [
+    {"prompt": 1000, "completion": 500, "total": 1500, "cached": 400},
+    {"prompt": 300_000, "completion": 2000, "total": 302_000, "cached": 100_000, "cache_write": 1000},  # past volume tiers
+]
+
+
+def test_compact_table_prices_every_openai_model_like_genai_prices() -> None:
+    """For every OpenAI model with a token price (and a few aliases), the compact table gives genai-prices' own total."""
+    import genai_prices
+    from genai_prices import data_snapshot
+
+    from hilt._price_table import load_price_table
+    from hilt.pricing import _TableRates
+
+    table = load_price_table()  # genai-prices is imported here, so the table leaves it in place
+    names = [model.id for model in data_snapshot.get_snapshot().find_provider(None, "openai", None).models]
+    names += ["gpt-4o-mini-20240718", "GPT-4O", "o3-mini-2025-01-31", "no-such-model-xyz"]
+    checked = 0
+    for name in names:
+        for tokens in USAGES:
+            usage = genai_prices.Usage(
+                input_tokens=tokens["prompt"], cache_read_tokens=tokens["cached"],
+                cache_write_tokens=tokens.get("cache_write", 0), output_tokens=tokens["completion"],
+            )
+            try:
+                expected = float(genai_prices.calc_price(usage, name, provider_id="openai").total_price)
+            except LookupError:
+                assert table.find(name) is None, name
+                continue
+            rates = table.find(name)
+            if rates is None:  # a model without a token price (audio hours...) is unknown to HILT
+                assert expected == 0, name
+                continue
+            assert _TableRates(rates).cost(tokens) == pytest.approx(expected, rel=1e-9, abs=1e-12), (name, tokens)
+            checked += 1
+    assert checked >= 200
+
+
+def test_price_table_keeps_the_garbage_collector_light() -> None:
+    """Loading the prices in a fresh process (openai already imported) adds under 6,000 objects the GC tracks
+    (the whole genai-prices data set was about 20,000; some 3,200 of what remains is httpx, which genai-prices
+    imports), and genai-prices itself is let go."""
+    import subprocess
+    import sys
+
+    code = (
+        "import gc, openai, hilt.pricing as p\n"
+        "gc.collect(); before = len(gc.get_objects())\n"
+        "assert p.wait_for_prices(60)\n"
+        "gc.collect(); print(len(gc.get_objects()) - before, 'genai_prices' in __import__('sys').modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert int(out[0]) < 6000
+    assert out[1] == "False"
+
+
+def test_cached_table_copy_is_read_without_genai_prices(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    """With a current copy in the cache folder, the price data is ready at once (no loading thread), 0600."""
+    import threading
+
+    from hilt import pricing
+    from hilt._price_table import cache_path, load_price_table, save_price_table
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    save_price_table(load_price_table())
+    assert cache_path().stat().st_mode & 0o777 == 0o600
+    library = pricing._Library()
+    threads = threading.active_count()
+    library.start()
+    assert (library.status, threading.active_count()) == ("ok", threads)
+    monkeypatch.setattr(pricing, "_library", library)
+    assert PriceBook().price(("gpt-4o-mini",), USAGE) == Priced(0.00045, "ok", "gpt-4o-mini")
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda text: text[:50],  # truncated
+        lambda text: text.replace('"key": "hilt', '"key": "other'),  # written for another genai-prices / HILT
+        lambda text: text.replace('"saved_at": ', '"saved_at": 1'),  # in the future: not trusted
+        lambda text: text.replace('"equals"', '"exec"'),  # an unknown rule
+    ],
+)
+def test_a_bad_table_copy_is_ignored(monkeypatch: pytest.MonkeyPatch, tmp_path, damage) -> None:
+    """A damaged, foreign or odd copy is not used (the price data is loaded from genai-prices instead)."""
+    from hilt._price_table import cache_path, load_price_table, read_cached_price_table, save_price_table
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    save_price_table(load_price_table())
+    assert read_cached_price_table() is not None
+    path = cache_path()
+    path.write_text(damage(path.read_text()))
+    assert read_cached_price_table() is None
+
+
+def test_library_table_prices_like_the_compact_table() -> None:
+    """The fallback for an unknown genai-prices layout (asking calc_price per model) gives the same rates."""
+    import genai_prices
+
+    from hilt._price_table import LibraryTable, load_price_table
+
+    compact, library = load_price_table(), LibraryTable(genai_prices, "openai")
+    for name in ("gpt-4o-mini", "gpt-4o-mini-2024-07-18", "gpt-4o", "text-embedding-3-small", "no-such-model-xyz"):
+        assert library.find(name) == compact.find(name), name

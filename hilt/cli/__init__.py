@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
+import traceback
 from collections.abc import Sequence
 
 from .._version import __version__
@@ -23,11 +25,17 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in _COMMAND_MODULES:
         try:
-            module = importlib.import_module(f"{__name__}.{name}")
-        except ImportError:
-            continue
-        module.register(subparsers)
+            importlib.import_module(f"{__name__}.{name}").register(subparsers)
+        except Exception as exc:  # one broken command must not take the others down, but it must say so
+            _report_broken_command(name, exc)
     return parser
+
+
+def _report_broken_command(module: str, exc: Exception) -> None:
+    """Say on stderr which command is missing and why (with the traceback when ``HILT_DEBUG`` is set)."""
+    print(f"hilt: warning: the '{module.lstrip('_')}' command is unavailable ({type(exc).__name__}: {exc})", file=sys.stderr)
+    if os.environ.get("HILT_DEBUG", "").strip().lower() in ("1", "true", "yes", "on"):
+        traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -4,6 +4,10 @@
 never adds a second wrapper layer or leaks a file handle. ``uninstrument()`` puts the SDK's original
 methods back. If ``openai`` is already imported the patches go on at once; otherwise (agent path,
 ``lazy=True``) they go on when the application first imports the SDK modules that define the classes.
+
+Everything a call needs is built here, not on the first call: the pipeline and writers, the recorder
+and the provider extractors (as soon as ``openai`` is imported), and the price data starts loading
+in a background thread (calls never wait for it).
 """
 
 from __future__ import annotations
@@ -13,12 +17,11 @@ import functools
 import importlib
 import sys
 import threading
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from .._config import Settings, load_settings
-from .._safety import logger, report_exception
+from .._safety import guard, logger
 from ._targets import OPENAI_REQUIREMENT, TARGETS, PatchTarget
 
 __all__ = ["Instrumentation", "instrument", "is_instrumented", "uninstrument", "watched_modules"]
@@ -30,10 +33,8 @@ class Instrumentation:
 
     settings: Settings
     pipeline: Any
-    lazy: bool = False
     recorder: Any = None
     patcher: Any = None
-    pending: set[str] = field(default_factory=set)
 
     def patched(self) -> list[str]:
         """``Class.method`` of every active patch."""
@@ -45,6 +46,7 @@ class Instrumentation:
 _lock = threading.RLock()
 _state: Instrumentation | None = None
 _patcher: Any = None  # one per process, so that no method is ever wrapped twice
+_the_recorder: Any = None  # one per process: the wrappers in place call it, whichever pipeline is live
 _atexit_registered = False
 
 
@@ -95,14 +97,15 @@ def instrument(
     from ..writers import build_writers
 
     set_max_field_chars(settings.max_field_chars)
-    pipeline = Pipeline(build_writers(settings), capture_content=settings.capture_content, prices=settings.prices)
+    pipeline = Pipeline(build_writers(settings), prices=settings.prices)
+    pipeline.warm_up()
     with _lock:
         old = _state
-        _state = Instrumentation(settings=settings, pipeline=pipeline, lazy=lazy)
+        _state = Instrumentation(settings=settings, pipeline=pipeline)
+        if _the_recorder is not None:
+            _state.recorder, _state.patcher = _the_recorder, _patcher
+            _the_recorder.pipeline, _the_recorder.capture_content = pipeline, settings.capture_content
         if old is not None:
-            _state.recorder, _state.patcher = old.recorder, old.patcher
-            if _state.recorder is not None:
-                _state.recorder.pipeline = pipeline
             old.pipeline.close()
         _register_atexit()
         state = _state
@@ -138,41 +141,35 @@ def on_module_imported(module_name: str) -> None:
 
 def _import_target_modules() -> None:
     for module in dict.fromkeys(m for target in TARGETS for m in target.modules):
-        try:
-            importlib.import_module(module)
-        except ImportError:
-            pass  # not in this SDK version: the target is skipped and listed by hilt-agent --info
-        except Exception as exc:
-            report_exception(f"import {module}", exc)
+        with guard(f"import {module}"):
+            try:
+                importlib.import_module(module)
+            except ImportError:
+                pass  # not in this SDK version: the target is skipped and listed by hilt-agent --info
 
 
 def _apply(state: Instrumentation, targets: list[PatchTarget], *, import_modules: bool) -> None:
-    global _patcher
+    global _patcher, _the_recorder
     if not _openai_supported():
         return
-    try:
+    with guard("patch the openai SDK"):
         if state.recorder is None:
             from ._patching import Patcher
             from ._recorder import Recorder
 
-            state.recorder = Recorder(state.pipeline)
-            if _patcher is None:
-                _patcher = Patcher()
-            state.patcher = _patcher
+            if _the_recorder is None:
+                _the_recorder, _patcher = Recorder(state.pipeline, state.settings.capture_content), Patcher()
+            _the_recorder.pipeline, _the_recorder.capture_content = state.pipeline, state.settings.capture_content
+            state.recorder, state.patcher = _the_recorder, _patcher
         for target in targets:
             state.patcher.apply(target, state.recorder.make_wrapper, import_modules=import_modules)
-    except Exception as exc:
-        report_exception("patch the openai SDK", exc)
 
 
 @functools.lru_cache(maxsize=None)
 def _openai_supported() -> bool:
     """True when the installed openai is recent enough (reported once when it is not)."""
-    try:
-        from importlib.metadata import version
-
-        installed = version("openai")
-    except Exception:
+    installed = _openai_version()
+    if installed is None:
         logger.warning("HILT: the openai package is not installed; nothing to instrument")
         return False
     parts = tuple(int(p) if p.isdigit() else 0 for p in installed.split(".")[:3])
@@ -181,6 +178,19 @@ def _openai_supported() -> bool:
         logger.error("HILT needs openai >= %s, found %s: calls will not be logged", wanted, installed)
         return False
     return True
+
+
+def _openai_version() -> str | None:
+    """The SDK's own ``__version__`` once it is imported (cheap); the package metadata otherwise."""
+    version = getattr(sys.modules.get("openai"), "__version__", None)
+    if isinstance(version, str):
+        return version
+    try:
+        from importlib.metadata import version as metadata_version
+
+        return metadata_version("openai")
+    except Exception:
+        return None
 
 
 def _register_atexit() -> None:
@@ -193,9 +203,4 @@ def _register_atexit() -> None:
 def _close_at_exit() -> None:
     state = _state
     if state is not None:
-        state.pipeline.close()
-
-
-def settings_overrides(options: Mapping[str, Any]) -> dict[str, Any]:
-    """The non-``None`` options of an ``instrument()`` call."""
-    return {k: v for k, v in options.items() if v is not None}
+        state.pipeline.close(final=False)  # streams dropped during shutdown still write their event

@@ -17,7 +17,7 @@ from typing import Any
 
 import wrapt
 
-from .._safety import logger, report_exception
+from .._safety import guard, logger
 from ._targets import PatchTarget
 
 __all__ = ["AppliedPatch", "Patcher"]
@@ -49,7 +49,7 @@ class AppliedPatch:
 
 
 def _find_class(target: PatchTarget, import_modules: bool) -> tuple[type | None, str]:
-    """The class to patch, or ``(None, reason)``."""
+    """The class to patch, or ``(None, reason)`` (``hilt-agent --info`` lists the reason)."""
     reason = "module not found"
     for module_name in target.modules:
         module = sys.modules.get(module_name)
@@ -88,16 +88,14 @@ class Patcher:
 
     def __init__(self) -> None:
         self.applied: dict[tuple[type, str], AppliedPatch] = {}
-        self.skipped: dict[PatchTarget, str] = {}
 
     def apply(
         self, target: PatchTarget, make_wrapper: Callable[[PatchTarget], Any], *, import_modules: bool = True
     ) -> bool:
         """Wrap one target; return True when HILT's layer is in place. Never raises."""
-        try:
-            owner, reason = _find_class(target, import_modules)
+        with guard(f"patch {target.attribute}"):
+            owner, _ = _find_class(target, import_modules)
             if owner is None:
-                self.skipped[target] = reason
                 return False
             key = (owner, target.method_name)
             existing = self.applied.get(key)
@@ -114,18 +112,14 @@ class Patcher:
             patch.wrapper = wrapt.FunctionWrapper(resolved, make_wrapper(target), patch.switch)
             setattr(owner, target.method_name, patch.wrapper)
             self.applied[key] = patch
-            self.skipped.pop(target, None)
             return True
-        except Exception as exc:
-            self.skipped[target] = f"{type(exc).__name__}: {exc}"
-            report_exception(f"patch {target.attribute}", exc)
-            return False
+        return False
 
     def remove_all(self) -> None:
         """Undo every patch: restore originals, or switch HILT's layer off where another wrapper sits on top."""
         for key, patch in list(self.applied.items()):
             owner, name = key
-            try:
+            with guard(f"unpatch {patch.target.attribute}"):
                 if owner.__dict__.get(name) is patch.wrapper:
                     if patch.original is _MISSING:
                         delattr(owner, name)
@@ -135,9 +129,3 @@ class Patcher:
                 else:
                     patch.switch.on = False
                     logger.debug("HILT switched off its layer on %s.%s (another wrapper sits on top)", owner, name)
-            except Exception as exc:
-                report_exception(f"unpatch {patch.target.attribute}", exc)
-
-    def is_active(self) -> bool:
-        """True when at least one HILT layer is switched on."""
-        return any(p.switch.on for p in self.applied.values())

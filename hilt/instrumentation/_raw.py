@@ -18,7 +18,9 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
-from .._safety import report_exception
+from .._safety import guard
+
+_RECORD = guard("record a streamed raw response")
 
 __all__ = ["follow_streaming_response"]
 
@@ -44,18 +46,14 @@ class _Settle:
 
     def parsed(self, value: Any) -> None:
         if self._claim():
-            try:
+            with _RECORD:
                 self._on_parsed(value)
-            except Exception as exc:
-                report_exception("record a streamed raw response", exc)
 
     def unread(self) -> None:
         if self.parsing or not self._claim():
             return
-        try:
+        with _RECORD:
             self._on_unread()
-        except Exception as exc:
-            report_exception("record a streamed raw response", exc)
 
 
 def follow_streaming_response(

@@ -16,7 +16,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from .._record import STATUS_CANCELLED, STATUS_ERROR, CallRecord
-from .._safety import report_exception
+from .._safety import guard, is_cancellation
 from ._raw import follow_streaming_response
 from ._streams import StreamObserver, observe_async_stream, observe_sync_stream
 from ._targets import PatchTarget
@@ -25,15 +25,22 @@ __all__ = ["Recorder", "inside_recorded_call"]
 
 inside_recorded_call: ContextVar[bool] = ContextVar("hilt_inside_recorded_call", default=False)
 
-_CANCELLATION_NAMES = frozenset({"CancelledError", "KeyboardInterrupt"})
+_RECORD_REQUEST = guard("record a request")
+_RECORD_RESPONSE = guard("record a response")
+_RECORD_ERROR = guard("record an error")
+_SELECT = guard("select the arguments to record")
 
 
 class Recorder:
-    """Builds the wrappers for a pipeline; ``pipeline`` may be swapped by a later ``instrument()``."""
+    """Builds the wrappers for a pipeline.
 
-    def __init__(self, pipeline: Any) -> None:
+    ``pipeline`` and ``capture_content`` (whether prompts and answers are recorded, or only the
+    numbers) may be swapped by a later ``instrument()``.
+    """
+
+    def __init__(self, pipeline: Any, capture_content: bool = True) -> None:
         self.pipeline = pipeline
-        self._warmed = False
+        self.capture_content = capture_content
         from ..providers import openai as provider
 
         self._provider = provider
@@ -90,33 +97,29 @@ class Recorder:
 
         return wrapper
 
+    # _begin and _succeed run on every call: ``try`` + ``guard.failed`` (free) rather than ``with guard``.
+
     def _begin(self, extractor: Any, endpoint: str, instance: Any, kwargs: dict) -> CallRecord | None:
         try:
-            pipeline = self.pipeline
-            if not self._warmed:
-                self._warmed = True
-                pipeline.warm_up()
             provider, server = self._provider.describe_client(instance)
             record = CallRecord(endpoint=endpoint, provider=provider, server=server, started_ns=0)
-            extractor.capture_request(record, kwargs, pipeline.capture_content)
-            pipeline.begin(record)
+            extractor.capture_request(record, kwargs, self.capture_content)
+            self.pipeline.begin(record)
             record.started_ns = time.perf_counter_ns()
             return record
         except Exception as exc:
-            report_exception("record a request", exc)
+            _RECORD_REQUEST.failed(exc)
             return None
 
     def _fail(self, record: CallRecord | None, exc: BaseException) -> None:
         if record is None:
             return
-        try:
+        with _RECORD_ERROR:
             record.ended_ns = time.perf_counter_ns()
-            record.status = STATUS_CANCELLED if type(exc).__name__ in _CANCELLATION_NAMES else STATUS_ERROR
+            record.status = STATUS_CANCELLED if is_cancellation(exc) else STATUS_ERROR
             record.error = exc
             self._provider.fill_error(record, exc)
             self.pipeline.end(record)
-        except Exception as inner:
-            report_exception("record an error", inner)
 
     def _succeed(self, extractor: Any, record: CallRecord | None, result: Any, is_async: bool = False) -> Any:
         if record is None:
@@ -129,10 +132,10 @@ class Recorder:
                 return self._succeed_raw(extractor, record, result, raw, is_async)
             if self._observe(extractor, record, result):
                 return result
-            extractor.capture_response(record, result, self.pipeline.capture_content)
+            extractor.capture_response(record, result, self.capture_content)
             self.pipeline.end(record)
         except Exception as exc:
-            report_exception("record a response", exc)
+            _RECORD_RESPONSE.failed(exc)
         return result
 
     def _succeed_raw(self, extractor: Any, record: CallRecord, result: Any, raw: str, is_async: bool) -> Any:
@@ -144,7 +147,7 @@ class Recorder:
             parsed = result.parse()
             if self._observe(extractor, record, parsed):
                 return result
-            extractor.capture_response(record, parsed, self.pipeline.capture_content)
+            extractor.capture_response(record, parsed, self.capture_content)
         elif self._follow(extractor, record, result, is_async):
             return result
         self.pipeline.end(record)
@@ -156,7 +159,7 @@ class Recorder:
         def on_parsed(parsed: Any) -> None:
             if not self._observe(extractor, record, parsed):
                 record.ended_ns = time.perf_counter_ns()  # the body was read by parse()
-                extractor.capture_response(record, parsed, self.pipeline.capture_content)
+                extractor.capture_response(record, parsed, self.capture_content)
                 self.pipeline.end(record)
 
         def on_unread() -> None:
@@ -187,7 +190,7 @@ class Recorder:
         return True
 
     def _finish_stream(self, record: CallRecord, accumulator: Any) -> None:
-        accumulator.apply(record, self.pipeline.capture_content)
+        accumulator.apply(record, self.capture_content)
         if record.error is not None:  # the status of the failure, not the 200 the headers carried
             self._provider.fill_error(record, record.error)
         self.pipeline.end(record)
@@ -195,11 +198,9 @@ class Recorder:
 
 def _selected(select: Any, args: tuple, kwargs: dict) -> dict | None:
     """The arguments an extractor wants recorded, or None (pass through); a fault records nothing."""
-    try:
+    with _SELECT:
         return select(args, kwargs)
-    except Exception as exc:
-        report_exception("select the arguments to record", exc)
-        return None
+    return None
 
 
 _STREAM_HOLDERS = ("__wrapped__", "stream", "_stream", "wrapped")

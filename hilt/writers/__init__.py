@@ -1,14 +1,14 @@
 """Writers: where events go.
 
-A writer takes events already in their on-disk shape (plain dicts, see :meth:`hilt.events.Event.to_dict`)
-and has three methods: ``write(event)``, ``flush()`` and ``close()``. ``write`` may raise; the pipeline
-guards every call so that a failing writer never reaches the application. Events are shared between
-writers (and parts of them between events): a writer must treat them as read-only.
+A writer takes events already in their on-disk shape (plain dicts, see :mod:`hilt._format`) and has two
+methods the pipeline calls: ``write(event)`` and ``close()``. ``write`` may raise; the pipeline guards
+every call so that a failing writer never reaches the application. Events are shared between writers
+(and parts of them between events): a writer must treat them as read-only.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .jsonl import JsonlWriter
 
@@ -18,18 +18,14 @@ if TYPE_CHECKING:
 __all__ = ["JsonlWriter", "Writer", "build_writers"]
 
 
-@runtime_checkable
 class Writer(Protocol):
     """What the pipeline needs from a backend."""
 
     def write(self, event: dict[str, Any]) -> None:
         """Record one event."""
 
-    def flush(self) -> None:
-        """Push out anything buffered."""
-
     def close(self) -> None:
-        """Flush and release resources; the writer may be reopened by a later ``write``."""
+        """Flush and release resources (a closed pipeline writes nothing more)."""
 
 
 def build_writers(settings: Settings) -> list[Writer]:
