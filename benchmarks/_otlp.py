@@ -47,7 +47,7 @@ def _pipelines(folder: Path) -> tuple[Any, Any]:
     pipelines = []
     for name, backend in (("local", ["local"]), ("both", ["local", "otlp"])):
         settings = load_settings({"backend": backend, "filepath": str(folder / f"{name}.jsonl")})
-        pipelines.append(Pipeline(build_writers(settings), capture_content=True))
+        pipelines.append(Pipeline(build_writers(settings)))
     return pipelines[0], pipelines[1]
 
 
