@@ -269,6 +269,7 @@ def test_log_deleted_or_rotated_mid_run_is_reopened(client, log_path, move):
 from hypothesis import HealthCheck, given, settings  # noqa: E402 - kept next to the tests that use it
 from hypothesis import strategies as st  # noqa: E402
 
+from hilt.instrumentation._recorder import inside_recorded_call  # noqa: E402
 from hilt.schema import validate_event  # noqa: E402
 from hilt.testing import _replies as replies  # noqa: E402
 
@@ -371,7 +372,11 @@ def _same_with_and_without_hilt(method: Any, resource: Any, server: Any, tail: _
     exception type), sends the same request body, and leaves only strict-JSON, schema-valid events."""
     original = type(resource).__dict__[method].__wrapped__
     count = len(server.requests)
-    without = _outcome(lambda: original(resource, **kwargs))
+    token = inside_recorded_call.set(True)  # the client-level layer passes the unwrapped call through, unrecorded
+    try:
+        without = _outcome(lambda: original(resource, **kwargs))
+    finally:
+        inside_recorded_call.reset(token)
     sent = len(server.requests) - count
     with_hilt = _outcome(lambda: getattr(resource, method)(**kwargs))
     assert with_hilt == without

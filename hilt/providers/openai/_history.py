@@ -19,7 +19,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._common import get, text_of_content
+from ._common import get, str_or_none, text_of_content
+from ._common import items as items_of
 
 __all__ = ["input_history", "output_answer"]
 
@@ -52,15 +53,16 @@ def output_answer(items: Any) -> dict[str, Any]:
     """One assistant message for a run of model-output items (a response's ``output``)."""
     texts: list[str] = []
     calls: list[dict[str, Any]] = []
-    for item in items if isinstance(items, (list, tuple)) else ():
-        kind = get(item, "type")
+    for item in items_of(items):
+        kind = str_or_none(get(item, "type"))
         if kind in (None, "message"):
             text = text_of_content(get(item, "content"))
             if text:
                 texts.append(text)
         elif kind in ("function_call", "custom_tool_call"):
             arguments = get(item, "arguments") if kind == "function_call" else get(item, "input")
-            calls.append({"id": get(item, "call_id"), "function": {"name": get(item, "name"), "arguments": arguments}})
+            function = {"name": str_or_none(get(item, "name")), "arguments": str_or_none(arguments)}
+            calls.append({"id": str_or_none(get(item, "call_id")), "function": function})
     answer: dict[str, Any] = {"role": "assistant", "content": "".join(texts) or None}
     if calls:
         answer["tool_calls"] = calls
@@ -68,18 +70,18 @@ def output_answer(items: Any) -> dict[str, Any]:
 
 
 def _is_output(item: Any) -> bool:
-    kind = get(item, "type")
+    kind = str_or_none(get(item, "type"))
     if kind in (None, "message"):
         return get(item, "role") == "assistant"
     return kind in _OUTPUT_ITEMS or (isinstance(kind, str) and kind.endswith("_call"))
 
 
 def _message(item: Any) -> dict[str, Any]:
-    kind = get(item, "type")
+    kind = str_or_none(get(item, "type"))
     if kind in _TOOL_OUTPUTS:
         output = get(item, "output")
         text = output if isinstance(output, str) else text_of_content(output)
-        return {"role": "tool", "content": text, "tool_call_id": get(item, "call_id")}
+        return {"role": "tool", "content": text, "tool_call_id": str_or_none(get(item, "call_id"))}
     if kind in (None, "message"):
-        return {"role": get(item, "role"), "content": text_of_content(get(item, "content"))}
-    return {"role": kind, "content": None, "tool_call_id": get(item, "id") or get(item, "call_id")}
+        return {"role": str_or_none(get(item, "role")), "content": text_of_content(get(item, "content"))}
+    return {"role": kind, "content": None, "tool_call_id": str_or_none(get(item, "id")) or str_or_none(get(item, "call_id"))}
