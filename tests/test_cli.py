@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 
-from _support import read_lines
-
 from hilt.cli import main
+from hilt.testing import read_lines
 
 
 def test_demo_runs_offline_and_summarises(tmp_path, capsys):

@@ -18,10 +18,10 @@ from typing import Any
 
 import openai
 import pytest
-from _support import read_lines
 
 import hilt
 from hilt.session import read_events
+from hilt.testing import read_lines
 
 MESSAGES = [{"role": "user", "content": "Hello"}]
 # A failing fuzz example with a huge string has a huge repr: show it anyway.

@@ -18,11 +18,11 @@ from typing import Any
 import openai
 import pydantic
 import pytest
-from _support import read_lines
-from _surfaces import HAS_CHAT_PARSE, HAS_CHAT_STREAM, HAS_RESPONSES, HAS_RESPONSES_PARSE, HAS_RESPONSES_STREAM
 
 import hilt
-from hilt.testing import FakeOpenAIServer
+from hilt.testing import FakeOpenAIServer, read_lines
+
+from tests._surfaces import HAS_CHAT_PARSE, HAS_CHAT_STREAM, HAS_RESPONSES, HAS_RESPONSES_PARSE, HAS_RESPONSES_STREAM
 
 SECRETS = {
     "api_key": "sk-S3CRET-api-key-0001",
@@ -221,9 +221,7 @@ def test_no_secret_in_the_jsonl_log_or_logs(
 
 def test_no_secret_in_the_sheets_journal_checkpoint_or_requests(server: FakeOpenAIServer, tmp_path: Path) -> None:
     """With the Sheets backend, the journal, the checkpoint and every request body the Sheets API got are free of secrets."""
-    from sheets._helpers import wait_for, write_service_account
-
-    from hilt.testing import FakeSheetsServer
+    from hilt.testing import FakeSheetsServer, wait_for, write_service_account
 
     with FakeSheetsServer() as sheets:
         credentials = write_service_account(tmp_path / "service-account.json", sheets.token_uri)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from _support import read_lines
+from hilt.testing import read_lines
 
 PARENT = """
 import subprocess, sys

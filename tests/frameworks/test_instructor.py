@@ -14,8 +14,9 @@ pytest.importorskip("instructor", reason="instructor is not installed (tox -e fr
 
 import instructor  # noqa: E402
 
-from _harness import arun_twice, assert_logged, run_twice  # noqa: E402
 from hilt.testing import FakeOpenAIServer  # noqa: E402
+
+from tests.frameworks._harness import arun_twice, assert_logged, run_twice  # noqa: E402
 
 
 class Person(pydantic.BaseModel):

@@ -14,10 +14,9 @@ import pytest
 
 import hilt
 from hilt.instrumentation import current
+from hilt.testing import read_lines, wait_for
 
-from _support import read_lines
-
-from ._helpers import event_ids, wait_for
+from tests.sheets._helpers import event_ids
 
 CHILD = Path(__file__).with_name("_child.py")
 

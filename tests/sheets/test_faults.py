@@ -19,8 +19,9 @@ from hilt.writers.sheets import _backoff
 from hilt.writers.sheets._backoff import RETRY_AFTER_CAP, backoff_delay, retry_after_seconds
 from hilt.writers.sheets._checkpoint import Checkpoint, SenderLock
 from hilt.writers.sheets._sender import Sender
+from hilt.testing import wait_for
 
-from ._helpers import event_ids, wait_for, write_events
+from tests.sheets._helpers import event_ids, write_events
 
 
 def _chat(client: Any, n: int, text: str = "hello") -> None:

@@ -15,9 +15,9 @@ import pytest
 import hilt
 from hilt.exceptions import ConfigError, WriterError
 from hilt.instrumentation import current
+from hilt.testing import CLIENT_EMAIL, read_lines, service_account_info, wait_for
 
-from _support import read_lines
-from ._helpers import CLIENT_EMAIL, data_rows, event_ids, service_account_info, wait_for
+from tests.sheets._helpers import data_rows, event_ids
 
 
 def _chat(client: Any, n: int, text: str = "hello") -> None:
