@@ -299,9 +299,9 @@ def test_server_keeps_host_port_and_drops_user_info(server: FakeOpenAIServer, in
     assert prompt["provenance"]["server"] == completion["provenance"]["server"] == host_port
 
 
-def test_secret_keys_are_redacted_at_any_depth_and_any_case(server: FakeOpenAIServer, instrumented: Path) -> None:
-    """Secret-looking keys are redacted in any case and at any depth; JSON Schema field names are not secrets."""
-    tool = {
+def _login_tool(api_key: str, cookie: str) -> dict[str, Any]:
+    """A function tool whose JSON Schema names secret-looking fields, with ``api_key`` and ``cookie`` nested in extra data."""
+    return {
         "type": "function",
         "function": {
             "name": "login",
@@ -309,25 +309,18 @@ def test_secret_keys_are_redacted_at_any_depth_and_any_case(server: FakeOpenAISe
                 "type": "object",
                 "properties": {"password": {"type": "string"}, "Token": {"type": "string"}},
             },
-            "x-extra": {"nested": [{"API-KEY": "S3CRET-nested", "Cookie": "S3CRET-cookie", "keep": "visible"}]},
+            "x-extra": {"nested": [{"API-KEY": api_key, "Cookie": cookie, "keep": "visible"}]},
         },
     }
+
+
+def test_secret_keys_are_redacted_at_any_depth_and_any_case(server: FakeOpenAIServer, instrumented: Path) -> None:
+    """Secret-looking keys are redacted in any case and at any depth; JSON Schema field names are not secrets."""
+    tool = _login_tool("S3CRET-nested", "S3CRET-cookie")
     with openai.OpenAI(base_url=server.base_url, api_key="k", max_retries=0) as client:
         client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, tools=[tool])
     prompt, _ = read_lines(instrumented)
-    assert prompt["extensions"]["params"]["tools"] == [
-        {
-            "type": "function",
-            "function": {
-                "name": "login",
-                "parameters": {
-                    "type": "object",
-                    "properties": {"password": {"type": "string"}, "Token": {"type": "string"}},
-                },
-                "x-extra": {"nested": [{"API-KEY": "[REDACTED]", "Cookie": "[REDACTED]", "keep": "visible"}]},
-            },
-        }
-    ]
+    assert prompt["extensions"]["params"]["tools"] == [_login_tool("[REDACTED]", "[REDACTED]")]
     assert "S3CRET" not in instrumented.read_text(encoding="utf-8")
 
 
