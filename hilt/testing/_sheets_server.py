@@ -75,7 +75,7 @@ def service_account_info(token_uri: str) -> dict[str, Any]:
 
 
 def write_service_account(path: str | Path, token_uri: str) -> Path:
-    """Write :func:`service_account_info` for ``token_uri`` to ``path`` (a key file for ``credentials_path``); returns the path."""
+    """Write :func:`service_account_info` for ``token_uri`` to ``path``, a key file for ``credentials_path``; returns ``path``."""
     path = Path(path)
     path.write_text(json.dumps(service_account_info(token_uri)), encoding="utf-8")
     return path

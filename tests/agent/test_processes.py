@@ -48,7 +48,9 @@ def pids_and_runs(log: Path) -> tuple[list[int], set[str]]:
     return [e["provenance"]["pid"] for e in events], {e["provenance"]["run_id"] for e in events}
 
 
-def run_logged(venv, run, workdir: Path, args: list[str], env: dict[str, str] | None = None, timeout: float = 60) -> tuple[list[int], set[str]]:
+def run_logged(
+    venv, run, workdir: Path, args: list[str], env: dict[str, str] | None = None, timeout: float = 60
+) -> tuple[list[int], set[str]]:
     """Run ``python ARGS`` in ``workdir`` with HILT_ENABLED=1 (it must succeed); the pids and run ids of its log."""
     log = workdir / "events.jsonl"
     result = run([venv.python, *args], {"HILT_ENABLED": "1", "HILT_FILEPATH": str(log), **(env or {})}, timeout=timeout)
@@ -57,7 +59,9 @@ def run_logged(venv, run, workdir: Path, args: list[str], env: dict[str, str] | 
 
 
 @pytest.mark.parametrize(
-    "args", [["-c", PARENT], ["multi.py", "fork"], ["multi.py", "spawn"]], ids=["subprocess", "multiprocessing-fork", "multiprocessing-spawn"]
+    "args",
+    [["-c", PARENT], ["multi.py", "fork"], ["multi.py", "spawn"]],
+    ids=["subprocess", "multiprocessing-fork", "multiprocessing-spawn"],
 )
 def test_children_log_under_the_parent_run_id(venv, run, workdir: Path, args: list[str]) -> None:
     """A ``subprocess.run([sys.executable, ...])`` child and multiprocessing workers (fork and spawn) log one pair
