@@ -11,8 +11,8 @@ import pytest
 
 import hilt
 from hilt._config import load_settings
-from hilt.writers.otlp import backfill
 from hilt.testing import OtlpReceiver, read_lines
+from hilt.writers.otlp import backfill
 
 from tests.otlp._helpers import epoch_ns
 

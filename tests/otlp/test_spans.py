@@ -13,8 +13,8 @@ import openai
 import pytest
 
 import hilt
-from hilt.writers.otlp import SEMCONV_VERSION
 from hilt.testing import OtlpReceiver, ReceivedSpan
+from hilt.writers.otlp import SEMCONV_VERSION
 
 from tests._surfaces import needs_responses
 from tests.otlp._helpers import epoch_ns, joined

@@ -1,4 +1,5 @@
-"""Helpers for the Sheets tests: journal lines and the fake sheet's rows (key files and polling: ``hilt.testing``)."""
+"""Helpers for the Sheets tests: chat calls, the running Sheets writer, journal lines and the fake sheet's rows
+(key files and polling: ``hilt.testing``)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,20 @@ import json
 from pathlib import Path
 from typing import Any
 
-__all__ = ["data_rows", "event_ids", "write_events"]
+from hilt.instrumentation import current
+
+__all__ = ["chat", "data_rows", "event_ids", "sheets_writer", "write_events"]
+
+
+def chat(client: Any, n: int, text: str = "hello") -> None:
+    """``n`` chat calls whose prompts are ``"<text> 0"``, ``"<text> 1"``..."""
+    for i in range(n):
+        client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": f"{text} {i}"}])
+
+
+def sheets_writer() -> Any:
+    """The Sheets writer of the current instrumentation (``backend="sheets"`` puts it after the journal writer)."""
+    return current().pipeline.writers[1]
 
 
 def write_events(path: Path, n: int, start: int = 0, text: str = "=1+1", texts: dict[int, str] | None = None) -> list[str]:
