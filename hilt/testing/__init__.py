@@ -33,8 +33,6 @@ __all__ = [
     "CLIENT_EMAIL",
     "FakeOpenAIServer",
     "FakeSheetsServer",
-    "OtlpReceiver",
-    "ReceivedSpan",
     "RecordedRequest",
     "read_lines",
     "service_account_info",
@@ -42,6 +40,7 @@ __all__ = [
     "write_service_account",
 ]
 
+# Not in __all__: ``from hilt.testing import *`` must work without the otlp extra.
 _OTLP_NAMES = ("OtlpReceiver", "ReceivedSpan", "ReceivedMetric")
 
 
