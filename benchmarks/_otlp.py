@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _common import compare, interleaved  # benchmarks/_common.py
+from benchmarks._common import compare, interleaved
 
 MESSAGES = [{"role": "user", "content": "Tell me something about the sea."}]
 

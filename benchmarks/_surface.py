@@ -1,4 +1,4 @@
-"""What ``benchmarks/overhead.py`` measures, one function per figure.
+"""What ``python -m benchmarks.overhead`` measures, one function per figure.
 
 Every measurement calls the same SDK method three ways, interleaved: ``off`` = the SDK's original
 function (the one HILT wrapped) called directly, ``floor`` = that function behind a pass-through
@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import wrapt
-from _common import compare, interleaved, observer_overhead_us, with_client_layer  # benchmarks/_common.py
+from benchmarks._common import compare, interleaved, observer_overhead_us, with_client_layer
 
 from hilt.instrumentation import current
 

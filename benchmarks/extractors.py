@@ -4,28 +4,24 @@ JSON-safe copy with secret redaction, and the stream accumulator per chunk.
 SDK objects are built with the SDK's own ``construct_type`` from the bodies a server sends. Medians of
 many runs; on a busy machine compare runs made one after the other, not absolute numbers.
 
-Usage: ``python benchmarks/extractors.py [--calls 3000]``
+Usage: ``python -m benchmarks.extractors [--calls 3000]``
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from openai._models import construct_type
+from openai.types import CreateEmbeddingResponse
+from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
-from openai._models import construct_type  # noqa: E402
-from openai.types import CreateEmbeddingResponse  # noqa: E402
-from openai.types.chat import ChatCompletion, ChatCompletionChunk  # noqa: E402
-
-from hilt._record import CallRecord  # noqa: E402
-from hilt.providers.openai import EXTRACTORS  # noqa: E402
-from hilt.providers.openai._redact import jsonable  # noqa: E402
+from hilt._record import CallRecord
+from hilt.providers.openai import EXTRACTORS
+from hilt.providers.openai._redact import jsonable
 
 MESSAGES = [
     {"role": "system", "content": "You are a helpful assistant."},

@@ -6,7 +6,7 @@ as a user would run it. Printed: wall time, CPU time of the command and its work
 the fairer number), and the largest resident set size among the processes (``stats`` forks up to 4 workers
 for a large file: each one's peak, not their sum).
 
-Usage: python benchmarks/logs.py [--events 1000000] [--keep DIR] [--skip-export]
+Usage: python -m benchmarks.logs [--events 1000000] [--keep DIR] [--skip-export]
 """
 
 from __future__ import annotations

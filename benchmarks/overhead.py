@@ -12,7 +12,7 @@ pre-built chunks), a conversation of ``--turns`` turns resending its history, th
 SDK's in-memory mock transport (no network noise), and the first call of fresh processes (no HILT,
 ``instrument()``, the agent) against the calls that follow.
 
-Usage: ``python benchmarks/overhead.py [--calls 1000] [--chunks 2000] [--turns 50] [--json]``
+Usage: ``python -m benchmarks.overhead [--calls 1000] [--chunks 2000] [--turns 50] [--json]``
 """
 
 from __future__ import annotations
@@ -29,9 +29,8 @@ from typing import Any
 
 import openai
 
-import _otlp  # benchmarks/_otlp.py
-import _surface  # benchmarks/_surface.py (run as a script: this folder is on sys.path)
 import hilt
+from benchmarks import _otlp, _surface
 from hilt.pricing import wait_for_prices
 
 ROOT = Path(__file__).resolve().parents[1]

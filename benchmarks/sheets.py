@@ -7,7 +7,7 @@
 2. Rows per second the background worker sustains against a fast fake (journal → sheet), with
    ``flush_interval=0``: the batch size (500 rows) and the fake's speed are the limits.
 
-Usage: python benchmarks/sheets.py [--calls 200] [--rounds 5] [--delay 2.0] [--rows 20000]
+Usage: python -m benchmarks.sheets [--calls 200] [--rounds 5] [--delay 2.0] [--rows 20000]
 """
 
 from __future__ import annotations
@@ -15,18 +15,15 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import openai
 
-import openai  # noqa: E402
-
-import hilt  # noqa: E402
-from hilt.instrumentation import current  # noqa: E402
-from hilt.testing import FakeOpenAIServer, FakeSheetsServer  # noqa: E402
+import hilt
+from hilt.instrumentation import current
+from hilt.testing import FakeOpenAIServer, FakeSheetsServer
 
 
 def _calls(client: openai.OpenAI, n: int) -> list[float]:

@@ -1,6 +1,6 @@
 """Start-up cost of HILT's agent: median wall time of fresh interpreters, over N runs each.
 
-    python benchmarks/startup.py [--runs 25]
+    python -m benchmarks.startup [--runs 25]
 
 Builds three throwaway venvs that share this interpreter's packages (through a path entry, nothing
 is downloaded): (a) without HILT, (b) and (c) with HILT installed by ``pip install .``. It times
@@ -21,10 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from tests.agent.conftest import Venv, copy_project, make_venv, pip_install  # noqa: E402
+from tests.agent._venvs import Venv, copy_project, make_venv, pip_install
 
 
 def median_ms(python: Path, code: str, env: dict[str, str], runs: int) -> float:

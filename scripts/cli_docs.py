@@ -1,8 +1,8 @@
 """Regenerate docs/cli.md: run every ``hilt logs`` command on a log written by ``hilt demo`` and paste
 the real output under each example.
 
-Usage: python scripts/cli_docs.py            (writes docs/cli.md; --screenshot also docs/images/report.png)
-       python scripts/cli_docs.py --check    (exit 1, with a diff, if docs/cli.md is stale)
+Usage: python -m scripts.cli_docs            (writes docs/cli.md; --screenshot also docs/images/report.png)
+       python -m scripts.cli_docs --check    (exit 1, with a diff, if docs/cli.md is stale)
 
 Times, ids and latencies change from run to run; the commands and the rest of their output do not:
 ``--check`` compares a fresh rendering with the page after masking those (``normalize``).
@@ -268,8 +268,7 @@ def screenshot(path: Path) -> None:
     """docs/images/report.png: the report of a generated 20,000-event log in headless Chromium (needs playwright)."""
     from playwright.sync_api import sync_playwright
 
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    from logs import generate_log
+    from benchmarks.logs import generate_log
 
     with tempfile.TemporaryDirectory(prefix="hilt-cli-docs-") as name:
         folder = Path(name)

@@ -10,7 +10,8 @@ from typing import Any
 
 import openai
 import pytest
-from _support import read_lines
+
+from hilt.testing import read_lines
 
 OPENAI_VERSION = tuple(int(p) if p.isdigit() else 0 for p in openai.__version__.split(".")[:3])
 

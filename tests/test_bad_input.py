@@ -8,12 +8,12 @@ from typing import Any, Callable
 
 import openai
 import pytest
-from _support import read_lines
-from _surfaces import needs_responses
 
 import hilt
 from hilt.exceptions import ConfigError
-from hilt.testing import FakeOpenAIServer
+from hilt.testing import FakeOpenAIServer, read_lines
+
+from tests._surfaces import needs_responses
 
 MARKER = "…[truncated: {} characters]"
 

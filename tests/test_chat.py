@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import openai
 import pytest
-from _support import read_lines
 
 import hilt
+from hilt.testing import read_lines
 
 REPLY = "Hello! How can I help you today?"
 MESSAGES = [

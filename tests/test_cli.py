@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
-from _support import read_lines
+import pytest
 
 from hilt.cli import main
+from hilt.testing import read_lines
 
 
-def test_demo_runs_offline_and_summarises(tmp_path, capsys):
-    """hilt demo logs 5 calls (conversation, stream, tool call, rate limit) and prints where and a summary."""
+@pytest.fixture
+def demo(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[Path, str]:
+    """``hilt demo --filepath`` run once (it must succeed): the log it wrote and what it printed."""
     path = tmp_path / "demo.jsonl"
     assert main(["demo", "--filepath", str(path)]) == 0
-    out = capsys.readouterr().out
+    return path, capsys.readouterr().out
+
+
+def test_demo_runs_offline_and_summarises(demo):
+    """hilt demo logs 5 calls (conversation, stream, tool call, rate limit) and prints where and a summary."""
+    path, out = demo
     assert f"5 calls logged to {path}" in out
     assert "errors: 1" in out
     events = read_lines(path)
@@ -25,11 +33,9 @@ def test_demo_runs_offline_and_summarises(tmp_path, capsys):
     assert "demo-key-not-sent-anywhere" not in path.read_text()
 
 
-def test_demo_ends_with_what_the_user_can_do(tmp_path, capsys):
+def test_demo_ends_with_what_the_user_can_do(demo, tmp_path):
     """hilt demo ends with the last calls as tail prints them, the stats table by model, and the report's path."""
-    path = tmp_path / "demo.jsonl"
-    assert main(["demo", "--filepath", str(path)]) == 0
-    out = capsys.readouterr().out
+    path, out = demo
     assert f"The last calls:  hilt logs tail {path}" in out
     assert "What is the weather in Paris? → get_weather({\"city\": \"Paris\"})" in out
     assert "error 429" in out and "One more question? → RateLimitError" in out
@@ -46,11 +52,9 @@ def test_demo_ends_with_what_the_user_can_do(tmp_path, capsys):
         assert (tmp_path / "report.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
 
 
-def test_logs_stats_json(tmp_path, capsys):
+def test_logs_stats_json(demo, capsys):
     """hilt logs stats --json summarises a log."""
-    path = tmp_path / "demo.jsonl"
-    main(["demo", "--filepath", str(path)])
-    capsys.readouterr()
+    path, _ = demo
     assert main(["logs", "stats", str(path), "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["calls"] == 5

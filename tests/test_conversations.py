@@ -6,9 +6,8 @@ import asyncio
 import contextvars
 import threading
 
-from _support import read_lines
-
 import hilt
+from hilt.testing import read_lines
 
 
 def sessions(path):

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from _docs import NO_RUN, ROOT, SHELL, blocks, console_steps, expected_matches, pages, skipped_blocks
+
+from tests._docs import NO_RUN, ROOT, SHELL, blocks, console_steps, expected_matches, pages, skipped_blocks
 
 AGENT_PAGES = {"agent.md", "configuration.md"}  # run by tests/agent/test_docs.py
 APP = """import openai
@@ -32,10 +33,9 @@ def sheets_api(folder: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """docs/sheets.md's example talks to a fake Sheets API with a generated service-account key in the folder."""
     import hilt
     from hilt.testing import FakeSheetsServer
-    from sheets._helpers import write_service_account
 
     with FakeSheetsServer(spreadsheet_id="1AbC…xyz") as fake:
-        write_service_account(folder / "service-account.json", fake.token_uri)
+        fake.write_service_account(folder / "service-account.json")
         monkeypatch.setenv("HILT_SHEETS_ENDPOINT", fake.endpoint)
         yield
         hilt.uninstrument()
@@ -53,7 +53,7 @@ def demo_log(folder: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 @contextlib.contextmanager
 def otlp_receiver(folder: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """docs/opentelemetry.md backfills the demo log to a loopback OTLP receiver; the spans arrive."""
-    from otlp._receiver import OtlpReceiver
+    from hilt.testing import OtlpReceiver
 
     with OtlpReceiver() as receiver, demo_log(folder, monkeypatch):
         monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint)
@@ -62,7 +62,7 @@ def otlp_receiver(folder: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Non
 
 
 PAGE_SETUP = {"sheets.md": sheets_api, "cli.md": demo_log, "opentelemetry.md": otlp_receiver}
-CHECKED_BY_SCRIPT = {"cli.md"}  # its console blocks are real output, compared by scripts/cli_docs.py --check
+CHECKED_BY_SCRIPT = {"cli.md"}  # its console blocks are real output, compared by python -m scripts.cli_docs --check
 
 
 def python_pages() -> list[Path]:
@@ -78,7 +78,7 @@ def console_cases() -> list[tuple[str, int, str]]:
     ]
 
 
-NOT_RUNNABLE = ("pip ", "python -m venv ", "tox", "pytest", "python benchmarks/")
+NOT_RUNNABLE = ("pip ", "python -m venv ", "tox", "pytest", "python -m benchmarks.")
 
 
 def test_only_installs_test_runs_and_outside_services_are_not_run():
@@ -130,8 +130,10 @@ def test_console_examples_run(page: str, index: int, block: str, server, tmp_pat
 
 
 def test_cli_page_shows_current_output():
-    """docs/cli.md equals a fresh run of scripts/cli_docs.py once times, ids and latencies are masked."""
-    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "cli_docs.py"), "--check"], capture_output=True, text=True, timeout=300)
+    """docs/cli.md equals a fresh run of python -m scripts.cli_docs once times, ids and latencies are masked."""
+    result = subprocess.run(
+        [sys.executable, "-m", "scripts.cli_docs", "--check"], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -10,7 +10,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -18,10 +17,12 @@ from typing import Any
 
 import openai
 import pytest
-from _support import read_lines
 
 import hilt
 from hilt.session import read_events
+from hilt.testing import read_lines
+
+from tests._fifo import run_or_unblock
 
 MESSAGES = [{"role": "user", "content": "Hello"}]
 # A failing fuzz example with a huge string has a huge repr: show it anyway.
@@ -217,14 +218,8 @@ def test_fifo_at_the_log_path_never_blocks_the_call(client, tmp_path, caplog):
             results.append(client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES))
 
     with caplog.at_level(logging.DEBUG, logger="hilt"):
-        caller = threading.Thread(target=call, daemon=True)
         started = time.monotonic()
-        caller.start()
-        caller.join(10)
-        if caller.is_alive():  # release the blocked open before failing
-            os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))
-            caller.join(5)
-            pytest.fail("the call blocked on the FIFO")
+        run_or_unblock(call, fifo, other_end=os.O_RDONLY, timeout=10, what="the call")
     assert time.monotonic() - started < 5
     assert [type(r) for r in results] == [openai.types.chat.ChatCompletion] * 2
     warnings = _warnings(caplog)

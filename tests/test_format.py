@@ -12,7 +12,8 @@ from hilt._record import STATUS_CANCELLED, STATUS_ERROR, CallRecord
 from hilt.processors import CostCalculator
 from hilt.schema import load_schema
 from hilt.writers.jsonl import dumps_event
-from test_schema import MS, T0, prompt_record  # the same chat call the schema tests use
+
+from tests.test_schema import MS, T0, prompt_record  # the same chat call the schema tests use
 
 
 def _record(**fields: Any) -> CallRecord:

@@ -8,10 +8,10 @@ import os
 import openai
 import pytest
 import wrapt
-from _support import read_lines
 
 import hilt
 from hilt.instrumentation import current
+from hilt.testing import read_lines
 
 CHAT_CLASS = openai.resources.chat.completions.Completions
 MESSAGES = [{"role": "user", "content": "Hello"}]

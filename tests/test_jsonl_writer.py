@@ -22,6 +22,8 @@ from hilt import Session
 from hilt.session import read_events
 from hilt.writers.jsonl import JsonlWriter, UnsafeLogFileError, dumps_event
 
+from tests._fifo import run_or_unblock
+
 PROCESSES, THREADS, EVENTS = 8, 4, 500
 
 # Forking a process that runs other threads (the loopback server of other test modules) warns on 3.12+.
@@ -507,13 +509,7 @@ def test_reading_a_fifo_raises_instead_of_blocking(tmp_path: Path) -> None:
         except BaseException as exc:  # noqa: BLE001 - recorded for the assertion below
             outcome.append(exc)
 
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    reader.join(5)
-    if reader.is_alive():  # release the blocked open before failing
-        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
-        reader.join(5)
-        pytest.fail("read_events blocked on a FIFO")
+    run_or_unblock(read, fifo, other_end=os.O_WRONLY, timeout=5, what="read_events")
     assert len(outcome) == 1 and isinstance(outcome[0], UnsafeLogFileError)
     assert "a FIFO, not a regular file" in str(outcome[0])
 

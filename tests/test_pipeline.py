@@ -9,10 +9,10 @@ import time
 from pathlib import Path
 
 import pytest
-from _support import read_lines
 
 import hilt
 from hilt import pricing
+from hilt.testing import read_lines
 
 MESSAGES = [{"role": "user", "content": "Hi"}]
 

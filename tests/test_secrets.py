@@ -18,11 +18,11 @@ from typing import Any
 import openai
 import pydantic
 import pytest
-from _support import read_lines
-from _surfaces import HAS_CHAT_PARSE, HAS_CHAT_STREAM, HAS_RESPONSES, HAS_RESPONSES_PARSE, HAS_RESPONSES_STREAM
 
 import hilt
-from hilt.testing import FakeOpenAIServer
+from hilt.testing import FakeOpenAIServer, read_lines
+
+from tests._surfaces import HAS_CHAT_PARSE, HAS_CHAT_STREAM, HAS_RESPONSES, HAS_RESPONSES_PARSE, HAS_RESPONSES_STREAM
 
 SECRETS = {
     "api_key": "sk-S3CRET-api-key-0001",
@@ -221,9 +221,7 @@ def test_no_secret_in_the_jsonl_log_or_logs(
 
 def test_no_secret_in_the_sheets_journal_checkpoint_or_requests(server: FakeOpenAIServer, tmp_path: Path) -> None:
     """With the Sheets backend, the journal, the checkpoint and every request body the Sheets API got are free of secrets."""
-    from sheets._helpers import wait_for, write_service_account
-
-    from hilt.testing import FakeSheetsServer
+    from hilt.testing import FakeSheetsServer, wait_for, write_service_account
 
     with FakeSheetsServer() as sheets:
         credentials = write_service_account(tmp_path / "service-account.json", sheets.token_uri)
@@ -301,9 +299,9 @@ def test_server_keeps_host_port_and_drops_user_info(server: FakeOpenAIServer, in
     assert prompt["provenance"]["server"] == completion["provenance"]["server"] == host_port
 
 
-def test_secret_keys_are_redacted_at_any_depth_and_any_case(server: FakeOpenAIServer, instrumented: Path) -> None:
-    """Secret-looking keys are redacted in any case and at any depth; JSON Schema field names are not secrets."""
-    tool = {
+def _login_tool(api_key: str, cookie: str) -> dict[str, Any]:
+    """A function tool whose JSON Schema names secret-looking fields, with ``api_key`` and ``cookie`` nested in extra data."""
+    return {
         "type": "function",
         "function": {
             "name": "login",
@@ -311,25 +309,18 @@ def test_secret_keys_are_redacted_at_any_depth_and_any_case(server: FakeOpenAISe
                 "type": "object",
                 "properties": {"password": {"type": "string"}, "Token": {"type": "string"}},
             },
-            "x-extra": {"nested": [{"API-KEY": "S3CRET-nested", "Cookie": "S3CRET-cookie", "keep": "visible"}]},
+            "x-extra": {"nested": [{"API-KEY": api_key, "Cookie": cookie, "keep": "visible"}]},
         },
     }
+
+
+def test_secret_keys_are_redacted_at_any_depth_and_any_case(server: FakeOpenAIServer, instrumented: Path) -> None:
+    """Secret-looking keys are redacted in any case and at any depth; JSON Schema field names are not secrets."""
+    tool = _login_tool("S3CRET-nested", "S3CRET-cookie")
     with openai.OpenAI(base_url=server.base_url, api_key="k", max_retries=0) as client:
         client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, tools=[tool])
     prompt, _ = read_lines(instrumented)
-    assert prompt["extensions"]["params"]["tools"] == [
-        {
-            "type": "function",
-            "function": {
-                "name": "login",
-                "parameters": {
-                    "type": "object",
-                    "properties": {"password": {"type": "string"}, "Token": {"type": "string"}},
-                },
-                "x-extra": {"nested": [{"API-KEY": "[REDACTED]", "Cookie": "[REDACTED]", "keep": "visible"}]},
-            },
-        }
-    ]
+    assert prompt["extensions"]["params"]["tools"] == [_login_tool("[REDACTED]", "[REDACTED]")]
     assert "S3CRET" not in instrumented.read_text(encoding="utf-8")
 
 

@@ -10,7 +10,7 @@ import pytest
 
 import hilt
 from hilt import Event, HILTError, LogReadError, Session
-from _support import read_lines
+from hilt.testing import read_lines
 
 SID = "conv_0123456789ab"
 PROMPT_ID = "01900000-0000-7000-8000-000000000001"

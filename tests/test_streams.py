@@ -7,7 +7,8 @@ import gc
 
 import openai
 import pytest
-from _support import read_lines
+
+from hilt.testing import read_lines
 
 REPLY = "Hello! How can I help you today?"
 MESSAGES = [{"role": "user", "content": "Stream please"}]

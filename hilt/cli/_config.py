@@ -10,15 +10,16 @@ import argparse
 import os
 from typing import Any
 
+from ._parsers import add_group
+
 __all__ = ["register"]
 
 
 def register(subparsers: Any) -> None:
     """Add ``hilt config`` and its sub-commands."""
-    config = subparsers.add_parser(
-        "config", help="trust or untrust project config files", description="Trust or untrust project config files."
+    _, commands = add_group(
+        subparsers, "config", help="trust or untrust project config files", description="Trust or untrust project config files."
     )
-    commands = config.add_subparsers(dest="config_command", metavar="SUBCOMMAND")
     trust = commands.add_parser(
         "trust",
         help="obey every setting of FILE while its content stays the same",
@@ -35,7 +36,6 @@ def register(subparsers: Any) -> None:
     untrust.set_defaults(func=_untrust)
     listing = commands.add_parser("trusted", help="list the trusted files", description="List the trusted config files.")
     listing.set_defaults(func=_trusted)
-    config.set_defaults(func=lambda args: (config.print_help(), 2)[1])
 
 
 def _project_file(file: str | None) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 
 from ..logs import summarize
 
-__all__ = ["register", "run_demo"]
+__all__ = ["converse", "register", "run_demo", "stream_reply"]
 
 
 def register(subparsers: Any) -> None:
@@ -87,8 +87,19 @@ def run_demo(path: Path) -> dict[str, Any]:
         hilt.instrument(backend="local", filepath=str(path))
         try:
             with openai.OpenAI(base_url=server.base_url, api_key="demo-key-not-sent-anywhere", max_retries=0) as client:
-                _conversation(client)
-                _streamed(client)
+                converse(
+                    client,
+                    [
+                        ("I want to visit Lisbon in spring.", "Spring is lovely in Lisbon: mild weather and fewer crowds."),
+                        ("What should I pack?", "A light jacket and good shoes."),
+                    ],
+                    system="You are a helpful travel assistant.",
+                )
+                stream_reply(
+                    client,
+                    "Write a haiku about the sea.",
+                    "Waves fold into foam, salt wind carries gull voices, the tide keeps its time.",
+                )
                 _tool_call(client)
                 _rate_limited(client)
         finally:
@@ -97,26 +108,24 @@ def run_demo(path: Path) -> dict[str, Any]:
     return summarize([path])
 
 
-def _conversation(client: Any) -> None:
-    history: list[Any] = [
-        {"role": "system", "content": "You are a helpful travel assistant."},
-        {"role": "user", "content": "I want to visit Lisbon in spring."},
-    ]
-    with_name = {"x-fake-reply": "Spring is lovely in Lisbon: mild weather and fewer crowds."}
-    answer = client.chat.completions.create(model="gpt-4o-mini", messages=history, extra_headers=with_name)
-    history += [answer.choices[0].message, {"role": "user", "content": "What should I pack?"}]
-    client.chat.completions.create(
-        model="gpt-4o-mini", messages=history, extra_headers={"x-fake-reply": "A light jacket and good shoes."}
-    )
+def converse(client: Any, turns: list[tuple[str, str]], *, system: str | None = None) -> None:
+    """Chat turns that resend the growing history: each ``(question, reply)`` asks ``question``, and the
+    loopback server answers ``reply``."""
+    history: list[Any] = [{"role": "system", "content": system}] if system else []
+    for question, reply in turns:
+        history.append({"role": "user", "content": question})
+        answer = client.chat.completions.create(model="gpt-4o-mini", messages=history, extra_headers={"x-fake-reply": reply})
+        history.append(answer.choices[0].message)
 
 
-def _streamed(client: Any) -> None:
+def stream_reply(client: Any, question: str, reply: str) -> None:
+    """A streamed chat answer (``reply``, usage in the last chunk), read to the end."""
     stream = client.chat.completions.create(
         model="gpt-4o-mini",
-        messages=[{"role": "user", "content": "Write a haiku about the sea."}],
+        messages=[{"role": "user", "content": question}],
         stream=True,
         stream_options={"include_usage": True},
-        extra_headers={"x-fake-reply": "Waves fold into foam, salt wind carries gull voices, the tide keeps its time."},
+        extra_headers={"x-fake-reply": reply},
     )
     for _chunk in stream:
         pass

@@ -15,9 +15,11 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from ._parsers import EXIT_USAGE, add_group
+
 __all__ = ["EXIT_BAD_INPUT", "EXIT_MISSING_EXTRA", "EXIT_OK", "register"]
 
-EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE, EXIT_MISSING_EXTRA, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_OK, EXIT_BAD_INPUT, EXIT_MISSING_EXTRA, EXIT_INTERRUPTED = 0, 1, 3, 130
 
 EXIT_CODES = """\
 exit status:
@@ -86,14 +88,15 @@ def _add(
 
 def register(subparsers: Any) -> None:
     """Add the ``logs`` sub-command group."""
-    parser = subparsers.add_parser(
+    _, commands = add_group(
+        subparsers,
         "logs",
+        metavar="COMMAND",
         help="follow, find, sum up, check and export HILT logs",
         description="Follow, find, sum up, check and export HILT logs.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=EXIT_CODES,
     )
-    commands = parser.add_subparsers(dest="logs_command", metavar="COMMAND")
     shared = _shared_options()
 
     view = _add_view_commands(commands, shared)
@@ -113,7 +116,6 @@ def register(subparsers: Any) -> None:
 
     path = _add(commands, "path", None, "print the log file HILT writes to with the current configuration", logs_path)
     path.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
-    parser.set_defaults(func=lambda args: parser.print_help() or EXIT_USAGE)
 
 
 def _add_view_commands(commands: Any, shared: argparse.ArgumentParser) -> tuple[argparse.ArgumentParser, ...]:

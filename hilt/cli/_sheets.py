@@ -7,13 +7,14 @@ import sys
 import time
 from typing import Any, TextIO
 
+from ._parsers import add_group
+
 __all__ = ["register"]
 
 
 def register(subparsers: Any) -> None:
     """Add ``hilt sheets`` and its ``sync`` sub-command."""
-    sheets = subparsers.add_parser("sheets", help="Google Sheets backend tools", description="Google Sheets backend tools.")
-    commands = sheets.add_subparsers(dest="sheets_command", metavar="SUBCOMMAND")
+    _, commands = add_group(subparsers, "sheets", help="Google Sheets backend tools", description="Google Sheets backend tools.")
     sync = commands.add_parser(
         "sync",
         help="append the rows a sheet lacks from a JSONL file",
@@ -30,7 +31,6 @@ def register(subparsers: Any) -> None:
     sync.add_argument("--endpoint", metavar="URL", help=argparse.SUPPRESS)
     sync.add_argument("--no-progress", action="store_true", help="no progress bar")
     sync.set_defaults(func=_sync)
-    sheets.set_defaults(func=lambda args: (sheets.print_help(), 2)[1])
 
 
 class ProgressBar:

@@ -33,7 +33,7 @@ from ._loopback import LoopbackServer
 from ._sheets_a1 import col_letters, parse_range
 from ._sheets_http import SheetsHandler, SheetsRequest, error_body
 
-__all__ = ["CELL_LIMIT", "CLIENT_EMAIL", "FakeSheetsServer", "SheetsRequest", "service_account_info"]
+__all__ = ["CELL_LIMIT", "CLIENT_EMAIL", "FakeSheetsServer", "SheetsRequest", "service_account_info", "write_service_account"]
 
 DEFAULT_SPREADSHEET_ID = "fake-spreadsheet-id"
 CLIENT_EMAIL = "hilt-test@hilt-tests.iam.gserviceaccount.com"
@@ -72,6 +72,13 @@ def service_account_info(token_uri: str) -> dict[str, Any]:
         "client_id": "1234567890",
         "token_uri": token_uri,
     }
+
+
+def write_service_account(path: str | Path, token_uri: str) -> Path:
+    """Write :func:`service_account_info` for ``token_uri`` to ``path``, a key file for ``credentials_path``; returns ``path``."""
+    path = Path(path)
+    path.write_text(json.dumps(service_account_info(token_uri)), encoding="utf-8")
+    return path
 
 
 class FakeSheetsServer(LoopbackServer):
@@ -115,9 +122,7 @@ class FakeSheetsServer(LoopbackServer):
 
     def write_service_account(self, path: str | Path) -> Path:
         """Write :meth:`service_account_info` to ``path`` (a key file for ``credentials_path``); returns the path."""
-        path = Path(path)
-        path.write_text(json.dumps(self.service_account_info()), encoding="utf-8")
-        return path
+        return write_service_account(path, self.token_uri)
 
     # --- state and faults ------------------------------------------------------------------
 

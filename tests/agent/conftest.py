@@ -1,88 +1,18 @@
-"""Fresh virtual environments with HILT installed (``pip install .`` and ``pip install -e .``), and a runner.
-
-Each venv reuses the test interpreter's packages through a path entry (``_parent.pth``) and installs
-HILT with ``--no-deps --no-build-isolation``, so nothing is downloaded. HILT is installed from a copy
-of the project, so concurrent edits of the work tree cannot change it under a running test session.
-"""
+"""Fixtures for the agent tests: session venvs with HILT installed (see ``tests/agent/_venvs.py``) and a runner."""
 
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
-import sys
-import sysconfig
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
+import platformdirs
 import pytest
 
 from hilt.testing import FakeOpenAIServer
 
-ROOT = Path(__file__).resolve().parents[2]
-
-APP = '''\
-import os, sys
-import openai
-
-client = openai.OpenAI(max_retries=0)
-reply = client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
-print(reply.choices[0].message.content)
-'''
-
-
-@dataclass(frozen=True)
-class Venv:
-    """A virtual environment made by the tests."""
-
-    root: Path
-
-    @property
-    def bin(self) -> Path:
-        return self.root / ("Scripts" if os.name == "nt" else "bin")
-
-    @property
-    def python(self) -> Path:
-        return self.bin / "python"
-
-    @property
-    def site_packages(self) -> Path:
-        return Path(
-            subprocess.run(
-                [self.python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                capture_output=True,
-                text=True,
-                check=True,
-            ).stdout.strip()
-        )
-
-
-def make_venv(root: Path) -> Venv:
-    """A venv that sees the test interpreter's site-packages but not HILT."""
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(root)], check=True)
-    venv = Venv(root)
-    (venv.site_packages / "_parent.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    return venv
-
-
-def copy_project(target: Path) -> Path:
-    """The files a build needs (a stub README when the tree has none yet)."""
-    target.mkdir(parents=True)
-    for name in ("hilt", "hilt_agent", "bootstrap"):
-        shutil.copytree(ROOT / name, target / name, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(ROOT / "pyproject.toml", target)
-    readme = ROOT / "README.md"
-    (target / "README.md").write_text(readme.read_text() if readme.exists() else "# hilt\n")
-    return target
-
-
-def pip_install(venv: Venv, *args: str) -> None:
-    subprocess.run(
-        [venv.python, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "--no-index", *args],
-        check=True,
-        capture_output=True,
-    )
+from tests.agent._venvs import APP, Venv, copy_project, make_venv, pip_install
 
 
 @pytest.fixture(scope="session")
@@ -110,6 +40,23 @@ def editable_venv(tmp_path_factory: pytest.TempPathFactory, project: Path) -> Ve
 def bare_venv(tmp_path_factory: pytest.TempPathFactory) -> Venv:
     """No HILT at all (the benchmark's baseline, and ``pip install --target`` tests)."""
     return make_venv(tmp_path_factory.mktemp("venvs") / "bare")
+
+
+@pytest.fixture
+def cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty project folder, the working directory for the test (a space in its name, as checkouts may have)."""
+    folder = tmp_path / "cloned repo"
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    return folder
+
+
+@pytest.fixture
+def user_toml() -> Path:
+    """Where the user's own hilt.toml goes (under the test's XDG_CONFIG_HOME); its folder exists, the file not yet."""
+    path = Path(platformdirs.user_config_dir("hilt", appauthor=False)) / "hilt.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import pytest
 
 from hilt_agent._bootstrap import STRICT_EXIT_STATUS
 from hilt_agent._importhook import WatchingFinder, install
-from _support import read_lines
 
 REPLY = "Hello! How can I help you today?\n"
 HEAVY = ("openai", "ssl", "httpx", "httpx2", "requests", "google", "tomllib", "platformdirs", "pathlib", "typing", "wrapt")

@@ -13,21 +13,6 @@ from hilt._trust import trust
 from hilt.exceptions import ConfigError
 
 
-@pytest.fixture
-def cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "project"
-    folder.mkdir()
-    monkeypatch.chdir(folder)
-    return folder
-
-
-@pytest.fixture
-def user_toml() -> Path:
-    path = Path(platformdirs.user_config_dir("hilt", appauthor=False)) / "hilt.toml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 def test_defaults_have_source_default(cwd: Path) -> None:
     """With nothing configured every value is the default and says so."""
     settings = load_settings()

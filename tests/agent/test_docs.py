@@ -12,10 +12,9 @@ import pytest
 
 from hilt._config import FIELDS, env_name, load_settings
 from hilt._trust import trust
+from hilt.testing import read_lines
 
-from _support import read_lines
-
-from .conftest import APP, ROOT
+from tests.agent._venvs import APP, ROOT
 
 DOCS = {name: (ROOT / "docs" / name).read_text() for name in ("agent.md", "configuration.md")}
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from _support import read_lines
+from hilt.testing import read_lines
 
 REPLY = "Hello! How can I help you today?\n"
 

@@ -6,9 +6,9 @@ import os
 import subprocess
 from pathlib import Path
 
-from _support import read_lines
+from hilt.testing import read_lines
 
-from .conftest import pip_install
+from tests.agent._venvs import pip_install
 
 REPLY = "Hello! How can I help you today?\n"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from _support import read_lines
+from hilt.testing import read_lines
 
 PARENT = """
 import subprocess, sys
@@ -48,43 +48,40 @@ def pids_and_runs(log: Path) -> tuple[list[int], set[str]]:
     return [e["provenance"]["pid"] for e in events], {e["provenance"]["run_id"] for e in events}
 
 
-def test_subprocess_child_inherits_and_shares_run_id(venv, run, workdir: Path) -> None:
-    """A ``subprocess.run([sys.executable, ...])`` child logs too, with its own pid and the parent's run id."""
+def run_logged(
+    venv, run, workdir: Path, args: list[str], env: dict[str, str] | None = None, timeout: float = 60
+) -> tuple[list[int], set[str]]:
+    """Run ``python ARGS`` in ``workdir`` with HILT_ENABLED=1 (it must succeed); the pids and run ids of its log."""
     log = workdir / "events.jsonl"
-    result = run([venv.python, "-c", PARENT], {"HILT_ENABLED": "1", "HILT_FILEPATH": str(log)})
+    result = run([venv.python, *args], {"HILT_ENABLED": "1", "HILT_FILEPATH": str(log), **(env or {})}, timeout=timeout)
     assert result.returncode == 0, result.stderr
-    pids, runs = pids_and_runs(log)
+    return pids_and_runs(log)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["-c", PARENT], ["multi.py", "fork"], ["multi.py", "spawn"]],
+    ids=["subprocess", "multiprocessing-fork", "multiprocessing-spawn"],
+)
+def test_children_log_under_the_parent_run_id(venv, run, workdir: Path, args: list[str]) -> None:
+    """A ``subprocess.run([sys.executable, ...])`` child and multiprocessing workers (fork and spawn) log one pair
+    each, with their own pid and the parent's run id."""
+    (workdir / "multi.py").write_text(MULTI)
+    pids, runs = run_logged(venv, run, workdir, args)
     assert len(pids) == 4 and len(set(pids)) == 2 and len(runs) == 1
 
 
 def test_propagate_off_keeps_children_uninstrumented(venv, run, workdir: Path) -> None:
     """HILT_PROPAGATE=0: only the parent logs."""
-    log = workdir / "events.jsonl"
-    result = run([venv.python, "-c", PARENT], {"HILT_ENABLED": "1", "HILT_PROPAGATE": "0", "HILT_FILEPATH": str(log)})
-    assert result.returncode == 0, result.stderr
-    pids, _ = pids_and_runs(log)
+    pids, _ = run_logged(venv, run, workdir, ["-c", PARENT], {"HILT_PROPAGATE": "0"})
     assert len(pids) == 2 and len(set(pids)) == 1
-
-
-@pytest.mark.parametrize("method", ["fork", "spawn"])
-def test_multiprocessing_children_log(venv, run, workdir: Path, method: str) -> None:
-    """multiprocessing workers (fork and spawn) log one pair each, under the parent's run id."""
-    log = workdir / "events.jsonl"
-    (workdir / "multi.py").write_text(MULTI)
-    result = run([venv.python, "multi.py", method], {"HILT_ENABLED": "1", "HILT_FILEPATH": str(log)})
-    assert result.returncode == 0, result.stderr
-    pids, runs = pids_and_runs(log)
-    assert len(pids) == 4 and len(set(pids)) == 2 and len(runs) == 1
 
 
 def test_fork_after_a_call_logs_and_exits(venv, run, workdir: Path) -> None:
     """os.fork() after an instrumented call: parent and child each log one pair; nothing hangs."""
-    log = workdir / "events.jsonl"
-    result = run([venv.python, "-c", FORK_AFTER_CALL], {"HILT_ENABLED": "1", "HILT_FILEPATH": str(log)}, timeout=30)
-    assert result.returncode == 0, result.stderr
-    pids, runs = pids_and_runs(log)
+    pids, runs = run_logged(venv, run, workdir, ["-c", FORK_AFTER_CALL], timeout=30)
     assert len(pids) == 4 and len(set(pids)) == 2 and len(runs) == 1
-    assert read_lines(log)[2]["provenance"]["ppid"] == pids[0]
+    assert read_lines(workdir / "events.jsonl")[2]["provenance"]["ppid"] == pids[0]
 
 
 ASGI = """

@@ -44,21 +44,6 @@ IGNORED = (
 )
 
 
-@pytest.fixture
-def cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "cloned repo"
-    folder.mkdir()
-    monkeypatch.chdir(folder)
-    return folder
-
-
-@pytest.fixture
-def user_toml() -> Path:
-    path = Path(platformdirs.user_config_dir("hilt", appauthor=False)) / "hilt.toml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 def warnings_of(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [r.getMessage() for r in caplog.records if r.name == "hilt" and r.levelname == "WARNING"]
 

@@ -107,6 +107,13 @@ def write_log(path: Path, *items: dict[str, Any] | list[dict[str, Any]] | str) -
     return path
 
 
+def append_events(path: Path, events: list[dict[str, Any]]) -> None:
+    """Append events to the log at ``path``, one JSON line each, as a running application would."""
+    with path.open("a", encoding="utf-8") as out:
+        for event in events:
+            out.write(json.dumps(event) + "\n")
+
+
 # Two lines exactly as hilt-python 0.2.8 writes them (spaces after separators, cost as a string).
 LEGACY_PAIR = [
     '{"event_id": "62f7a1de-0000-4000-8000-000000000001", "timestamp": "2026-11-27T02:36:43.418570+00:00", '

@@ -2,37 +2,22 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from ._make import LEGACY_PAIR, call, write_log
 
-Run = Callable[..., subprocess.CompletedProcess[str]]
+from hilt.cli._demo import converse, stream_reply
+
+from tests.cli._make import LEGACY_PAIR, call, write_log
+from tests.cli._run import Run, run_cli
 
 
 @pytest.fixture
 def hilt_cli() -> Run:
     """``hilt_cli("logs", "stats", ...)`` runs ``python -m hilt.cli`` and returns the finished process."""
-
-    def run(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-        merged = {**os.environ, "PYTHONIOENCODING": "utf-8", **(env or {})}
-        return subprocess.run(
-            [sys.executable, "-m", "hilt.cli", *args],
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            env=merged,
-            timeout=timeout,
-        )
-
-    return run
+    return run_cli
 
 
 @pytest.fixture
@@ -85,13 +70,6 @@ def known_log(tmp_path: Path) -> Path:
     )
 
 
-def stats_json(run: Run, *args: str, env: dict[str, str] | None = None) -> dict[str, Any]:
-    """``hilt logs stats ARGS --json`` parsed (the command must succeed)."""
-    done = run("logs", "stats", *args, "--json", env=env)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
-
-
 @pytest.fixture
 def real_log(instrumented: Path, client: Any) -> Path:
     """A log written by real instrumented SDK calls on the loopback server: a two-turn conversation of user
@@ -101,23 +79,8 @@ def real_log(instrumented: Path, client: Any) -> Path:
     import hilt
 
     with hilt.conversation(user="carol", tags=["demo"]):
-        history: list[Any] = [{"role": "user", "content": "Plan a day in Porto."}]
-        first = client.chat.completions.create(
-            model="gpt-4o-mini", messages=history, extra_headers={"x-fake-reply": "Walk the Ribeira."}
-        )
-        history += [first.choices[0].message, {"role": "user", "content": "And in the evening?"}]
-        client.chat.completions.create(
-            model="gpt-4o-mini", messages=history, extra_headers={"x-fake-reply": "A port cellar."}
-        )
-        stream = client.chat.completions.create(
-            model="gpt-4o-mini",
-            messages=[{"role": "user", "content": "A haiku please"}],
-            stream=True,
-            stream_options={"include_usage": True},
-            extra_headers={"x-fake-reply": "Old river, new light"},
-        )
-        for _ in stream:
-            pass
+        converse(client, [("Plan a day in Porto.", "Walk the Ribeira."), ("And in the evening?", "A port cellar.")])
+        stream_reply(client, "A haiku please", "Old river, new light")
     with pytest.raises(openai.RateLimitError):
         client.chat.completions.create(
             model="gpt-4o-mini",

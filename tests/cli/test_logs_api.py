@@ -20,7 +20,7 @@ from hilt.logs import (
 )
 from hilt.logs._files import expand_paths
 
-from ._make import call, write_log
+from tests.cli._make import call, write_log
 
 
 @pytest.fixture

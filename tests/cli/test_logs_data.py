@@ -13,7 +13,7 @@ import pytest
 
 from hilt.logs import EVENT_COLUMNS, event_rows, iter_events
 
-from ._make import LEGACY_PAIR, call, write_log
+from tests.cli._make import LEGACY_PAIR, call, write_log
 
 
 def test_export_csv_calls(hilt_cli, known_log: Path) -> None:

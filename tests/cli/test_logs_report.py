@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from ._make import call, write_log
+
+from tests.cli._make import append_events, call, write_log
+from tests.cli._run import running_cli
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytest.importorskip("plotly", reason="hilt[report] is not installed")
@@ -115,27 +114,15 @@ def test_report_in_headless_chromium(hilt_cli, real_log: Path, tmp_path: Path) -
 def test_serve_rebuilds_as_the_log_grows(tmp_path: Path) -> None:
     """report --serve answers on 127.0.0.1 and, after a call is appended, serves the page with the new count."""
     log = write_log(tmp_path / "live.jsonl", call("conv_1", "2026-11-29T10:00:00Z", "one", "a"))
-    with subprocess.Popen(
-        [sys.executable, "-m", "hilt.cli", "logs", "report", "--serve", "--port", "0", str(log)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    ) as server:
-        try:
-            url = re.search(r"http://127\.0\.0\.1:\d+/", server.stdout.readline()).group(0)
-            first = urllib.request.urlopen(url, timeout=30).read().decode()
-            assert _stat_values(first)["summary"]["calls"] == 1
-            assert '<meta http-equiv="refresh" content="15">' in first
-            with open(log, "a", encoding="utf-8") as out:
-                for event in call("conv_2", "2026-11-29T11:00:00Z", "two", "b"):
-                    out.write(json.dumps(event) + "\n")
-            time.sleep(0.05)
-            second = urllib.request.urlopen(url, timeout=30).read().decode()
-            assert _stat_values(second)["summary"]["calls"] == 2
-        finally:
-            server.terminate()
-            server.wait(10)
+    with running_cli("logs", "report", "--serve", "--port", "0", str(log)) as server:
+        url = re.search(r"http://127\.0\.0\.1:\d+/", server.stdout.readline()).group(0)
+        first = urllib.request.urlopen(url, timeout=30).read().decode()
+        assert _stat_values(first)["summary"]["calls"] == 1
+        assert '<meta http-equiv="refresh" content="15">' in first
+        append_events(log, call("conv_2", "2026-11-29T11:00:00Z", "two", "b"))
+        time.sleep(0.05)
+        second = urllib.request.urlopen(url, timeout=30).read().decode()
+        assert _stat_values(second)["summary"]["calls"] == 2
 
 
 def test_report_without_plotly_names_the_extra(hilt_cli, known_log: Path, tmp_path: Path) -> None:

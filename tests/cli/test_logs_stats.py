@@ -9,7 +9,7 @@ import pytest
 
 from hilt.logs import Filters, summarize
 
-from .conftest import stats_json
+from tests.cli._run import stats_json
 
 
 def test_stats_json_totals_are_exact(hilt_cli, known_log: Path) -> None:
@@ -90,7 +90,7 @@ def test_stats_since_duration_is_relative_to_now(hilt_cli, tmp_path: Path) -> No
     """--since 2h keeps a call from one hour ago and drops one from three hours ago."""
     from datetime import datetime, timedelta, timezone
 
-    from ._make import call, write_log
+    from tests.cli._make import call, write_log
 
     now = datetime.now(timezone.utc)
     log = write_log(

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from ._make import call, write_log
+from tests.cli._make import append_events, call, write_log
+from tests.cli._run import running_cli
 
 
 def test_tail_prints_the_last_calls_oldest_first(hilt_cli, known_log: Path) -> None:
@@ -58,32 +59,11 @@ def _wait_for_lines(stream, count: int, timeout: float = 10.0) -> list[str]:
     return lines
 
 
-def _append(path: Path, events: list[dict]) -> None:
-    with open(path, "a", encoding="utf-8") as out:
-        for event in events:
-            out.write(json.dumps(event) + "\n")
-
-
 def test_tail_follow_across_rotation_and_truncation(tmp_path: Path) -> None:
     """tail -f prints a new call within 200 ms, keeps following after the file is rotated away and
     replaced, and after it is truncated in place."""
     log = write_log(tmp_path / "app.jsonl", call("conv_1", "2026-11-29T10:00:00Z", "before", "old"))
-    with subprocess.Popen(
-        [sys.executable, "-u", "-m", "hilt.cli", "logs", "tail", "-f", "-n", "1", "--no-rotated", str(log)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
-    ) as process:
-        try:
-            _follow_steps(process, log, tmp_path)
-        finally:
-            process.terminate()
-            process.wait(10)
-
-
-def _follow_steps(process: subprocess.Popen, log: Path, tmp_path: Path) -> None:
-    if True:
+    with running_cli("logs", "tail", "-f", "-n", "1", "--no-rotated", str(log)) as process:
         assert _wait_for_lines(process.stdout, 1)[0].endswith("before → old")
         delays = []
         for step, prompt in enumerate(("appended", "rotated", "truncated")):
@@ -94,7 +74,7 @@ def _follow_steps(process: subprocess.Popen, log: Path, tmp_path: Path) -> None:
                 log.write_text("")
             time.sleep(0.3)  # let the follower see the new or emptied file first
             started = time.monotonic()
-            _append(log, call(f"conv_{step}", "2026-11-29T11:00:00Z", prompt, "new"))
+            append_events(log, call(f"conv_{step}", "2026-11-29T11:00:00Z", prompt, "new"))
             line = _wait_for_lines(process.stdout, 1)[0]
             delays.append(time.monotonic() - started)
             assert line.endswith(f"{prompt} → new")
@@ -104,20 +84,10 @@ def _follow_steps(process: subprocess.Popen, log: Path, tmp_path: Path) -> None:
 def test_tail_follow_waits_for_a_log_not_written_yet(tmp_path: Path) -> None:
     """tail -f on a file that does not exist yet waits, then prints the calls once it is written."""
     log = tmp_path / "later.jsonl"
-    with subprocess.Popen(
-        [sys.executable, "-u", "-m", "hilt.cli", "logs", "tail", "-f", str(log)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
-    ) as process:
-        try:
-            time.sleep(1.0)  # the command is up and polling
-            _append(log, call("conv_late", "2026-11-29T10:00:00Z", "late", "arrival"))
-            assert _wait_for_lines(process.stdout, 1)[0].endswith("late → arrival")
-        finally:
-            process.terminate()
-            process.wait(10)
+    with running_cli("logs", "tail", "-f", str(log)) as process:
+        time.sleep(1.0)  # the command is up and polling
+        append_events(log, call("conv_late", "2026-11-29T10:00:00Z", "late", "arrival"))
+        assert _wait_for_lines(process.stdout, 1)[0].endswith("late → arrival")
 
 
 def test_show_prints_a_transcript_by_unique_prefix(hilt_cli, real_log: Path) -> None:
@@ -297,17 +267,7 @@ def test_tail_follow_shows_the_prompt_of_a_call_in_flight(tmp_path: Path) -> Non
     """A call whose prompt was logged before tail -f started is printed with that prompt when its reply comes."""
     prompt, reply = call("conv_f", "2026-11-29T10:00:00Z", "asked before", "answered after")
     log = write_log(tmp_path / "flight.jsonl", *call("conv_e", "2026-11-29T09:00:00Z", "earlier", "done"), prompt)
-    with subprocess.Popen(
-        [sys.executable, "-u", "-m", "hilt.cli", "logs", "tail", "-f", "-n", "5", str(log)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
-    ) as process:
-        try:
-            assert _wait_for_lines(process.stdout, 1)[0].endswith("earlier → done")
-            _append(log, [reply])
-            assert _wait_for_lines(process.stdout, 1)[0].endswith("asked before → answered after")
-        finally:
-            process.terminate()
-            process.wait(10)
+    with running_cli("logs", "tail", "-f", "-n", "5", str(log)) as process:
+        assert _wait_for_lines(process.stdout, 1)[0].endswith("earlier → done")
+        append_events(log, [reply])
+        assert _wait_for_lines(process.stdout, 1)[0].endswith("asked before → answered after")

@@ -14,8 +14,9 @@ pytest.importorskip("instructor", reason="instructor is not installed (tox -e fr
 
 import instructor  # noqa: E402
 
-from _harness import arun_twice, assert_logged, run_twice  # noqa: E402
 from hilt.testing import FakeOpenAIServer  # noqa: E402
+
+from tests.frameworks._harness import arun_twice, assert_logged, run_twice  # noqa: E402
 
 
 class Person(pydantic.BaseModel):
@@ -47,16 +48,18 @@ def test_create(json_server: FakeOpenAIServer, log_path: Path) -> None:
     assert runs.output == ("Person", {"name": "Ada", "age": 36})
 
 
+def partial_people(url: str) -> Any:
+    """``create_partial`` over the JSON mode: every partial ``Person`` as a dict, in order."""
+    with openai.OpenAI(base_url=url, api_key="test-key", max_retries=0) as raw:
+        client = instructor.from_openai(raw, mode=instructor.Mode.JSON)
+        partials = client.chat.completions.create_partial(model="gpt-4o-mini", response_model=Person, messages=ASK)
+        return [p.model_dump() for p in partials]
+
+
 def test_create_partial_stream(json_server: FakeOpenAIServer, log_path: Path) -> None:
     """``create_partial`` streams: one logged call with the streamed JSON text; instructor never asks for usage."""
 
-    def scenario(url: str) -> Any:
-        with openai.OpenAI(base_url=url, api_key="test-key", max_retries=0) as raw:
-            client = instructor.from_openai(raw, mode=instructor.Mode.JSON)
-            partials = client.chat.completions.create_partial(model="gpt-4o-mini", response_model=Person, messages=ASK)
-            return [p.model_dump() for p in partials]
-
-    runs = run_twice(json_server, log_path, scenario)
+    runs = run_twice(json_server, log_path, partial_people)
     assert_logged(json_server, runs, calls=1)
     assert runs.output[-1] == {"name": "Ada", "age": 36}
 
@@ -64,13 +67,7 @@ def test_create_partial_stream(json_server: FakeOpenAIServer, log_path: Path) ->
 def test_create_partial_with_hilt_stream_usage(json_server: FakeOpenAIServer, log_path: Path) -> None:
     """With HILT's ``stream_usage`` the same partial objects come out and the streamed call has its tokens."""
 
-    def scenario(url: str) -> Any:
-        with openai.OpenAI(base_url=url, api_key="test-key", max_retries=0) as raw:
-            client = instructor.from_openai(raw, mode=instructor.Mode.JSON)
-            partials = client.chat.completions.create_partial(model="gpt-4o-mini", response_model=Person, messages=ASK)
-            return [p.model_dump() for p in partials]
-
-    runs = run_twice(json_server, log_path, scenario, stream_usage=True)
+    runs = run_twice(json_server, log_path, partial_people, stream_usage=True)
     assert_logged(json_server, runs, calls=1)
     assert runs.completions[0]["metrics"]["tokens"]["completion"] == 4
 

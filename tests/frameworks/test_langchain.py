@@ -13,7 +13,8 @@ pytest.importorskip("langchain_openai", reason="langchain-openai is not installe
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage  # noqa: E402
 from langchain_openai import ChatOpenAI, OpenAIEmbeddings  # noqa: E402
 
-from _harness import arun_twice, assert_logged, run_twice  # noqa: E402
+
+from tests.frameworks._harness import arun_twice, assert_logged, run_twice  # noqa: E402
 
 
 def _chat(base_url: str, **options: Any) -> ChatOpenAI:

@@ -22,9 +22,11 @@ pytest.importorskip("litellm", reason="litellm is not installed (tox -e framewor
 
 import litellm  # noqa: E402
 
-from _harness import arun_twice, assert_logged, run_twice  # noqa: E402
-
 # litellm's own TypedDicts make pydantic warn when it builds their schema on the first call
+
+
+from tests.frameworks._harness import arun_twice, assert_logged, run_twice  # noqa: E402
+
 pytestmark = pytest.mark.filterwarnings("ignore:Items? .* using the `ReadOnly` qualifier:UserWarning")
 
 

@@ -12,9 +12,10 @@ pytest.importorskip("agents", reason="openai-agents is not installed (tox -e fra
 
 from agents import Agent, OpenAIChatCompletionsModel, OpenAIResponsesModel, Runner, set_tracing_disabled  # noqa: E402
 
-from _harness import arun_twice, assert_logged  # noqa: E402
-
 set_tracing_disabled(True)  # the SDK's traces go to api.openai.com otherwise
+
+
+from tests.frameworks._harness import arun_twice, assert_logged  # noqa: E402
 
 
 def _agent(client: openai.AsyncOpenAI, responses: bool) -> Agent:

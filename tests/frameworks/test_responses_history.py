@@ -15,7 +15,7 @@ import hilt
 from hilt._conversations import prefix_digests
 from hilt.providers.openai._history import input_history, output_answer
 
-from _surfaces import needs_responses
+from tests._surfaces import needs_responses
 
 TOOLS = [{"type": "function", "name": "weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}]
 

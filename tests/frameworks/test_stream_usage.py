@@ -17,7 +17,7 @@ import hilt
 from hilt._config import load_settings
 from hilt.testing import FakeOpenAIServer
 
-from _surfaces import needs_chat_stream
+from tests._surfaces import needs_chat_stream
 
 ASK = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Tell me about the sea"}]}
 TOKENS = {"prompt": 5 + 3, "completion": 7, "total": 15}  # the server's rule for ASK and its default reply

@@ -6,9 +6,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from _support import read_lines
-
-from ._receiver import OtlpReceiver, ReceivedSpan
+from hilt.testing import OtlpReceiver, ReceivedSpan, read_lines
 
 
 def joined(log_path: Path, receiver: OtlpReceiver) -> list[tuple[dict[str, Any], dict[str, Any], ReceivedSpan]]:

@@ -10,7 +10,7 @@ import pytest
 
 pytest.importorskip("opentelemetry.exporter.otlp.proto.http", reason="needs the otlp extra (pip install 'hilt[otlp]')")
 
-from ._receiver import OtlpReceiver  # noqa: E402
+from hilt.testing import OtlpReceiver  # noqa: E402
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 import hilt
 from hilt.writers.otlp._attributes import event_time_ns, request_attributes, sampling_attributes
 
-from ._helpers import joined
+from tests.otlp._helpers import joined
 
 
 def _prompt(**extensions: Any) -> dict[str, Any]:

@@ -51,7 +51,7 @@ def test_otlp_writer_is_built_without_touching_the_network(tmp_path: Path, monke
 def test_sheets_combines_and_its_journal_is_not_opened_twice(tmp_path: Path) -> None:
     """local+sheets+otlp: one JSONL writer when the Sheets journal is the local file, then the Sheets and OTLP writers."""
     pytest.importorskip("gspread", reason="needs the sheets extra")
-    from tests.sheets._helpers import write_service_account
+    from hilt.testing import write_service_account
 
     key = write_service_account(tmp_path / "key.json", "http://127.0.0.1:9/token")
     log = tmp_path / "calls.jsonl"

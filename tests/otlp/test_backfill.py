@@ -8,14 +8,13 @@ from typing import Any
 
 import openai
 import pytest
-from _support import read_lines
 
 import hilt
 from hilt._config import load_settings
+from hilt.testing import OtlpReceiver, read_lines
 from hilt.writers.otlp import backfill
 
-from ._helpers import epoch_ns
-from ._receiver import OtlpReceiver
+from tests.otlp._helpers import epoch_ns
 
 MESSAGES = [{"role": "user", "content": "Say hello"}]
 

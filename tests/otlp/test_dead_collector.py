@@ -10,11 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _support import read_lines
 
 import hilt
-
-from ._receiver import OtlpReceiver
+from hilt.testing import OtlpReceiver, read_lines
 
 CALLS = 25
 BLOCKS = 4

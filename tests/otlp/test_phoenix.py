@@ -23,11 +23,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _support import read_lines
 
 import hilt
+from hilt.testing import read_lines
 
 # find_spec, not importorskip: importing phoenix here is not needed (it runs as a server) and warns
+
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("phoenix") is None, reason="needs arize-phoenix (tox -e phoenix)")
 
 PROJECT = "hilt-tests"

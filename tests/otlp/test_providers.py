@@ -8,9 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from _support import read_lines
-
-from ._receiver import OtlpReceiver
+from hilt.testing import OtlpReceiver, read_lines
 
 APP = Path(__file__).with_name("_app.py")
 

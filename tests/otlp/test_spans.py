@@ -11,13 +11,13 @@ from typing import Any
 
 import openai
 import pytest
-from _surfaces import needs_responses
 
 import hilt
+from hilt.testing import OtlpReceiver, ReceivedSpan
 from hilt.writers.otlp import SEMCONV_VERSION
 
-from ._helpers import epoch_ns, joined
-from ._receiver import OtlpReceiver, ReceivedSpan
+from tests._surfaces import needs_responses
+from tests.otlp._helpers import epoch_ns, joined
 
 MESSAGES = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Say hello"}]
 SPAN_KIND_CLIENT = 3

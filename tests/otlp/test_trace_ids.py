@@ -7,10 +7,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from _support import read_lines
 from opentelemetry.sdk.trace import TracerProvider
 
 import hilt
+from hilt.testing import read_lines
 
 MESSAGES = [{"role": "user", "content": "Say hello"}]
 

@@ -19,9 +19,10 @@ from typing import Any
 
 import openai
 import pytest
-from _surfaces import HAS_RESPONSES, pairs
 
 import hilt
+
+from tests._surfaces import HAS_RESPONSES, pairs
 
 yaml = pytest.importorskip("yaml", reason="the cassette tests need PyYAML")
 

@@ -127,7 +127,7 @@ def test_every_target_exists_in_this_sdk_or_is_version_gated():
     """A target row that names nothing in the installed SDK is fine only for surfaces newer than it."""
     from hilt.instrumentation._patching import _find_class
 
-    from _surfaces import HAS_BETA_RESPONSES, HAS_CHAT_PARSE, HAS_RESPONSES, HAS_RESPONSES_PARSE
+    from tests._surfaces import HAS_BETA_RESPONSES, HAS_CHAT_PARSE, HAS_RESPONSES, HAS_RESPONSES_PARSE
 
     gated = [  # (module fragment, method, present in this SDK); the first match decides
         ("beta.chat", "parse", False),  # a separate class only in some 1.x releases

@@ -12,9 +12,10 @@ from typing import Any
 
 import openai
 import pytest
-from _surfaces import HAS_CHAT_STREAM, HAS_RESPONSES, pairs
 
 import hilt
+
+from tests._surfaces import HAS_CHAT_STREAM, HAS_RESPONSES, pairs
 
 otel_openai = pytest.importorskip("opentelemetry.instrumentation.openai_v2", reason="needs opentelemetry-instrumentation-openai-v2")
 pytest.importorskip("opentelemetry.sdk", reason="needs opentelemetry-sdk")

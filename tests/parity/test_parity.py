@@ -12,8 +12,8 @@ from typing import Any
 import openai
 import pydantic
 import pytest
-from _parity import describe, normalize, run
-from _surfaces import (
+
+from tests._surfaces import (
     HAS_BETA_RESPONSES,
     HAS_CHAT_PARSE,
     HAS_CHAT_STREAM,
@@ -24,6 +24,7 @@ from _surfaces import (
     pairs,
     skip_unless_raw,
 )
+from tests.parity._parity import describe, normalize, run
 
 
 class City(pydantic.BaseModel):

@@ -1,33 +1,26 @@
-"""Helpers for the Sheets tests: key files, journal lines, polling, and the fake sheet's rows."""
+"""Helpers for the Sheets tests: chat calls, the running Sheets writer, journal lines and the fake sheet's rows
+(key files and polling: ``hilt.testing``)."""
 
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from hilt.testing._sheets_server import CLIENT_EMAIL, service_account_info
+from hilt.instrumentation import current
 
-__all__ = ["CLIENT_EMAIL", "data_rows", "event_ids", "service_account_info", "wait_for", "write_events", "write_service_account"]
-
-def write_service_account(path: Path, token_uri: str) -> Path:
-    """A service-account key file at ``path`` whose ``token_uri`` is ``token_uri``."""
-    path.write_text(json.dumps(service_account_info(token_uri)), encoding="utf-8")
-    return path
+__all__ = ["chat", "data_rows", "event_ids", "sheets_writer", "write_events"]
 
 
-def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, interval: float = 0.02) -> Any:
-    """Poll ``predicate`` until it is truthy; fail the test after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s")
-        time.sleep(interval)
+def chat(client: Any, n: int, text: str = "hello") -> None:
+    """``n`` chat calls whose prompts are ``"<text> 0"``, ``"<text> 1"``..."""
+    for i in range(n):
+        client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": f"{text} {i}"}])
+
+
+def sheets_writer() -> Any:
+    """The Sheets writer of the current instrumentation (``backend="sheets"`` puts it after the journal writer)."""
+    return current().pipeline.writers[1]
 
 
 def write_events(path: Path, n: int, start: int = 0, text: str = "=1+1", texts: dict[int, str] | None = None) -> list[str]:
@@ -49,4 +42,5 @@ def data_rows(fake: Any, title: str = "Logs") -> list[list[Any]]:
 
 
 def event_ids(fake: Any, title: str = "Logs", column: int = 2) -> list[str]:
+    """The event ids of the rows below the header (column C)."""
     return [row[column] for row in data_rows(fake, title)]

@@ -10,8 +10,6 @@ import pytest
 
 from hilt.testing import FakeSheetsServer
 
-from ._helpers import write_service_account
-
 
 @pytest.fixture
 def sheets() -> Iterator[FakeSheetsServer]:
@@ -23,7 +21,7 @@ def sheets() -> Iterator[FakeSheetsServer]:
 @pytest.fixture
 def credentials(tmp_path: Path, sheets: FakeSheetsServer) -> Path:
     """A service-account key file whose ``token_uri`` is the fake's."""
-    return write_service_account(tmp_path / "service-account.json", sheets.token_uri)
+    return sheets.write_service_account(tmp_path / "service-account.json")
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from hilt.cli import main
 
-from ._helpers import data_rows, event_ids, write_events
+from tests.sheets._helpers import data_rows, event_ids, write_events
 
 
 def _sync(sheets, credentials, path: Path, monkeypatch) -> int:

@@ -13,11 +13,9 @@ from typing import Any
 import pytest
 
 import hilt
-from hilt.instrumentation import current
+from hilt.testing import read_lines, wait_for
 
-from _support import read_lines
-
-from ._helpers import event_ids, wait_for
+from tests.sheets._helpers import event_ids, sheets_writer
 
 CHILD = Path(__file__).with_name("_child.py")
 
@@ -40,7 +38,7 @@ def _assert_exactly_once(sheets: Any, journal: Path) -> None:
 def _catch_up(options: dict[str, Any]) -> None:
     """The "next run": instrument, let the worker catch up from the journal, stop."""
     hilt.instrument(**options)
-    writer = current().pipeline.writers[1]
+    writer = sheets_writer()
     assert writer.flush(10)
     hilt.uninstrument()
 
@@ -123,7 +121,7 @@ def test_fork_child_gets_its_own_worker_and_nothing_is_lost(client, sheets, shee
     """A forked child runs its own worker, and parent and child rows all reach the sheet exactly once."""
     journal = Path(sheet_options["journal_path"])
     hilt.instrument(**sheet_options)
-    writer = current().pipeline.writers[1]
+    writer = sheets_writer()
     client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "parent before"}])
     assert writer.flush(5)
     pid = os.fork()

@@ -14,22 +14,13 @@ import pytest
 
 import hilt
 from hilt.cli import main
-from hilt.instrumentation import current
+from hilt.testing import wait_for
 from hilt.writers.sheets import _backoff
 from hilt.writers.sheets._backoff import RETRY_AFTER_CAP, backoff_delay, retry_after_seconds
 from hilt.writers.sheets._checkpoint import Checkpoint, SenderLock
 from hilt.writers.sheets._sender import Sender
 
-from ._helpers import event_ids, wait_for, write_events
-
-
-def _chat(client: Any, n: int, text: str = "hello") -> None:
-    for i in range(n):
-        client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": f"{text} {i}"}])
-
-
-def _writer() -> Any:
-    return current().pipeline.writers[1]
+from tests.sheets._helpers import chat, event_ids, sheets_writer, write_events
 
 
 def _connected(sheets: Any, options: dict[str, Any]) -> Path:
@@ -37,7 +28,7 @@ def _connected(sheets: Any, options: dict[str, Any]) -> Path:
     journal = Path(options["journal_path"])
     write_events(journal, 2)
     hilt.instrument(**options)
-    assert _writer().flush(5)
+    assert sheets_writer().flush(5)
     sheets.clear_requests()
     return journal
 
@@ -66,11 +57,11 @@ def test_a_malformed_reply_is_retried_and_the_rows_arrive(client, sheets, sheet_
     sheets.add_worksheet("Logs", [list(ALL_COLUMNS)])  # so that opening reads the header row
     sheets.fail(status, times=1, kind=kind, body=body)
     hilt.instrument(**sheet_options)
-    _chat(client, 2)
-    assert _writer().flush(5)
+    chat(client, 2)
+    assert sheets_writer().flush(5)
     assert len(event_ids(sheets)) == 4
     assert sheets.worksheets() == ["Sheet1", "Logs"]
-    assert _writer()._worker.thread.is_alive()
+    assert sheets_writer()._worker.thread.is_alive()
 
 
 @pytest.mark.parametrize("value", ["inf", "nan", "-5", "100000", "Wed, 21 Oct 2015 07:28:00 GMT"])
@@ -82,7 +73,7 @@ def test_odd_retry_after_values_neither_kill_nor_stall_the_worker(sheets, sheet_
     with caplog.at_level(logging.WARNING, logger="hilt"):
         write_events(journal, 2, start=2)
         started = time.monotonic()
-        assert _writer().flush(5)
+        assert sheets_writer().flush(5)
     assert time.monotonic() - started < 3.0
     assert len(event_ids(sheets)) == 4
     assert [r.status for r in sheets.requests if r.kind == "append"] == [429, 200]
@@ -119,7 +110,7 @@ def test_after_a_429_only_the_append_is_retried(sheets, sheet_options, body):
     journal = _connected(sheets, sheet_options)
     sheets.fail(429, times=3, body=body)
     write_events(journal, 2, start=2)
-    assert _writer().flush(5)
+    assert sheets_writer().flush(5)
     assert _kinds(sheets) == {"token": 0, "metadata": 0, "values_get": 0, "append": 4}
     assert len(event_ids(sheets)) == 4
 
@@ -129,7 +120,7 @@ def test_after_a_5xx_the_retry_reads_back_one_column_then_appends(sheets, sheet_
     journal = _connected(sheets, sheet_options)
     sheets.fail(503, times=3)
     write_events(journal, 2, start=2)
-    assert _writer().flush(5)
+    assert sheets_writer().flush(5)
     assert _kinds(sheets) == {"token": 0, "metadata": 0, "values_get": 3, "append": 4}
     assert {unquote(r.path.rsplit("/", 1)[1]) for r in sheets.requests if r.kind == "values_get"} == {"'Logs'!C3:C"}
     assert len(event_ids(sheets)) == 4
@@ -141,15 +132,15 @@ def test_after_a_5xx_the_retry_reads_back_one_column_then_appends(sheets, sheet_
 def test_an_unusable_checkpoint_is_retried_with_backoff(client, sheets, sheet_options, caplog):
     """An OSError of HILT's own (the checkpoint path is a folder) is reported once and retried; the rows arrive once it clears."""
     hilt.instrument(**sheet_options)
-    checkpoint = _writer().checkpoint_path
+    checkpoint = sheets_writer().checkpoint_path
     checkpoint.parent.mkdir(parents=True, exist_ok=True)
     checkpoint.mkdir()
     with caplog.at_level(logging.WARNING, logger="hilt"):
-        _chat(client, 2)
+        chat(client, 2)
         wait_for(lambda: "IsADirectoryError" in caplog.text, timeout=5)
-        assert _writer().flush(0.2) is False
+        assert sheets_writer().flush(0.2) is False
     checkpoint.rmdir()
-    assert _writer().flush(5)
+    assert sheets_writer().flush(5)
     assert len(event_ids(sheets)) == 4
     assert sum("IsADirectoryError" in r.getMessage() for r in caplog.records) == 1
 
@@ -168,12 +159,12 @@ def test_a_worker_that_died_is_replaced_by_the_next_write(client, sheets, sheet_
 
     monkeypatch.setattr(Sender, "step", step_once_fatal)
     hilt.instrument(**sheet_options)
-    _chat(client, 1)
-    dead = _writer()._worker
+    chat(client, 1)
+    dead = sheets_writer()._worker
     wait_for(lambda: not dead.thread.is_alive(), timeout=5)
-    _chat(client, 1)
-    assert _writer()._worker is not dead
-    assert _writer().flush(5)
+    chat(client, 1)
+    assert sheets_writer()._worker is not dead
+    assert sheets_writer().flush(5)
     assert len(event_ids(sheets)) == 4
 
 
@@ -183,8 +174,8 @@ def test_a_worker_that_died_is_replaced_by_the_next_write(client, sheets, sheet_
 def test_a_cell_of_30000_emoji_is_cut_to_50000_utf16_units_and_accepted(client, sheets, sheet_options):
     """A prompt of 30,000 emoji (60,000 UTF-16 units) reaches the sheet cut to Google's 50,000-unit limit, with no 400."""
     hilt.instrument(**sheet_options)
-    _chat(client, 1, "😀" * 30_000)
-    assert _writer().flush(5)
+    chat(client, 1, "😀" * 30_000)
+    assert sheets_writer().flush(5)
     header, prompt, _ = sheets.rows()
     message = dict(zip(header, prompt))["message"]
     assert len(message.encode("utf-16-le")) // 2 == 50_000
@@ -201,7 +192,7 @@ def test_a_rejected_row_becomes_a_placeholder_and_later_rows_go_on(sheets, sheet
     ids = write_events(journal, 10, texts={2: "x" * 50_001})
     with caplog.at_level(logging.WARNING, logger="hilt"):
         hilt.instrument(**sheet_options)
-        assert _writer().flush(5)
+        assert sheets_writer().flush(5)
     assert event_ids(sheets) == ids
     header, *rows = sheets.rows()
     bad = dict(zip(header, rows[2]))
@@ -301,10 +292,10 @@ def test_instrument_without_a_backlog_starts_no_thread(sheets, sheet_options):
     """An empty or fully sent journal starts no sender thread at instrument() (it starts with the first event)."""
     journal = Path(sheet_options["journal_path"])
     hilt.instrument(**sheet_options)
-    assert _writer()._worker is None
+    assert sheets_writer()._worker is None
     write_events(journal, 2)
-    assert _writer().flush(5)
+    assert sheets_writer().flush(5)
     hilt.uninstrument()
     hilt.instrument(**sheet_options)
-    assert _writer()._worker is None
+    assert sheets_writer()._worker is None
     assert sheets.count("append") == 2

@@ -14,19 +14,9 @@ import pytest
 
 import hilt
 from hilt.exceptions import ConfigError, WriterError
-from hilt.instrumentation import current
+from hilt.testing import CLIENT_EMAIL, read_lines, service_account_info, wait_for
 
-from _support import read_lines
-from ._helpers import CLIENT_EMAIL, data_rows, event_ids, service_account_info, wait_for
-
-
-def _chat(client: Any, n: int, text: str = "hello") -> None:
-    for i in range(n):
-        client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": f"{text} {i}"}])
-
-
-def _sheets_writer() -> Any:
-    return current().pipeline.writers[1]
+from tests.sheets._helpers import chat, data_rows, event_ids, sheets_writer
 
 
 def _journal(options: dict[str, Any]) -> list[dict[str, Any]]:
@@ -43,8 +33,8 @@ def _assert_exactly_once(sheets: Any, options: dict[str, Any], title: str = "Log
 def test_batching_sends_far_fewer_requests_than_events(client, sheets, sheet_options):
     """120 events reach the sheet exactly once in at most 12 RAW appends, with no row read at start-up."""
     hilt.instrument(**dict(sheet_options, flush_interval=0.3))
-    _chat(client, 60)
-    assert _sheets_writer().flush(5)
+    chat(client, 60)
+    assert sheets_writer().flush(5)
     hilt.uninstrument()
     _assert_exactly_once(sheets, sheet_options)
     appends = [r for r in sheets.requests if r.kind == "append"]
@@ -59,7 +49,7 @@ def test_formulas_arrive_as_text_and_numbers_as_numbers(client, sheets, sheet_op
     hilt.instrument(**sheet_options)
     formula = '=HYPERLINK("http://evil.example","click")'
     client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": formula}])
-    assert _sheets_writer().flush(5)
+    assert sheets_writer().flush(5)
     header, prompt, completion = sheets.rows()
     row = dict(zip(header, prompt))
     assert row["message"] == formula
@@ -72,7 +62,7 @@ def test_columns_choose_what_the_sheet_holds(client, sheets, sheet_options):
     """``columns`` sets the header and the cells sent; a left-out message never leaves the machine but stays in the journal."""
     hilt.instrument(**sheet_options, columns=["timestamp", "event_id", "action", "model"])
     client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "secret prompt"}])
-    assert _sheets_writer().flush(5)
+    assert sheets_writer().flush(5)
     assert sheets.rows()[0] == ["timestamp", "event_id", "action", "model"]
     assert [r[2] for r in data_rows(sheets)] == ["prompt", "completion"]
     assert not any(b"secret prompt" in r.body for r in sheets.requests)
@@ -89,11 +79,11 @@ def test_unknown_column_fails_at_instrument(sheet_options):
 def test_429_storm_then_recovery_delivers_every_row_once(client, sheets, sheet_options):
     """After twelve 429s in a row, every journaled row is in the sheet exactly once."""
     hilt.instrument(**sheet_options)
-    _chat(client, 2)
-    assert _sheets_writer().flush(5)
+    chat(client, 2)
+    assert sheets_writer().flush(5)
     sheets.fail(429, times=12)
-    _chat(client, 10)
-    assert _sheets_writer().flush(10)
+    chat(client, 10)
+    assert sheets_writer().flush(10)
     hilt.uninstrument()
     _assert_exactly_once(sheets, sheet_options)
     assert sum(1 for r in sheets.requests if r.kind == "append" and r.status == 429) == 12
@@ -102,14 +92,14 @@ def test_429_storm_then_recovery_delivers_every_row_once(client, sheets, sheet_o
 def test_500s_before_and_after_the_write_never_duplicate(client, sheets, sheet_options):
     """5xx answers before and after the write are read back, never resent: 28 rows, each once."""
     hilt.instrument(**sheet_options)
-    _chat(client, 2)
-    assert _sheets_writer().flush(5)
+    chat(client, 2)
+    assert sheets_writer().flush(5)
     sheets.fail(500, times=2)  # refused
     sheets.fail_after_apply(500, times=3)  # written, then an error: HILT must read back, not resend
     for _ in range(4):
-        _chat(client, 3)
+        chat(client, 3)
         time.sleep(0.1)
-    assert _sheets_writer().flush(10)
+    assert sheets_writer().flush(10)
     hilt.uninstrument()
     _assert_exactly_once(sheets, sheet_options)
     assert len(data_rows(sheets)) == 28
@@ -121,8 +111,8 @@ def test_header_mismatch_appends_to_a_worksheet_named_after_the_columns(client, 
     sheets.add_worksheet("Logs", [["when", "what"], ["yesterday", "kept"]])
     hilt.instrument(**sheet_options, columns=["event_id", "action"])
     with caplog.at_level(logging.WARNING, logger="hilt"):
-        _chat(client, 2)
-        assert _sheets_writer().flush(5)
+        chat(client, 2)
+        assert sheets_writer().flush(5)
     assert sheets.rows("Logs") == [["when", "what"], ["yesterday", "kept"]]  # never overwritten
     title = "Logs [event_id,action]"
     assert sheets.rows(title)[0] == ["event_id", "action"]
@@ -130,8 +120,8 @@ def test_header_mismatch_appends_to_a_worksheet_named_after_the_columns(client, 
     assert title in caplog.text
     hilt.uninstrument()
     hilt.instrument(**sheet_options, columns=["event_id", "action"])  # next run goes straight there
-    _chat(client, 1)
-    assert _sheets_writer().flush(5)
+    chat(client, 1)
+    assert sheets_writer().flush(5)
     assert len(data_rows(sheets, title)) == 6
 
 
@@ -139,8 +129,8 @@ def test_existing_worksheet_with_the_right_header_is_reused_without_reading_rows
     """A worksheet with HILT's header gets rows appended below, and only its header row is read."""
     sheets.add_worksheet("Logs", [["event_id", "action"], ["old", "prompt"]])
     hilt.instrument(**sheet_options, columns=["event_id", "action"])
-    _chat(client, 1)
-    assert _sheets_writer().flush(5)
+    chat(client, 1)
+    assert sheets_writer().flush(5)
     assert sheets.rows("Logs")[:2] == [["event_id", "action"], ["old", "prompt"]]
     assert len(sheets.rows("Logs")) == 4
     gets = [r for r in sheets.requests if r.kind == "values_get"]
@@ -178,11 +168,11 @@ def test_sheet_not_shared_says_which_email_to_share_with(client, sheets, sheet_o
     sheets.forbidden = True
     hilt.instrument(**sheet_options)
     with caplog.at_level(logging.WARNING, logger="hilt"):
-        _chat(client, 1)
+        chat(client, 1)
         wait_for(lambda: CLIENT_EMAIL in caplog.text, timeout=5)
     assert "403" in caplog.text and "share the sheet" in caplog.text
     sheets.forbidden = False  # the user shares the sheet: the worker recovers by itself
-    assert _sheets_writer().flush(5)
+    assert sheets_writer().flush(5)
     _assert_exactly_once(sheets, sheet_options)
 
 
@@ -191,7 +181,7 @@ def test_rejected_credentials_are_reported(client, sheets, sheet_options, caplog
     sheets.fail(400, times=100, kind="token")
     hilt.instrument(**sheet_options)
     with caplog.at_level(logging.WARNING, logger="hilt"):
-        _chat(client, 1)
+        chat(client, 1)
         wait_for(lambda: "refused the credentials" in caplog.text, timeout=5)
     assert data_rows(sheets) == []
     assert len(_journal(sheet_options)) == 2  # kept for later
@@ -201,8 +191,8 @@ def test_credentials_json_from_the_environment(client, sheets, sheet_options, mo
     """``HILT_CREDENTIALS_JSON`` alone is enough credentials to deliver both rows of a call."""
     monkeypatch.setenv("HILT_CREDENTIALS_JSON", json.dumps(service_account_info(sheets.token_uri)))
     hilt.instrument(**dict(sheet_options, credentials_path=None))
-    _chat(client, 1)
-    assert _sheets_writer().flush(5)
+    chat(client, 1)
+    assert sheets_writer().flush(5)
     assert len(data_rows(sheets)) == 2
 
 
@@ -210,16 +200,16 @@ def test_application_default_credentials(client, sheets, sheet_options, credenti
     """Without a key setting, ``GOOGLE_APPLICATION_CREDENTIALS`` (ADC) is used and both rows arrive."""
     monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(credentials))
     hilt.instrument(**dict(sheet_options, credentials_path=None))
-    _chat(client, 1)
-    assert _sheets_writer().flush(5)
+    chat(client, 1)
+    assert sheets_writer().flush(5)
     assert len(data_rows(sheets)) == 2
 
 
 def test_google_traffic_never_becomes_hilt_events(client, sheets, sheet_options):
     """HILT's own requests to Google are never logged: three calls give six events and one token request."""
     hilt.instrument(**sheet_options)
-    _chat(client, 3)
-    assert _sheets_writer().flush(5)
+    chat(client, 3)
+    assert sheets_writer().flush(5)
     hilt.uninstrument()
     events = _journal(sheet_options)
     assert [e["action"] for e in events] == ["prompt", "completion"] * 3

@@ -5,7 +5,9 @@ from __future__ import annotations
 import openai
 import pydantic
 import pytest
-from _surfaces import needs_chat_parse, needs_chat_stream, needs_responses, one_pair, pairs
+
+
+from tests._surfaces import needs_chat_parse, needs_chat_stream, needs_responses, one_pair, pairs
 
 REPLY = "Hello! How can I help you today?"
 MESSAGES = [{"role": "user", "content": "Where?"}]

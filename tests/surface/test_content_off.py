@@ -8,10 +8,11 @@ from typing import Any
 
 import openai
 import pytest
-from _support import read_lines
-from _surfaces import needs_responses
 
 import hilt
+from hilt.testing import read_lines
+
+from tests._surfaces import needs_responses
 
 PRIVATE = "PRIVATE"  # every piece of user or model text below contains it
 WEATHER_TOOL = {

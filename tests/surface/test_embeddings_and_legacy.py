@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from _surfaces import one_pair, pairs
+
+
+from tests._surfaces import one_pair, pairs
 
 REPLY = "Hello! How can I help you today?"
 EMBED_MODEL = "text-embedding-3-small"

@@ -4,9 +4,10 @@ refusals, hosted tool calls, incomplete and failed responses; and content captur
 from __future__ import annotations
 
 import pytest
-from _surfaces import HAS_RESPONSES, one_pair
 
 from hilt._record import CallRecord
+
+from tests._surfaces import HAS_RESPONSES, one_pair
 
 needs_responses = pytest.mark.skipif(not HAS_RESPONSES, reason="client.responses arrived in openai 1.66")
 
@@ -87,7 +88,7 @@ def test_failed_response():
 def test_capture_content_off_keeps_counts_only(log_path, client):
     import hilt
 
-    from _support import read_lines
+    from hilt.testing import read_lines
 
     hilt.instrument(filepath=str(log_path), capture_content=False)
     client.embeddings.create(model="text-embedding-3-small", input=["secret words", "more"])

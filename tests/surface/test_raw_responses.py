@@ -11,9 +11,11 @@ from typing import Any
 import openai
 import pydantic
 import pytest
-from _surfaces import HAS_BETA_RESPONSES, HAS_CHAT_PARSE, HAS_RESPONSES, HAS_RESPONSES_PARSE, one_pair, skip_unless_raw
 from openai._legacy_response import LegacyAPIResponse
 from openai._response import APIResponse, AsyncAPIResponse
+
+
+from tests._surfaces import HAS_BETA_RESPONSES, HAS_CHAT_PARSE, HAS_RESPONSES, HAS_RESPONSES_PARSE, one_pair, skip_unless_raw
 
 
 class City(pydantic.BaseModel):

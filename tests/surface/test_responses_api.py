@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pydantic
 import pytest
-from _support import read_lines
-from _surfaces import (
+
+from hilt.testing import read_lines
+
+from tests._surfaces import (
     needs_beta_responses,
     needs_responses,
     needs_responses_conversation,

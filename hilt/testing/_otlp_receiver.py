@@ -1,8 +1,9 @@
-"""A loopback OTLP/HTTP receiver for the tests: decodes protobuf trace and metric exports.
+"""A loopback OTLP/HTTP receiver (a fake collector): decodes protobuf trace and metric exports.
 
 ``POST /v1/traces`` and ``POST /v1/metrics`` bodies are decoded with ``opentelemetry-proto`` into plain
 dicts (:class:`ReceivedSpan`, metric points). ``hang=True`` makes every request block until the
-receiver stops, like a collector that accepts connections and never answers.
+receiver stops, like a collector that accepts connections and never answers. Needs ``opentelemetry-proto``
+(installed with the ``otlp`` extra).
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from typing import Any
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest, ExportMetricsServiceResponse
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest, ExportTraceServiceResponse
 
-from hilt.testing._loopback import LoopbackHandler, LoopbackServer
+from ._loopback import LoopbackHandler, LoopbackServer
+
+__all__ = ["OtlpReceiver", "ReceivedMetric", "ReceivedSpan"]
 
 
 def any_value(value: Any) -> Any:

@@ -1,0 +1,1 @@
+"""Maintenance scripts. Run each one as a module from the repository root, e.g. ``python -m scripts.cli_docs``."""
