@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..._record import CallRecord
-from ._common import get, index_of, items, str_or_none, text_of_content
+from ._common import fields_of, get, index_of, items, str_or_none, text_of_content
+from ._message_copies import message_copies
 from ._params import capture_preamble
 from ._redact import TextBuffer, cap_text, jsonable
 from ._usage import read_usage
@@ -27,7 +28,7 @@ def capture_request(record: CallRecord, kwargs: dict[str, Any], capture_content:
     record.history = list(messages)
     if not capture_content:
         return
-    record.prompt_content["messages"] = [_message_object(jsonable(m)) for m in messages]
+    record.prompt_content["messages"] = message_copies(messages, wrap=True)
     for message in reversed(messages):
         if get(message, "role") == "user":
             text = text_of_content(get(message, "content"))
@@ -35,18 +36,22 @@ def capture_request(record: CallRecord, kwargs: dict[str, Any], capture_content:
             break
 
 
-def _message_object(value: Any) -> dict[str, Any]:
-    """Every recorded message is an object, even when the application sent something odd."""
-    return value if isinstance(value, dict) else {"value": value}
-
-
 def capture_response(record: CallRecord, response: Any, capture_content: bool) -> None:
     """Fill the response side of ``record`` from a ``ChatCompletion`` (or ``ParsedChatCompletion``)."""
-    record.response_model = str_or_none(get(response, "model"))
-    record.response_id = str_or_none(get(response, "id"))
-    record.tokens = read_usage(get(response, "usage"))
-    _extras(record, response)
-    choices = get(response, "choices")
+    fields = fields_of(response)  # read by key: a missed attribute on a pydantic model is slow
+    record.response_model = str_or_none(fields.get("model"))
+    record.response_id = str_or_none(fields.get("id"))
+    usage = fields.get("usage")
+    if usage is not None:
+        record.tokens = read_usage(usage)
+    for name in ("system_fingerprint", "service_tier"):
+        value = fields.get(name)
+        if isinstance(value, str):
+            record.response_extras[name] = value
+    request_id = fields.get("_request_id")
+    if isinstance(request_id, str):
+        record.request_id = request_id
+    choices = fields.get("choices")
     if not isinstance(choices, list) or not choices:
         return
     summaries = [_choice_summary(choice) for choice in choices]
@@ -84,20 +89,27 @@ def _apply_summaries(record: CallRecord, summaries: list[dict[str, Any]]) -> Non
 
 
 def _choice_summary(choice: Any) -> dict[str, Any]:
-    message = get(choice, "message")
-    summary: dict[str, Any] = {"index": index_of(get(choice, "index", 0)), "finish_reason": str_or_none(get(choice, "finish_reason"))}
-    summary["text"] = text_of_content(get(message, "content"))
-    calls = get(message, "tool_calls")
+    fields = fields_of(choice)
+    message_object = fields.get("message")
+    message = fields_of(message_object)
+    summary: dict[str, Any] = {"index": index_of(fields.get("index", 0))}
+    reason = fields.get("finish_reason")
+    if isinstance(reason, str):
+        summary["finish_reason"] = reason
+    text = text_of_content(message.get("content"))
+    if text is not None:
+        summary["text"] = text
+    calls = message.get("tool_calls")
     if items(calls):
         summary["tool_calls"] = [_tool_call(c) for c in calls]
-    refusal = get(message, "refusal")
+    refusal = message.get("refusal")
     if refusal:
         summary["refusal"] = refusal
-    if type(message).__name__.startswith("Parsed"):  # only parse() results have it; a miss is slow on pydantic
-        parsed = get(message, "parsed")
+    if type(message_object).__name__.startswith("Parsed"):  # only parse() results have it
+        parsed = message.get("parsed")
         if parsed is not None:
             summary["parsed"] = jsonable(parsed)
-    return {k: v for k, v in summary.items() if v is not None}
+    return summary
 
 
 def _tool_call(call: Any) -> dict[str, Any]:
@@ -108,16 +120,6 @@ def _tool_call(call: Any) -> dict[str, Any]:
         "name": str_or_none(get(function, "name")),
         "arguments": str_or_none(get(function, "arguments")),
     }
-
-
-def _extras(record: CallRecord, response: Any) -> None:
-    for name in ("system_fingerprint", "service_tier"):
-        value = get(response, name)
-        if isinstance(value, str):
-            record.response_extras[name] = value
-    request_id = get(response, "_request_id")
-    if isinstance(request_id, str):
-        record.request_id = request_id
 
 
 class ChatStreamAccumulator:
