@@ -138,6 +138,31 @@ class ChatStreamAccumulator:
 
     def add(self, chunk: Any) -> bool:
         """Take one chunk; return True if it carried output (text or a tool call), for time to first token."""
+        if self._id is not None:
+            # Most chunks of a stream: one choice at index 0 whose delta is a piece of text and nothing
+            # else. Read with plain attribute access (an SDK model has every field); anything else,
+            # or a missing field, goes the general way below.
+            try:
+                choices = chunk.choices
+                if type(choices) is list and len(choices) == 1 and chunk.usage is None:
+                    choice = choices[0]
+                    delta = choice.delta
+                    text = delta.content
+                    if (
+                        type(text) is str and text and choice.index == 0 and type(choice.index) is int
+                        and delta.tool_calls is None and choice.finish_reason is None
+                    ):
+                        buffer = self._texts.get(0)
+                        if buffer is not None:
+                            if buffer.chars <= buffer.limit:  # TextBuffer.add, inline
+                                buffer.parts.append(text)
+                            buffer.chars += len(text)
+                            return True
+            except AttributeError:
+                pass
+        return self._add(chunk)
+
+    def _add(self, chunk: Any) -> bool:
         if self._id is None:
             self._id = getattr(chunk, "id", None)
             self._model = getattr(chunk, "model", None)
@@ -148,9 +173,15 @@ class ChatStreamAccumulator:
         usage = getattr(chunk, "usage", None)
         if usage is not None:
             self._usage = usage
+        # This runs for every chunk: the checks of items()/index_of() are written inline.
+        choices = getattr(chunk, "choices", None)
+        if type(choices) is not list and type(choices) is not tuple:
+            return False
         produced = False
-        for choice in items(getattr(chunk, "choices", None)):
-            index = index_of(getattr(choice, "index", 0))
+        for choice in choices:
+            index = getattr(choice, "index", 0)
+            if type(index) is not int:  # anything odd counts as 0, as index_of() says
+                index = 0
             delta = getattr(choice, "delta", None)
             text = getattr(delta, "content", None)
             if text:
@@ -162,7 +193,7 @@ class ChatStreamAccumulator:
                     buffer = self._texts[index] = TextBuffer()
                 buffer.add(text)
             calls = getattr(delta, "tool_calls", None)
-            if items(calls):
+            if (type(calls) is list or type(calls) is tuple) and calls:
                 produced = True
                 self._add_tool_calls(index, calls)
             reason = getattr(choice, "finish_reason", None)
