@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import openai
 
+from ..._safety import is_cancellation
 from ._redact import cap_text, scrub_request_secrets
 
 __all__ = [
@@ -129,7 +129,7 @@ def describe_error(exc: BaseException) -> tuple[int, str, str, str | None, str |
         status = STATUS_TIMEOUT_CODE
     elif isinstance(exc, openai.APIConnectionError):
         status = STATUS_CONNECTION_ERROR_CODE
-    elif isinstance(exc, (asyncio.CancelledError, KeyboardInterrupt)):
+    elif is_cancellation(exc):
         status = STATUS_CANCELLED_CODE
     elif type(exc).__module__.split(".")[0] in _TRANSPORT_MODULES:  # older SDKs let transport errors through
         status = STATUS_TIMEOUT_CODE if "Timeout" in error_type else STATUS_CONNECTION_ERROR_CODE
