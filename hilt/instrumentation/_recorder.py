@@ -41,6 +41,7 @@ class Recorder:
     def __init__(self, pipeline: Any, capture_content: bool = True) -> None:
         self.pipeline = pipeline
         self.capture_content = capture_content
+        self._plain_types: set[type] = set()
         from ..providers import openai as provider
 
         self._provider = provider
@@ -127,16 +128,25 @@ class Recorder:
         try:
             record.ended_ns = time.perf_counter_ns()
             record.status_code = 200
-            raw = self._provider.raw_kind(result)
-            if raw is not None:
-                return self._succeed_raw(extractor, record, result, raw, is_async)
-            if self._observe(extractor, record, result):
-                return result
+            if type(result) not in self._plain_types or record.stream:
+                raw = self._provider.raw_kind(result)
+                if raw is not None:
+                    return self._succeed_raw(extractor, record, result, raw, is_async)
+                if self._observe(extractor, record, result):
+                    return result
+                self._note_plain(result)
             extractor.capture_response(record, result, self.capture_content)
             self.pipeline.end(record)
         except Exception as exc:
             _RECORD_RESPONSE.failed(exc)
         return result
+
+    def _note_plain(self, result: Any) -> None:
+        """Remember ``result``'s type as an ordinary reply (not raw, not a stream): the next reply of
+        that type goes straight to the extractor (the usual case, checked with one set lookup)."""
+        plain = self._plain_types
+        if len(plain) < 64:
+            plain.add(type(result))
 
     def _succeed_raw(self, extractor: Any, record: CallRecord, result: Any, raw: str, is_async: bool) -> Any:
         record.status_code = getattr(result, "status_code", 200)
