@@ -24,7 +24,6 @@ _random = Random(int.from_bytes(os.urandom(16), "big"))
 _random_bits = _random.getrandbits
 _last_ms = 0
 _counter = 0
-_VERSION_AND_VARIANT = (0x7 << 76) | (0b10 << 62)
 
 
 @after_fork_in_child
@@ -34,7 +33,8 @@ def _reseed() -> None:
     _random.seed(int.from_bytes(os.urandom(16), "big"))
 
 
-def _uuid7_int() -> int:
+def _uuid7_parts() -> tuple[int, int, int]:
+    """``(unix_ms, counter, 62 random bits)`` of a new id (the layout in the module docstring)."""
     global _last_ms, _counter
     now_ms = time.time_ns() // 1_000_000
     with _lock:
@@ -48,18 +48,29 @@ def _uuid7_int() -> int:
             _last_ms = now_ms
             _counter = 0
         counter = _counter
-    return (now_ms << 80) | (counter << 64) | _VERSION_AND_VARIANT | _random_bits(62)
+    return now_ms, counter, _random_bits(62)
+
+
+_ms_prefix = (-1, "")
 
 
 def new_event_id() -> str:
     """A UUIDv7 string (``0190…-…``): ids made later by this process sort after earlier ones."""
-    text = _uuid7_int().to_bytes(16, "big").hex()
-    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+    global _ms_prefix
+    now_ms, counter, random = _uuid7_parts()
+    cached_ms, prefix = _ms_prefix
+    if cached_ms != now_ms:  # the time fields are formatted once per millisecond
+        text = now_ms.to_bytes(6, "big").hex()
+        prefix = f"{text[:8]}-{text[8:]}-7"
+        _ms_prefix = (now_ms, prefix)
+    low = ((1 << 63) | random).to_bytes(8, "big").hex()  # the variant bits (0b10), then the random bits
+    return f"{prefix}{hex(0x7000 | counter)[3:]}-{low[:4]}-{low[4:]}"
 
 
 def prefixed_id(prefix: str) -> str:
     """``prefix`` followed by a UUIDv7 in 32 hex digits, e.g. ``conv_0190…`` or ``run_0190…``."""
-    return prefix + _uuid7_int().to_bytes(16, "big").hex()
+    now_ms, counter, random = _uuid7_parts()
+    return prefix + ((now_ms << 80) | (0x7000 | counter) << 64 | (1 << 63) | random).to_bytes(16, "big").hex()
 
 
 _second = (-1, "")

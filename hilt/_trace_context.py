@@ -19,9 +19,9 @@ from typing import Any
 
 from ._safety import report_exception
 
-__all__ = ["current_trace_ids", "stamp_trace_ids"]
+__all__ = ["TRACE_MODULE", "current_trace_ids", "stamp_trace_ids"]
 
-_TRACE_MODULE = "opentelemetry.trace"
+TRACE_MODULE = "opentelemetry.trace"
 _MAX_OPEN = 4096
 _open: dict[str, tuple[str, str]] = {}  # prompt event id → ids, until its completion event
 
@@ -32,7 +32,7 @@ def stamp_trace_ids(event: dict[str, Any], writers: Sequence[Any] = ()) -> None:
     A prompt event first lets each writer with ``start_span`` open the call's span (the OTLP writer),
     else takes the current span; the completion or system event reuses the ids of its prompt.
     """
-    if _TRACE_MODULE not in sys.modules:
+    if TRACE_MODULE not in sys.modules:
         return
     try:
         _stamp(event, writers)
@@ -63,7 +63,7 @@ def _stamp(event: dict[str, Any], writers: Sequence[Any]) -> None:
 
 def current_trace_ids() -> tuple[str, str] | None:
     """``(trace_id, span_id)`` in hex of the active span, or ``None`` (no span, or OpenTelemetry not loaded)."""
-    trace = sys.modules.get(_TRACE_MODULE)
+    trace = sys.modules.get(TRACE_MODULE)
     if trace is None:
         return None
     context = trace.get_current_span().get_span_context()

@@ -41,6 +41,7 @@ class Recorder:
     def __init__(self, pipeline: Any, capture_content: bool = True) -> None:
         self.pipeline = pipeline
         self.capture_content = capture_content
+        self._plain_types: set[type] = set()
         from ..providers import openai as provider
 
         self._provider = provider
@@ -127,9 +128,10 @@ class Recorder:
         try:
             record.ended_ns = time.perf_counter_ns()
             record.status_code = 200
-            raw = self._provider.raw_kind(result)
-            if raw is not None:
-                return self._succeed_raw(extractor, record, result, raw, is_async)
+            if type(result) not in self._plain_types:
+                raw = self._provider.raw_kind(result)
+                if raw is not None:
+                    return self._succeed_raw(extractor, record, result, raw, is_async)
             if self._observe(extractor, record, result):
                 return result
             extractor.capture_response(record, result, self.capture_content)
@@ -169,10 +171,18 @@ class Recorder:
         return follow_streaming_response(result, is_async, on_parsed, on_unread)
 
     def _observe(self, extractor: Any, record: CallRecord, result: Any) -> bool:
-        """Attach a stream observer when ``result`` is a stream; True if it was one."""
+        """Attach a stream observer when ``result`` is a stream; True if it was one.
+
+        The type of a reply found to be ordinary (not a stream, not raw: checked before) is remembered,
+        so that the next reply of that type, the usual case, is recognised with one set lookup.
+        """
+        if not record.stream and type(result) in self._plain_types:
+            return False
         provider = self._provider
         if not (provider.is_sync_stream(result) or provider.is_async_stream(result)):
             if not record.stream:
+                if len(self._plain_types) < 64:
+                    self._plain_types.add(type(result))
                 return False
             # Another instrumentor below HILT may hand back its own wrapper holding the SDK stream.
             result = _inner_stream(provider, result)

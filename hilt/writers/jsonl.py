@@ -209,10 +209,15 @@ _live_writers: weakref.WeakSet[JsonlWriter] = weakref.WeakSet()
 
 def _after_fork_in_child() -> None:
     # A thread of the parent may have held a writer's lock at the moment of the fork; that thread does
-    # not exist in the child, so the copied lock would stay held forever. Give every writer a new one.
+    # not exist in the child, so the copied lock would stay held forever. Give every writer a new one,
+    # and make its next write check the descriptor (the child reopens the file: see _checked_fd).
     for writer in list(_live_writers):
         writer._lock = threading.Lock()
+        writer._next_path_check = 0.0
 
+
+_LOCK_EX_NB = fcntl.LOCK_EX | fcntl.LOCK_NB if fcntl is not None else 0
+_LOCK_UN = fcntl.LOCK_UN if fcntl is not None else 0
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
@@ -247,23 +252,48 @@ class JsonlWriter:
         """Append ``event`` as one line; raises ``OSError`` when the file cannot be written."""
         self.write_line(dumps_event(event))
 
+    # write_line runs twice per LLM call: the common case (file open, checked less than
+    # path_check_interval ago, lock free, no other writer since our last line) is kept inline.
+
     def write_line(self, line: bytes) -> None:
         """Append one already-encoded line (it must end with a newline)."""
         with self._lock:
-            fd = self._usable_fd()
-            locked = self._lock_file(fd)
+            fd = self._fd
+            if fd is None or time.monotonic() >= self._next_path_check:
+                fd = self._checked_fd()
+            if fcntl is None:
+                locked = False
+            else:
+                try:
+                    fcntl.flock(fd, _LOCK_EX_NB)
+                    locked = True
+                except BlockingIOError:
+                    locked = self._wait_for_lock(fd)
             try:
-                self._append(fd, line, locked)
+                end = os.lseek(fd, 0, os.SEEK_END)
+                # Without the lock another writer may be halfway through its line: only look when locked.
+                if end != self._end and locked and end > 0 and self._readable:
+                    line = self._after_torn_line(fd, end, line)
+                written = os.write(fd, line)
+                if written != len(line):  # a short write (a signal, a nearly full disk): write the rest
+                    view = memoryview(line)[written:]
+                    while view:
+                        view = view[os.write(fd, view) :]
+                self._end = end + len(line) if locked else -1
             finally:
                 if locked:
-                    fcntl.flock(fd, fcntl.LOCK_UN)
+                    fcntl.flock(fd, _LOCK_UN)
 
-    def _usable_fd(self) -> int:
+    def _checked_fd(self) -> int:
+        """The descriptor to write to, reopened when it was inherited through fork (this process needs
+        its own lock) or when ``path`` was deleted or renamed away (rotated); checked once per
+        ``path_check_interval`` (an ``lstat`` per write would cost more than the write) and after a fork."""
         fd = self._fd
         if fd is not None:
+            self._next_path_check = time.monotonic() + self.path_check_interval
             if self._pid == os.getpid() and not self._moved():
                 return fd
-            self._reopen()  # inherited through fork (this process needs its own lock), or deleted or rotated away
+            self._reopen()
         fd, info, self._readable = open_log_file(self.path)
         self._fd, self._pid, self._identity = fd, os.getpid(), (info.st_dev, info.st_ino)
         self._end, self._next_path_check = -1, time.monotonic() + self.path_check_interval
@@ -275,54 +305,42 @@ class JsonlWriter:
             os.close(fd)
 
     def _moved(self) -> bool:
-        """Whether ``path`` names another file than the open one, or none (checked once per interval:
-        an ``fstat`` per write would cost more than the write)."""
-        now = time.monotonic()
-        if now < self._next_path_check:
-            return False
-        self._next_path_check = now + self.path_check_interval
+        """Whether ``path`` names another file than the open one, or none."""
         try:
             info = os.lstat(self.path)
         except FileNotFoundError:
             return True
         return (info.st_dev, info.st_ino) != self._identity
 
-    def _lock_file(self, fd: int) -> bool:
-        """Take the ``flock``, waiting at most ``lock_wait``; ``False`` when writing without it."""
-        if fcntl is None:
-            return False
-        deadline = None
+    def _wait_for_lock(self, fd: int) -> bool:
+        """Another process holds the ``flock``: wait at most ``lock_wait``; ``False`` when writing without it."""
+        deadline = time.monotonic() + self.lock_wait
         pause = 0.0002
         while True:
+            now = time.monotonic()
+            if now >= deadline:
+                break
+            time.sleep(min(pause, deadline - now))
+            pause *= 2
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(fd, _LOCK_EX_NB)
                 return True
             except BlockingIOError:
-                now = time.monotonic()
-                deadline = deadline or now + self.lock_wait
-                if now >= deadline:
-                    break
-                time.sleep(min(pause, deadline - now))
-                pause *= 2
+                pass
         self.lock_timeouts += 1
         report(f"jsonl-lock:{self.path}", "HILT waited %.0f ms for another process's lock on %s and wrote without "
                "it (an append of one whole line is still atomic on a local file system)", self.lock_wait * 1000,
                self.path)
         return False
 
-    def _append(self, fd: int, line: bytes, locked: bool) -> None:
-        end = os.lseek(fd, 0, os.SEEK_END)
-        # Without the lock another writer may be halfway through its line: only look when locked.
-        if locked and end != self._end and end > 0 and self._readable and os.pread(fd, 1, end - 1) != b"\n":
-            # A torn last line (killed writer, full disk): without a newline it would swallow this event.
-            report(f"jsonl-torn:{self.path}", "HILT log %s ended with an incomplete line (a killed process or a "
-                   "full disk?); the next event starts on a new line", self.path)
-            line = b"\n" + line
-        view = memoryview(line)
-        while view:
-            written = os.write(fd, view)
-            view = view[written:]
-        self._end = end + len(line) if locked else -1
+    def _after_torn_line(self, fd: int, end: int, line: bytes) -> bytes:
+        """``line``, preceded by a newline when the file ends with a torn line (a killed writer, a full
+        disk): without it, the torn line would swallow this event."""
+        if os.pread(fd, 1, end - 1) == b"\n":
+            return line
+        report(f"jsonl-torn:{self.path}", "HILT log %s ended with an incomplete line (a killed process or a "
+               "full disk?); the next event starts on a new line", self.path)
+        return b"\n" + line
 
     def flush(self) -> None:
         """Nothing is buffered in user space; kept for the writer protocol."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..._record import CallRecord
-from ._common import get, index_of, items, str_or_none, text_of_content
+from ._common import fields_of, get, index_of, items, str_or_none, text_of_content
+from ._message_copies import message_copies
 from ._params import capture_preamble
 from ._redact import TextBuffer, cap_text, jsonable
 from ._usage import read_usage
@@ -27,7 +28,7 @@ def capture_request(record: CallRecord, kwargs: dict[str, Any], capture_content:
     record.history = list(messages)
     if not capture_content:
         return
-    record.prompt_content["messages"] = [_message_object(jsonable(m)) for m in messages]
+    record.prompt_content["messages"] = message_copies(messages, wrap=True)
     for message in reversed(messages):
         if get(message, "role") == "user":
             text = text_of_content(get(message, "content"))
@@ -35,18 +36,22 @@ def capture_request(record: CallRecord, kwargs: dict[str, Any], capture_content:
             break
 
 
-def _message_object(value: Any) -> dict[str, Any]:
-    """Every recorded message is an object, even when the application sent something odd."""
-    return value if isinstance(value, dict) else {"value": value}
-
-
 def capture_response(record: CallRecord, response: Any, capture_content: bool) -> None:
     """Fill the response side of ``record`` from a ``ChatCompletion`` (or ``ParsedChatCompletion``)."""
-    record.response_model = str_or_none(get(response, "model"))
-    record.response_id = str_or_none(get(response, "id"))
-    record.tokens = read_usage(get(response, "usage"))
-    _extras(record, response)
-    choices = get(response, "choices")
+    fields = fields_of(response)  # read by key: a missed attribute on a pydantic model is slow
+    record.response_model = str_or_none(fields.get("model"))
+    record.response_id = str_or_none(fields.get("id"))
+    usage = fields.get("usage")
+    if usage is not None:
+        record.tokens = read_usage(usage)
+    for name in ("system_fingerprint", "service_tier"):
+        value = fields.get(name)
+        if isinstance(value, str):
+            record.response_extras[name] = value
+    request_id = fields.get("_request_id")
+    if isinstance(request_id, str):
+        record.request_id = request_id
+    choices = fields.get("choices")
     if not isinstance(choices, list) or not choices:
         return
     summaries = [_choice_summary(choice) for choice in choices]
@@ -84,20 +89,27 @@ def _apply_summaries(record: CallRecord, summaries: list[dict[str, Any]]) -> Non
 
 
 def _choice_summary(choice: Any) -> dict[str, Any]:
-    message = get(choice, "message")
-    summary: dict[str, Any] = {"index": index_of(get(choice, "index", 0)), "finish_reason": str_or_none(get(choice, "finish_reason"))}
-    summary["text"] = text_of_content(get(message, "content"))
-    calls = get(message, "tool_calls")
+    fields = fields_of(choice)
+    message_object = fields.get("message")
+    message = fields_of(message_object)
+    summary: dict[str, Any] = {"index": index_of(fields.get("index", 0))}
+    reason = fields.get("finish_reason")
+    if isinstance(reason, str):
+        summary["finish_reason"] = reason
+    text = text_of_content(message.get("content"))
+    if text is not None:
+        summary["text"] = text
+    calls = message.get("tool_calls")
     if items(calls):
         summary["tool_calls"] = [_tool_call(c) for c in calls]
-    refusal = get(message, "refusal")
+    refusal = message.get("refusal")
     if refusal:
         summary["refusal"] = refusal
-    if type(message).__name__.startswith("Parsed"):  # only parse() results have it; a miss is slow on pydantic
-        parsed = get(message, "parsed")
+    if type(message_object).__name__.startswith("Parsed"):  # only parse() results have it
+        parsed = message.get("parsed")
         if parsed is not None:
             summary["parsed"] = jsonable(parsed)
-    return {k: v for k, v in summary.items() if v is not None}
+    return summary
 
 
 def _tool_call(call: Any) -> dict[str, Any]:
@@ -108,16 +120,6 @@ def _tool_call(call: Any) -> dict[str, Any]:
         "name": str_or_none(get(function, "name")),
         "arguments": str_or_none(get(function, "arguments")),
     }
-
-
-def _extras(record: CallRecord, response: Any) -> None:
-    for name in ("system_fingerprint", "service_tier"):
-        value = get(response, name)
-        if isinstance(value, str):
-            record.response_extras[name] = value
-    request_id = get(response, "_request_id")
-    if isinstance(request_id, str):
-        record.request_id = request_id
 
 
 class ChatStreamAccumulator:
@@ -136,6 +138,31 @@ class ChatStreamAccumulator:
 
     def add(self, chunk: Any) -> bool:
         """Take one chunk; return True if it carried output (text or a tool call), for time to first token."""
+        if self._id is not None:
+            # Most chunks of a stream: one choice at index 0 whose delta is a piece of text and nothing
+            # else. Read with plain attribute access (an SDK model has every field); anything else,
+            # or a missing field, goes the general way below.
+            try:
+                choices = chunk.choices
+                if type(choices) is list and len(choices) == 1 and chunk.usage is None:
+                    choice = choices[0]
+                    delta = choice.delta
+                    text = delta.content
+                    if (
+                        type(text) is str and text and choice.index == 0 and type(choice.index) is int
+                        and delta.tool_calls is None and choice.finish_reason is None
+                    ):
+                        buffer = self._texts.get(0)
+                        if buffer is not None:
+                            if buffer.chars <= buffer.limit:  # TextBuffer.add, inline
+                                buffer.parts.append(text)
+                            buffer.chars += len(text)
+                            return True
+            except AttributeError:
+                pass
+        return self._add(chunk)
+
+    def _add(self, chunk: Any) -> bool:
         if self._id is None:
             self._id = getattr(chunk, "id", None)
             self._model = getattr(chunk, "model", None)
@@ -146,9 +173,15 @@ class ChatStreamAccumulator:
         usage = getattr(chunk, "usage", None)
         if usage is not None:
             self._usage = usage
+        # This runs for every chunk: the checks of items()/index_of() are written inline.
+        choices = getattr(chunk, "choices", None)
+        if type(choices) is not list and type(choices) is not tuple:
+            return False
         produced = False
-        for choice in items(getattr(chunk, "choices", None)):
-            index = index_of(getattr(choice, "index", 0))
+        for choice in choices:
+            index = getattr(choice, "index", 0)
+            if type(index) is not int:  # anything odd counts as 0, as index_of() says
+                index = 0
             delta = getattr(choice, "delta", None)
             text = getattr(delta, "content", None)
             if text:
@@ -160,7 +193,7 @@ class ChatStreamAccumulator:
                     buffer = self._texts[index] = TextBuffer()
                 buffer.add(text)
             calls = getattr(delta, "tool_calls", None)
-            if items(calls):
+            if (type(calls) is list or type(calls) is tuple) and calls:
                 produced = True
                 self._add_tool_calls(index, calls)
             reason = getattr(choice, "finish_reason", None)

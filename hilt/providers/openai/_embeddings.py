@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..._record import CallRecord
-from ._common import get
+from ._common import fields_of, get
 from ._params import capture_preamble
 from ._redact import jsonable
 from ._usage import read_usage
@@ -34,13 +34,14 @@ def capture_request(record: CallRecord, kwargs: dict[str, Any], capture_content:
 
 def capture_response(record: CallRecord, response: Any, capture_content: bool) -> None:
     """Usage, model and the shape of the result (count, dimensions), not the vectors."""
-    model = get(response, "model")
+    fields = fields_of(response)  # read by key: a missed attribute on a pydantic model is slow
+    model = fields.get("model")
     record.response_model = model if isinstance(model, str) else None
-    record.tokens = read_usage(get(response, "usage"))
-    request_id = get(response, "_request_id")
+    record.tokens = read_usage(fields.get("usage"))
+    request_id = fields.get("_request_id")
     if isinstance(request_id, str):
         record.request_id = request_id
-    data = get(response, "data")
+    data = fields.get("data")
     if isinstance(data, list):
         record.response_extras["embeddings"] = len(data)
         vector = get(data[0], "embedding") if data else None

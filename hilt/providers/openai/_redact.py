@@ -265,23 +265,23 @@ def _copy_other(value: Any, depth: int, path: list[int]) -> Any:
 class TextBuffer:
     """Text that arrives in pieces (a stream), kept up to ``max_field_chars`` and counted in full."""
 
-    __slots__ = ("parts", "chars", "_limit")
+    __slots__ = ("parts", "chars", "limit")
 
     def __init__(self) -> None:
         self.parts: list[str] = []
         self.chars = 0
-        self._limit = _limits.max_field_chars or float("inf")
+        self.limit = _limits.max_field_chars or float("inf")
 
     def add(self, text: str) -> None:
-        """Keep ``text`` while under the limit; always count it."""
-        if self.chars <= self._limit:
+        """Keep ``text`` while under the limit; always count it (the chat stream accumulator inlines this)."""
+        if self.chars <= self.limit:
             self.parts.append(text)
         self.chars += len(text)
 
     @property
     def truncated(self) -> bool:
         """True when more text arrived than is kept."""
-        return self.chars > self._limit
+        return self.chars > self.limit
 
     def text(self) -> str:
         """The text so far, cut at the limit with the full length recorded (see :func:`cap_text`)."""

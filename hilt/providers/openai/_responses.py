@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..._record import STATUS_ERROR, CallRecord
-from ._common import get, is_given, items, str_or_none, text_of_content
+from ._common import fields_of, get, is_given, items, str_or_none, text_of_content
+from ._message_copies import message_copies
 from ._params import capture_preamble
 from ._redact import TextBuffer, jsonable
 from ._usage import read_usage
@@ -47,7 +48,7 @@ def capture_request(record: CallRecord, kwargs: dict[str, Any], capture_content:
     if isinstance(given, str):
         record.prompt_text = jsonable(given)
     elif isinstance(given, (list, tuple)):
-        record.prompt_content["input"] = [jsonable(item) for item in given]
+        record.prompt_content["input"] = message_copies(given)
         record.prompt_text = _last_user_text(given)
     elif given is not None and is_given(given):
         # a generator or other one-shot iterable belongs to the SDK: never consume it
@@ -86,33 +87,35 @@ def capture_resume_request(record: CallRecord, kwargs: dict[str, Any], capture_c
 
 def capture_response(record: CallRecord, response: Any, capture_content: bool) -> None:
     """Fill the response side of ``record`` from a ``Response`` (or ``ParsedResponse``/``BetaResponse``)."""
-    record.response_id = str_or_none(get(response, "id"))
-    record.response_model = str_or_none(get(response, "model"))
+    fields = fields_of(response)  # read by key: a missed attribute on a pydantic model is slow
+    record.response_id = str_or_none(fields.get("id"))
+    record.response_model = str_or_none(fields.get("model"))
     if record.response_extras.get("resumed"):
         # replaying a stored response bills nothing: its usage belongs to the call that created it
-        record.response_extras["resumed_usage"] = read_usage(get(response, "usage"))
+        record.response_extras["resumed_usage"] = read_usage(fields.get("usage"))
     else:
-        record.tokens = read_usage(get(response, "usage"))
-    tier = get(response, "service_tier")
+        record.tokens = read_usage(fields.get("usage"))
+    tier = fields.get("service_tier")
     if isinstance(tier, str):
         record.response_extras["service_tier"] = tier
-    request_id = get(response, "_request_id")
+    request_id = fields.get("_request_id")
     if isinstance(request_id, str):
         record.request_id = request_id
-    status = get(response, "status")
+    status = fields.get("status")
     if isinstance(status, str) and status != "completed":
         record.response_extras["response_status"] = status
-        reason = get(get(response, "incomplete_details"), "reason")
+        reason = get(fields.get("incomplete_details"), "reason")
         if isinstance(reason, str):
             record.finish_reasons = [reason]
-    error = get(response, "error")
+    error = fields.get("error")
     if error is not None and status == "failed":
         record.status = STATUS_ERROR
         record.error_code = str_or_none(get(error, "code"))
         record.error_message = str_or_none(get(error, "message"))
         record.error_type = "ResponseFailed"
-    summary = summarize_output(get(response, "output"))
-    record.answer_message = output_answer(get(response, "output"))
+    output = fields.get("output")
+    summary = summarize_output(output)
+    record.answer_message = output_answer(output)
     if not capture_content:
         return
     _apply_summary(record, summary)

@@ -14,31 +14,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._common import fields_of
+
 __all__ = ["read_usage"]
-
-
-def _fields(obj: Any) -> Any:
-    """The mapping that holds ``obj``'s values: the dict itself, or the model's ``__dict__`` (pydantic 2 keeps
-    declared fields there and undeclared ones in ``__pydantic_extra__``, merged in only when there are any)."""
-    if type(obj) is dict:
-        return obj
-    try:
-        fields = obj.__dict__
-    except AttributeError:
-        return None
-    try:
-        extras = obj.__pydantic_extra__
-    except AttributeError:  # pydantic 1 keeps extras in __dict__; plain objects have none
-        return fields
-    return {**fields, **extras} if extras else fields
 
 
 def read_usage(usage: Any) -> dict[str, int]:
     """HILT token counts (``prompt``, ``completion``, ``total``, ``cached``, ``cache_write``, ``reasoning``)."""
     tokens: dict[str, int] = {}
-    fields = None if usage is None else _fields(usage)
-    if fields is None:
+    if usage is None:
         return tokens
+    fields = fields_of(usage)
     get = fields.get
     value = get("prompt_tokens")
     if value is None:
@@ -57,17 +43,17 @@ def read_usage(usage: Any) -> dict[str, int]:
         tokens["total"] = tokens.get("prompt", 0) + tokens.get("completion", 0)
     details = get("prompt_tokens_details") or get("input_tokens_details")
     if details is not None:
-        details = _fields(details)
-        value = details.get("cached_tokens") if details is not None else None
+        details = fields_of(details)
+        value = details.get("cached_tokens")
         if type(value) is int and value >= 0:
             tokens["cached"] = value
-        value = details.get("cache_write_tokens") if details is not None else None
+        value = details.get("cache_write_tokens")
         if type(value) is int and value > 0:
             tokens["cache_write"] = value
     details = get("completion_tokens_details") or get("output_tokens_details")
     if details is not None:
-        details = _fields(details)
-        value = details.get("reasoning_tokens") if details is not None else None
+        details = fields_of(details)
+        value = details.get("reasoning_tokens")
         if type(value) is int and value >= 0:
             tokens["reasoning"] = value
     return tokens
