@@ -156,7 +156,7 @@ def load_price_table(provider_id: str = "openai") -> PriceTable | LibraryTable:
     del snapshot, provider
     if imported_here:  # nobody else holds it: drop the cached data set and the modules
         getattr(getattr(data_snapshot, "_bundled_snapshot", None), "cache_clear", lambda: None)()
-        names = [name for name in sys.modules if name == "genai_prices" or name.startswith("genai_prices.")]
+        names = [name for name in list(sys.modules) if name == "genai_prices" or name.startswith("genai_prices.")]  # a copy: imports run meanwhile
         overloads = getattr(sys.modules.get("typing"), "_overload_registry", {})  # @overload keeps functions alive
         for name in names:
             sys.modules.pop(name, None)
