@@ -84,6 +84,12 @@ def test_chat_n_choices(client: openai.OpenAI) -> None:
     assert (completion.usage.completion_tokens, completion.usage.total_tokens) == (14, 27)
 
 
+def test_chat_n_is_capped_at_the_api_limit(client: openai.OpenAI) -> None:
+    """A huge ``n`` (a fuzzed 2**70) answers with the API's maximum of 128 choices, not billions."""
+    completion = chat(client, n=2**70)
+    assert len(completion.choices) == 128
+
+
 def test_chat_stream_without_usage(client: openai.OpenAI) -> None:
     chunks = list(chat(client, stream=True))
     assert chunks[0].choices[0].delta.role == "assistant"

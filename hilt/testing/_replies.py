@@ -109,9 +109,14 @@ def prompt_tokens(endpoint: str, payload: dict[str, Any]) -> int:
     return _input_words(payload.get("input"))
 
 
+MAX_CHOICES = 128  # the API's own limit on ``n``
+
+
 def _n(payload: dict[str, Any]) -> int:
+    """How many choices to answer with: ``n`` when it is a sane count (a fuzzed ``n = 2**70`` must not build
+    that many), else 1."""
     n = payload.get("n")
-    return n if isinstance(n, int) and n > 0 else 1
+    return min(n, MAX_CHOICES) if type(n) is int and n > 0 else 1
 
 
 def _emitted(opts: ReplyOptions) -> str:
