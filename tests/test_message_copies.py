@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from _support import read_lines
+from hilt.testing import read_lines
 from hilt.providers.openai._message_copies import message_copies
 from hilt.providers.openai._redact import jsonable
 
