@@ -140,6 +140,37 @@ def test_internal_faults_are_contained(instrumented, client, monkeypatch, caplog
     assert any("record a request" in m and "HILT bug" in m for m in messages)
 
 
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_reply_hilt_cannot_read_is_still_recorded(log_path, client, monkeypatch, caplog, stream):
+    """A fault while reading the reply (extractor or stream accumulator) still writes the completion event,
+    with status and latency, marked capture_failed, and the application gets its object unchanged."""
+    import dataclasses
+
+    from hilt.providers.openai import EXTRACTORS, _chat
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("HILT bug")
+
+    monkeypatch.delenv("HILT_RAISE_INTERNAL_ERRORS")
+    if stream:
+        monkeypatch.setattr(_chat.ChatStreamAccumulator, "apply", broken)
+    else:
+        monkeypatch.setitem(EXTRACTORS, "chat", dataclasses.replace(EXTRACTORS["chat"], capture_response=broken))
+    hilt.instrument(filepath=str(log_path))
+    with caplog.at_level(logging.WARNING, logger="hilt"):
+        result = client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, stream=stream)
+        if stream:
+            assert "".join(c.choices[0].delta.content or "" for c in result if c.choices) == "Hello! How can I help you today?"
+        else:
+            assert result.choices[0].message.content == "Hello! How can I help you today?"
+    hilt.uninstrument()
+    prompt, completion = read_lines(log_path)
+    assert (completion["action"], completion["extensions"]["status_code"]) == ("completion", 200)
+    assert completion["extensions"]["reply_to"] == prompt["event_id"]
+    assert completion["extensions"]["capture_failed"] == "RuntimeError"
+    assert any("read a response" in r.getMessage() and "HILT bug" in r.getMessage() for r in caplog.records if r.name == "hilt")
+
+
 def test_exported_names():
     """hilt.__all__ is the sorted public surface and every name resolves."""
     assert hilt.__all__ == sorted(hilt.__all__)

@@ -27,6 +27,7 @@ inside_recorded_call: ContextVar[bool] = ContextVar("hilt_inside_recorded_call",
 
 _RECORD_REQUEST = guard("record a request")
 _RECORD_RESPONSE = guard("record a response")
+_READ_RESPONSE = guard("read a response")
 _RECORD_ERROR = guard("record an error")
 _SELECT = guard("select the arguments to record")
 
@@ -134,11 +135,20 @@ class Recorder:
                     return self._succeed_raw(extractor, record, result, raw, is_async)
             if self._observe(extractor, record, result):
                 return result
-            extractor.capture_response(record, result, self.capture_content)
+            self._capture(extractor, record, result)
             self.pipeline.end(record)
         except Exception as exc:
             _RECORD_RESPONSE.failed(exc)
         return result
+
+    def _capture(self, extractor: Any, record: CallRecord, response: Any) -> None:
+        """Fill the response side of ``record``. A reply HILT cannot read is still recorded (status, latency,
+        whatever was read before the fault), marked ``extensions.capture_failed``, so the call is never lost."""
+        try:
+            extractor.capture_response(record, response, self.capture_content)
+        except Exception as exc:
+            record.response_extras["capture_failed"] = type(exc).__name__
+            _READ_RESPONSE.failed(exc)
 
     def _succeed_raw(self, extractor: Any, record: CallRecord, result: Any, raw: str, is_async: bool) -> Any:
         record.status_code = getattr(result, "status_code", 200)
@@ -149,7 +159,7 @@ class Recorder:
             parsed = result.parse()
             if self._observe(extractor, record, parsed):
                 return result
-            extractor.capture_response(record, parsed, self.capture_content)
+            self._capture(extractor, record, parsed)
         elif self._follow(extractor, record, result, is_async):
             return result
         self.pipeline.end(record)
@@ -161,7 +171,7 @@ class Recorder:
         def on_parsed(parsed: Any) -> None:
             if not self._observe(extractor, record, parsed):
                 record.ended_ns = time.perf_counter_ns()  # the body was read by parse()
-                extractor.capture_response(record, parsed, self.capture_content)
+                self._capture(extractor, record, parsed)
                 self.pipeline.end(record)
 
         def on_unread() -> None:
@@ -200,7 +210,11 @@ class Recorder:
         return True
 
     def _finish_stream(self, record: CallRecord, accumulator: Any) -> None:
-        accumulator.apply(record, self.capture_content)
+        try:
+            accumulator.apply(record, self.capture_content)
+        except Exception as exc:  # as in _capture: the stream's call is still recorded
+            record.response_extras["capture_failed"] = type(exc).__name__
+            _READ_RESPONSE.failed(exc)
         if record.error is not None:  # the status of the failure, not the 200 the headers carried
             self._provider.fill_error(record, record.error)
         self.pipeline.end(record)
