@@ -17,6 +17,7 @@ import functools
 import importlib
 import sys
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,7 +67,7 @@ def current() -> Instrumentation | None:
 
 
 def instrument(
-    backend: str | None = None,
+    backend: str | Sequence[str] | None = None,
     filepath: str | None = None,
     *,
     lazy: bool = False,
@@ -76,7 +77,8 @@ def instrument(
     """Log every call the application makes through the ``openai`` SDK.
 
     Args:
-        backend: ``"local"`` (a JSONL file, the default) or ``"sheets"`` (a Google Sheet).
+        backend: ``"local"`` (a JSONL file, the default), ``"sheets"`` (a Google Sheet), ``"otlp"``
+            (OpenTelemetry, ``hilt[otlp]``), or several of them: ``["local", "otlp"]``.
         filepath: the JSONL file; default: see ``docs/configuration.md``.
         lazy: import nothing: patch the SDK modules already imported and leave the others to
             :func:`on_module_imported` (the agent's import hook calls it).
