@@ -36,7 +36,7 @@ import openai, hilt
 mode, base_url, log = sys.argv[1], sys.argv[2], sys.argv[3]
 if mode == "term-handler":
     def on_term(signum, frame):
-        print("handler", flush=True)
+        os.write(1, b"handler\n")  # not print(): the signal may land inside the loop's own print (reentrant call)
         sys.exit(3)
     signal.signal(signal.SIGTERM, on_term)
 before = signal.getsignal(signal.SIGTERM)

@@ -143,7 +143,7 @@ def test_compact_table_prices_every_openai_model_like_genai_prices() -> None:
                 continue
             assert _TableRates(rates).cost(tokens) == pytest.approx(expected, rel=1e-9, abs=1e-12), (name, tokens)
             checked += 1
-    assert checked >= 200
+    assert checked >= 150  # models x usages compared: 188 with the genai-prices that Python 3.10 gets, 200+ later
 
 
 def test_price_table_keeps_the_garbage_collector_light() -> None:
