@@ -102,13 +102,15 @@ def test_stream_left_open_at_exit_is_still_written(server, tmp_path: Path) -> No
     import sys
 
     log = tmp_path / "events.jsonl"
-    code = (
-        "import hilt, openai\n"
-        f"hilt.instrument(filepath={str(log)!r})\n"
+    program = (
         f"client = openai.OpenAI(base_url={server.base_url!r}, api_key='k', max_retries=0)\n"
         "stream = client.chat.completions.create(model='gpt-4o-mini', messages=[{'role': 'user', 'content': 'Hi'}], stream=True)\n"
         "next(iter(stream))\n"
     )
+    alone = subprocess.run([sys.executable, "-c", "import openai\n" + program], capture_output=True, timeout=60)
+    if alone.returncode != 0:  # CPython 3.13.0 with httpx2: a segfault collecting the open stream at exit
+        pytest.skip(f"the SDK alone, without HILT, exits with {alone.returncode} on this interpreter")
+    code = f"import hilt, openai\nhilt.instrument(filepath={str(log)!r})\n" + program
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
     events = [json.loads(line) for line in log.read_text().splitlines()]
     assert [(e["action"], e["extensions"].get("status")) for e in events] == [("prompt", None), ("completion", "incomplete")]
