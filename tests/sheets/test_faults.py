@@ -77,8 +77,9 @@ def test_odd_retry_after_values_neither_kill_nor_stall_the_worker(sheets, sheet_
     assert time.monotonic() - started < 3.0
     assert len(event_ids(sheets)) == 4
     assert [r.status for r in sheets.requests if r.kind == "append"] == [429, 200]
-    (retry,) = [r.getMessage() for r in caplog.records if "retrying in" in r.getMessage()]
-    assert float(retry.rsplit("retrying in ", 1)[1].split(" ")[0]) <= 0.3
+    # Another test's worker that outlived it may log too (seen once in a full run): judge every refusal's delay.
+    retries = [r.getMessage() for r in caplog.records if "did not take the rows" in r.getMessage()]
+    assert retries and all(float(m.rsplit("retrying in ", 1)[1].split(" ")[0]) <= 0.3 for m in retries), retries
 
 
 @pytest.mark.parametrize(
