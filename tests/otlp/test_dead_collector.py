@@ -69,3 +69,26 @@ def test_dead_collector_costs_the_call_nothing(dead_endpoint: str, receiver: Otl
     assert max(dead) < 0.5
     assert max(closing) < 1.5
     assert [len(read_lines(tmp_path / f"dead{block}.jsonl")) for block in range(BLOCKS)] == [2 * CALLS] * BLOCKS
+
+
+def test_dead_collector_speaks_once_through_the_hilt_logger(server: Any, tmp_path: Path) -> None:
+    """With no logging configured, a dead collector puts one HILT warning on stderr, not the OpenTelemetry
+    SDK's retry messages every few seconds; the application's own record on an OpenTelemetry logger still shows."""
+    import os
+    import subprocess
+    import sys
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{port}", "OTEL_BSP_SCHEDULE_DELAY": "50",
+           "OTEL_METRIC_EXPORT_INTERVAL": "100"}  # fmt: skip
+    app = Path(__file__).with_name("_quiet_app.py")
+    log_path = tmp_path / "app.jsonl"
+    result = subprocess.run([sys.executable, str(app), server.base_url, str(log_path)], env=env, capture_output=True, text=True, timeout=60)
+    lines = result.stderr.splitlines()
+    assert result.returncode == 0, result.stderr
+    assert [line for line in lines if line.startswith("OpenTelemetry export problem:")][:1] == lines[:1], lines
+    assert len([line for line in lines if "Transient error" in line or "Failed to export" in line]) == 1, lines
+    assert "the application's own export warning" in lines, lines
+    assert len(read_lines(log_path)) == 6

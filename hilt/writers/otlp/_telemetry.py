@@ -22,6 +22,7 @@ from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from ..._safety import report
 from ..._version import __version__
 from . import _semconv as sc
+from ._quiet import quiet_exports
 
 __all__ = ["CountingExporter", "Telemetry", "connect", "preload"]
 
@@ -56,7 +57,7 @@ def _bounded(work: Any, timeout_s: float) -> None:
         return
     thread.join(timeout_s)
     if thread.is_alive():
-        report("otlp-flush", f"OpenTelemetry export did not finish within {timeout_s:g} s; what was left is dropped")
+        report("otlp-flush", f"OpenTelemetry export did not finish within {timeout_s:.1f} s; what was left is dropped")
 
 
 def _application_tracer_provider() -> Any | None:
@@ -138,7 +139,7 @@ def _tracer_provider(resource: Any, span_exporter: Any) -> Any:
         _protocol("TRACES")
         span_exporter = OTLPSpanExporter()
     provider = TracerProvider(resource=resource, shutdown_on_exit=False)
-    provider.add_span_processor(BatchSpanProcessor(span_exporter))
+    provider.add_span_processor(BatchSpanProcessor(quiet_exports(span_exporter)))
     return provider
 
 
@@ -148,7 +149,7 @@ def _meter_provider(resource: Any) -> Any:
     from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
 
     _protocol("METRICS")
-    reader = PeriodicExportingMetricReader(OTLPMetricExporter())
+    reader = PeriodicExportingMetricReader(quiet_exports(OTLPMetricExporter()))
     return MeterProvider(resource=resource, metric_readers=[reader], shutdown_on_exit=False)
 
 
