@@ -86,7 +86,16 @@ def logs_forget(args: argparse.Namespace) -> int:
         from ..writers.sheets._settings import journal_path_for
 
         journal = journal_path_for(settings)
-    results = [rewrite_log_file(path, matcher, dry_run=args.dry_run) for path in _local_files(args, journal)]
+    results = []
+    for path in _local_files(args, journal):
+        try:
+            results.append(rewrite_log_file(path, matcher, dry_run=args.dry_run))
+        except (FileNotFoundError, IsADirectoryError):
+            raise
+        except OSError as exc:  # a symbolic link, a file replaced meanwhile, a full disk: the file is unchanged
+            _print_files(results, args, Output(json_mode=args.json))
+            print(f"hilt: {one_line(str(exc))} (left unchanged; the files above are done)", file=sys.stderr)
+            return EXIT_BAD_INPUT
     sheet = None
     if settings is not None:
         from ..writers.sheets._errors import Retryable
