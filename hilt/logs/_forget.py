@@ -101,11 +101,13 @@ class RewriteResult:
 
     Attributes:
         removed: events dropped (``dry_run``: that would be dropped).
-        kept: lines kept (events and corrupt lines).
+        kept: events kept.
         corrupt: line numbers of the lines that are not events (kept as they are).
         late_lines: lines other processes appended to the old file during the rewrite, moved into the new one.
-        removed_spans: ``(offset, length)`` in the original file of each removed line (plain files only).
+        removed_spans: ``(offset, length)`` of each removed line in the original file (decompressed for ``.gz``).
+        removed_ids: the removed events' ids.
         rewritten: the file was replaced (``False``: nothing matched, or a dry run).
+        compressed: the file is gzipped (and was rewritten gzipped).
     """
 
     path: str
