@@ -137,7 +137,8 @@ class _Filter:
         event, _reason = parse_line(raw)
         if event is None:
             self.result.corrupt.append(number)
-        elif self.drop(event):
+            return True
+        if self.drop(event):
             self.result.removed += 1
             self.result.removed_spans.append((offset, len(raw)))
             if isinstance(event.get("event_id"), str):
@@ -193,6 +194,7 @@ def rewrite_log_file(path: str | os.PathLike[str], drop: Drop, *, dry_run: bool 
             temp, copied_end, lines = _copy_kept(path, fd, info, compressed, sorter)
             if temp is None:
                 return result
+            seen = os.fstat(fd).st_size  # bytes past copied_end and before seen: a line still being written (or torn)
             try:
                 _replace(path, temp, fd)
             except BaseException:
@@ -202,7 +204,7 @@ def rewrite_log_file(path: str | os.PathLike[str], drop: Drop, *, dry_run: bool 
             _locked(fd, False)
         result.rewritten = True
         if not compressed:
-            _move_late_lines(path, fd, temp[1], copied_end, lines, sorter)
+            _move_late_lines(fd, temp[1], (copied_end, seen, lines), sorter)
         os.close(temp[1])
     finally:
         os.close(fd)
@@ -285,23 +287,31 @@ def _replace(path: Path, temp: tuple[Path, int], fd: int) -> None:
         os.close(folder)
 
 
-def _move_late_lines(path: Path, old_fd: int, new_fd: int, copied_end: int, lines: int, sorter: _Filter) -> None:
-    """Once no writer can still append to the old file, filter what reached it after the copy into the new one."""
+def _move_late_lines(old_fd: int, new_fd: int, where: tuple[int, int, int], sorter: _Filter) -> None:
+    """Once no writer can still append to the old file, filter what reached it after the copy into the new one.
+
+    ``where`` is (bytes copied, size seen at the copy, lines copied). A last line without a newline (a
+    killed writer) is kept with one, so that the next line appended does not join it.
+    """
+    copied_end, seen, lines = where
     time.sleep(settle_seconds())
     size = os.fstat(old_fd).st_size
     if size <= copied_end:
         return
-    tail = os.pread(old_fd, size - copied_end, copied_end)
     kept = bytearray()
-    for number, raw in enumerate(io.BytesIO(tail), start=lines + 1):
-        sorter.result.late_lines += 1
-        if sorter.keep(raw, number, copied_end):
+    offset = copied_end
+    for number, raw in enumerate(io.BytesIO(os.pread(old_fd, size - copied_end, copied_end)), start=lines + 1):
+        if offset + len(raw) > seen:
+            sorter.result.late_lines += 1
+        if sorter.keep(raw, number, offset):
             kept += raw if raw.endswith(b"\n") else raw + b"\n"
-        copied_end += len(raw)
+        offset += len(raw)
     if kept:
         _locked(new_fd, True)
         try:
-            os.write(new_fd, bytes(kept))
+            view = memoryview(bytes(kept))
+            while view:
+                view = view[os.write(new_fd, view) :]
             os.fsync(new_fd)
         finally:
             _locked(new_fd, False)

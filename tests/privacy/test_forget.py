@@ -177,3 +177,15 @@ def test_a_symbolic_link_is_refused(instrumented, client, tmp_path, capsys):
     assert main(["logs", "forget", "--user", "alice", "--no-rotated", str(link)]) == 1
     assert "symbolic link" in capsys.readouterr().err
     assert instrumented.read_bytes() == before and link.is_symlink()
+
+
+def test_a_torn_last_line_is_kept_and_listed(instrumented, client, tmp_path):
+    """A last line cut short (a killed writer) is kept, ended with a newline, and listed as not an event; it is not counted as appended meanwhile."""
+    call(client, "alice", "conv_a", "hi")
+    call(client, "bob", "conv_b", "hi")
+    lines = instrumented.read_bytes().splitlines(keepends=True)
+    log = tmp_path / "torn.jsonl"
+    log.write_bytes(b"".join(lines) + lines[0][:40])
+    (result,) = forget_events([log], EventMatcher(users=["alice"]))
+    assert (result.removed, result.kept, result.corrupt, result.late_lines) == (2, 2, [5], 0)
+    assert log.read_bytes() == lines[2] + lines[3] + lines[0][:40] + b"\n"
