@@ -135,3 +135,37 @@ def _hold_lock_in_child(path: Path) -> Any:
     child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     assert child.stdout.readline().strip() == "held"
     return child
+
+
+def test_a_refused_deletion_names_the_rows_to_delete_by_hand(sheets, sheet_options, client, monkeypatch, capsys):
+    """When Google refuses the row deletion, forget exits 1 and names the rows to delete by hand; the journal is cleaned anyway."""
+    _sent_and_pending(sheets, sheet_options, client)
+    journal = Path(sheet_options["journal_path"])
+    _configure(monkeypatch, sheet_options)
+    sheets.fail(403, kind="batch_update")
+    assert main(["logs", "forget", "--user", "alice"]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[1] == "sheet worksheet 'Logs': no row deleted (rows found: 2-3)"
+    assert out[2].startswith("  by hand: Google refused the deletion (")
+    assert out[2].endswith("): delete rows 2-3 of worksheet 'Logs' by hand (Edit > Delete, bottom first)")
+    assert [row[_USER_COLUMN] for row in data_rows(sheets)] == ["alice", "alice", "bob", "bob"]
+    assert _journal_users(journal) == ["bob"] * 4
+
+
+def test_rows_apart_are_deleted_bottom_up(sheets, sheet_options, client, monkeypatch, capsys):
+    """alice's rows 2-3 and 6-7 around bob's 4-5 are deleted in one batchUpdate, bottom run first, leaving exactly bob's rows."""
+    hilt.instrument(**sheet_options)
+    call(client, "alice", "conv_a", "one")
+    call(client, "bob", "conv_b", "two")
+    call(client, "alice", "conv_a", "three")
+    assert sheets_writer().flush(10)
+    hilt.uninstrument()
+    bob_rows = data_rows(sheets)[2:4]
+    _configure(monkeypatch, sheet_options)
+    sheets.clear_requests()
+    assert main(["logs", "forget", "--user", "alice"]) == 0
+    assert "sheet worksheet 'Logs': deleted rows 2-3, 6-7" in capsys.readouterr().out
+    assert data_rows(sheets) == bob_rows
+    (request,) = [r for r in sheets.requests if r.kind == "batch_update"]
+    ranges = [(r["deleteDimension"]["range"]["startIndex"], r["deleteDimension"]["range"]["endIndex"]) for r in json.loads(request.body)["requests"]]
+    assert ranges == [(5, 7), (1, 3)]
