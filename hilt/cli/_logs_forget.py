@@ -26,8 +26,8 @@ def add_forget_command(commands: Any, guarded: Callable[[Callable[[argparse.Name
     forget = commands.add_parser(
         "forget",
         help=text,
-        description=text[0].upper() + text[1:] + ". Each file is rewritten atomically, keeping its mode; processes "
-        "appending meanwhile lose nothing. Lines that are not events are kept and listed.",
+        description=text[0].upper() + text[1:] + ".\nEach file is rewritten atomically, keeping its mode; processes "
+        "appending meanwhile lose nothing.\nLines that are not events are kept and listed.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=f"example:\n  {_EXAMPLE}\n\n{EXIT_CODES}\n  (forget: 1 also when rows must be deleted by hand)",
     )
