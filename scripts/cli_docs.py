@@ -194,6 +194,15 @@ COMMANDS = [
         "logs report demo.jsonl -o report.html",
         None,
     ),
+    (
+        "forget",
+        "Erase a user's (`--user`) or a conversation's (`--conversation`, a complete id) events from every file of "
+        "the log, rotated and `.gz` ones included, and with the Sheets backend from the journal and the sheet; each "
+        "file is rewritten atomically with its mode, and processes appending meanwhile lose nothing. `--dry-run` only "
+        "counts. See [privacy](privacy.md#data-subject-requests).",
+        "logs forget --conversation conv_FULLID demo.jsonl",
+        None,
+    ),
     ("path", "The file HILT writes to with the current configuration.", "logs path", None),
 ]
 
@@ -222,7 +231,7 @@ def render() -> str:
             f"```console\n$ hilt demo --filepath demo.jsonl\n{demo}\n```\n",
         ]
         for title, text, command, keep in COMMANDS:
-            command = command.replace("conv_ID", first_conversation[:18])
+            command = command.replace("conv_FULLID", first_conversation).replace("conv_ID", first_conversation[:18])
             output = _run(folder, command)
             if keep:
                 lines = output.splitlines()

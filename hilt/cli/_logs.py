@@ -37,6 +37,7 @@ _EXAMPLES = {
     "export": "hilt logs export --to csv -o calls.csv\n"
     "  hilt logs export --to parquet -o events.parquet --since 30d\n"
     "  hilt logs export --to jsonl --rows calls | jq .\n"
+    "  hilt logs export --user alice@example.com --to jsonl --rows original -o alice.jsonl\n"
     "  OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 hilt logs export --otlp logs/app.jsonl",
     "validate": "hilt logs validate logs/app.jsonl",
     "sql": 'hilt logs sql "SELECT model, count(*) AS n, sum(cost_usd) AS cost FROM events GROUP BY model"\n'
@@ -114,6 +115,10 @@ def register(subparsers: Any) -> None:
             help="logs or glob patterns (default: the configured log); .gz and rotated files too",
         )
 
+    from ._logs_forget import add_forget_command
+
+    add_forget_command(commands, _guarded)
+
     path = _add(commands, "path", None, "print the log file HILT writes to with the current configuration", logs_path)
     path.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
 
@@ -175,7 +180,11 @@ def _add_data_commands(commands: Any, shared: argparse.ArgumentParser) -> tuple[
     )
     export.add_argument("-o", "--output", metavar="OUT", help="output file (default: stdout; required for parquet)")
     export.add_argument(
-        "--rows", choices=("events", "calls"), default="events", help="one row per event (default) or per call"
+        "--rows",
+        choices=("events", "calls", "original"),
+        default="events",
+        help="one row per event (default), per call, or the original log lines byte for byte (--to jsonl; "
+        "with --user, the replies to the user's prompts too: an access request)",
     )
     export.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     export.add_argument(

@@ -197,6 +197,8 @@ def logs_export(args: argparse.Namespace) -> int:
     if args.otlp:
         return _export_otlp(args)
     report = ReadReport()
+    if args.rows == "original":
+        return _export_original(args, report)
     columns, rows = _rows(args, report)
     rows = _with_progress(args, report, rows)
     if args.to == "parquet":
@@ -230,6 +232,20 @@ def logs_export(args: argparse.Namespace) -> int:
                 out = Output(stream, json_mode=True)
                 for row in rows:
                     out.json(dict(zip(columns, row)), indent=None)
+    report_corrupt(report)
+    return EXIT_OK
+
+
+def _export_original(args: argparse.Namespace, report: ReadReport) -> int:
+    """``export --rows original``: the selected events' log lines, byte for byte (an access request)."""
+    from ..logs._forget import original_lines
+
+    if args.to != "jsonl":
+        raise ValueError("--rows original writes the log lines themselves: use it with --to jsonl")
+    lines = original_lines(expand_paths(args.files, rotated=args.rotated), filters_from(args), report, rotated=False)
+    with open(args.output, "wb") if args.output else contextlib.nullcontext(sys.stdout.buffer) as stream:
+        for line in lines:
+            stream.write(line)
     report_corrupt(report)
     return EXIT_OK
 

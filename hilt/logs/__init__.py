@@ -17,6 +17,7 @@ from ._calls import Call, event_time, iter_calls
 from ._files import default_log, expand_paths, open_binary
 from ._filters import Filters, parse_time
 from ._find import ConversationNotFoundError, find_conversation
+from ._forget import EventMatcher, RewriteResult, forget_events, original_lines, rewrite_log_file
 from ._live import LiveReport, report_data
 from ._reader import CorruptLine, ReadReport, iter_events, iter_lines
 from ._rows import CALL_COLUMNS, EVENT_COLUMNS, call_rows, event_rows
@@ -32,25 +33,30 @@ __all__ = [
     "Call",
     "ConversationNotFoundError",
     "CorruptLine",
+    "EventMatcher",
     "Filters",
     "Follower",
     "LiveReport",
     "ReadReport",
+    "RewriteResult",
     "call_rows",
     "default_log",
     "event_rows",
     "event_time",
     "expand_paths",
     "find_conversation",
+    "forget_events",
     "iter_calls",
     "iter_events",
     "iter_lines",
     "last_calls",
     "open_binary",
+    "original_lines",
     "parse_time",
     "percentile",
     "record_batches",
     "report_data",
+    "rewrite_log_file",
     "summarize",
     "summarize_calls",
 ]

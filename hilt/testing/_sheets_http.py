@@ -105,6 +105,8 @@ class SheetsHandler(LoopbackHandler):
             status, reply = 400, error_body(400, "unsupported request", "INVALID_ARGUMENT")
             if requests and "addSheet" in requests[0]:
                 status, reply = fake._add_sheet(requests[0]["addSheet"].get("properties") or {})
+            elif requests and all("deleteDimension" in r for r in requests):
+                status, reply = fake._delete_dimensions([r["deleteDimension"].get("range") or {} for r in requests])
         elif kind == "values_get":
             status, reply = fake._values_get(unquote(match.group(3)), query.get("valueRenderOption", "FORMATTED_VALUE"))
         elif kind == "values_update":

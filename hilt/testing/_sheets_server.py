@@ -5,7 +5,7 @@ Enough of the API for gspread's ``open_by_key``, ``worksheets``, ``add_worksheet
 
     POST /token                                         an access token for any JWT assertion
     GET  /v4/spreadsheets/{id}                          metadata (no grid data)
-    POST /v4/spreadsheets/{id}:batchUpdate              addSheet
+    POST /v4/spreadsheets/{id}:batchUpdate              addSheet; deleteDimension (ROWS)
     GET  /v4/spreadsheets/{id}/values/{range}           values (A1 ranges: 'T'!A2:C9, 'T'!1:1, 'T'!C2:C, 'T')
     PUT  /v4/spreadsheets/{id}/values/{range}           update
     POST /v4/spreadsheets/{id}/values/{range}:append    append after the last non-empty row
@@ -250,6 +250,21 @@ class FakeSheetsServer(LoopbackServer):
             index = len(self._sheets) - 1
         props = {"sheetId": sheet["id"], "title": title, "index": index, "sheetType": "GRID", "gridProperties": {"rowCount": sheet["row_count"], "columnCount": sheet["col_count"]}}
         return 200, {"spreadsheetId": self.spreadsheet_id, "replies": [{"addSheet": {"properties": props}}]}
+
+    def _delete_dimensions(self, ranges: list[dict[str, Any]]) -> tuple[int, dict[str, Any]]:
+        """``deleteDimension`` requests, applied in order like Google (each sees the rows the previous left)."""
+        with self._lock:
+            by_id = {s["id"]: s for s in self._sheets.values()}
+            for grid in ranges:
+                sheet = by_id.get(grid.get("sheetId"))
+                start, end = grid.get("startIndex", 0), grid.get("endIndex", 0)
+                if sheet is None or grid.get("dimension") != "ROWS" or not 0 <= start < end <= sheet["row_count"]:
+                    return 400, error_body(400, f"Invalid deleteDimension range: {grid}", "INVALID_ARGUMENT")
+            for grid in ranges:
+                sheet = by_id[grid["sheetId"]]
+                del sheet["rows"][grid["startIndex"] : grid["endIndex"]]
+                sheet["row_count"] -= grid["endIndex"] - grid["startIndex"]
+        return 200, {"spreadsheetId": self.spreadsheet_id, "replies": [{} for _ in ranges]}
 
     def _values_get(self, range_text: str, render: str) -> tuple[int, dict[str, Any]]:
         title, (r1, c1, r2, c2) = parse_range(range_text)
