@@ -149,3 +149,35 @@ def test_version_agrees():
     released = re.findall(r"^## (\d+\.\d+\.\d+)", (ROOT / "CHANGELOG.md").read_text(encoding="utf-8"), flags=re.M)
     assert released and released[0] == hilt.__version__
     assert process_info()["hilt"] == hilt.__version__
+
+
+SCHEMA_FILE = "hilt/schema/event.schema.json"
+
+
+def test_events_page_includes_the_shipped_schema():
+    """docs/events.md includes hilt/schema/event.schema.json as a snippet (so it cannot drift) and its key table
+    names exactly the schema's top-level properties, in order."""
+    from hilt.schema import load_schema
+
+    text = (ROOT / "docs" / "events.md").read_text(encoding="utf-8")
+    assert [b.strip() for b in blocks(text, "json") if "--8<--" in b] == [f'--8<-- "{SCHEMA_FILE}"']
+    key_table = text.split("## The events of one call")[0]
+    assert re.findall(r"^\| `(\w+)` \|", key_table, re.M) == list(load_schema()["properties"])
+
+
+def test_events_page_renders_the_schema_file():
+    """Rendered with the site's Markdown extensions, the page's schema block parses to the shipped schema."""
+    import html
+    import json
+
+    markdown = pytest.importorskip("markdown", reason="the docs extra (mkdocs) is not installed")
+    pytest.importorskip("pymdownx", reason="the docs extra (pymdown-extensions) is not installed")
+    from hilt.schema import load_schema
+
+    page = markdown.markdown(
+        (ROOT / "docs" / "events.md").read_text(encoding="utf-8"),
+        extensions=["admonition", "pymdownx.details", "pymdownx.superfences", "pymdownx.snippets"],
+        extension_configs={"pymdownx.snippets": {"base_path": [str(ROOT)], "check_paths": True}},
+    )
+    [code] = re.findall(rf"{SCHEMA_FILE}</summary>.*?<code>(.*?)</code>", page, re.S)
+    assert json.loads(html.unescape(re.sub(r"<[^>]+>", "", code))) == load_schema()
