@@ -181,3 +181,17 @@ def test_events_page_renders_the_schema_file():
     )
     [code] = re.findall(rf"{SCHEMA_FILE}</summary>.*?<code>(.*?)</code>", page, re.S)
     assert json.loads(html.unescape(re.sub(r"<[^>]+>", "", code))) == load_schema()
+
+
+@pytest.mark.parametrize(("flag", "started"), [("-I", True), ("-E", True), ("-S", False)])
+def test_interpreter_flags_and_the_start_up_hook(flag: str, started: bool, tmp_path):
+    """As docs/faq.md says: with HILT_ENABLED=1, ``python -I`` and ``python -E`` still run hilt.pth and start the
+    agent; ``python -S`` runs no .pth file, so the agent does not start."""
+    from hilt_agent._install import pth_installed
+
+    if not pth_installed():
+        pytest.skip("hilt.pth is not installed in this environment")
+    env = {**os.environ, "HILT_ENABLED": "1", "HILT_FILEPATH": str(tmp_path / "events.jsonl"), "HILT_RAISE_INTERNAL_ERRORS": ""}
+    code = "import sys; print('hilt_agent._bootstrap' in sys.modules)"
+    result = subprocess.run([sys.executable, flag, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert (result.stdout, result.stderr) == (f"{started}\n", "")
