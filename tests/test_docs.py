@@ -195,3 +195,18 @@ def test_interpreter_flags_and_the_start_up_hook(flag: str, started: bool, tmp_p
     code = "import sys; print('hilt_agent._bootstrap' in sys.modules)"
     result = subprocess.run([sys.executable, flag, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert (result.stdout, result.stderr) == (f"{started}\n", "")
+
+
+_TEST_REFERENCE = re.compile(r"(?<![\w/])((?:tests/[\w/]+/)?test_\w+\.py)(?:::(\w+\*?))?")
+
+
+def test_tests_named_in_the_docs_exist():
+    """Every test file (and ``file::test`` name) a page cites as evidence exists; ``test_x*`` matches a prefix."""
+    files = {p.relative_to(ROOT).as_posix(): p for p in (ROOT / "tests").rglob("test_*.py")}
+    for page in pages():
+        for name, test in _TEST_REFERENCE.findall(page.read_text(encoding="utf-8")):
+            found = [p for rel, p in files.items() if rel == name or rel.endswith("/" + name)]
+            assert found, f"{page.name}: {name} does not exist"
+            if test:
+                pattern = re.escape(test.rstrip("*")) + (r"\w*" if test.endswith("*") else r"\b")
+                assert any(re.search(rf"^(async )?def {pattern}", p.read_text(), re.M) for p in found), f"{page.name}: {name}::{test}"
