@@ -40,12 +40,15 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="start the agent through a sitecustomize on PYTHONPATH (automatic when hilt.pth is not installed)",
     )
+    from hilt._settings_help import description, plain
+
     for key in _FLAG_FIELDS:
         flag = "--" + key.replace("_", "-")
+        text = f"sets {env_name(key)}: {plain(description(key))}".rstrip(": ").replace("%", "%%")
         if key in BOOL_FIELDS:
-            parser.add_argument(flag, dest=key, action=argparse.BooleanOptionalAction, default=None, help=f"sets {env_name(key)}")
+            parser.add_argument(flag, dest=key, action=argparse.BooleanOptionalAction, default=None, help=text)
         else:
-            parser.add_argument(flag, dest=key, metavar="VALUE", help=f"sets {env_name(key)}")
+            parser.add_argument(flag, dest=key, metavar="VALUE", help=text)
     parser.add_argument("command", nargs=argparse.REMAINDER, help="the program to run, with its arguments")
     return parser
 

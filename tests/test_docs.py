@@ -149,3 +149,64 @@ def test_version_agrees():
     released = re.findall(r"^## (\d+\.\d+\.\d+)", (ROOT / "CHANGELOG.md").read_text(encoding="utf-8"), flags=re.M)
     assert released and released[0] == hilt.__version__
     assert process_info()["hilt"] == hilt.__version__
+
+
+SCHEMA_FILE = "hilt/schema/event.schema.json"
+
+
+def test_events_page_includes_the_shipped_schema():
+    """docs/events.md includes hilt/schema/event.schema.json as a snippet (so it cannot drift) and its key table
+    names exactly the schema's top-level properties, in order."""
+    from hilt.schema import load_schema
+
+    text = (ROOT / "docs" / "events.md").read_text(encoding="utf-8")
+    assert [b.strip() for b in blocks(text, "json") if "--8<--" in b] == [f'--8<-- "{SCHEMA_FILE}"']
+    key_table = text.split("## The events of one call")[0]
+    assert re.findall(r"^\| `(\w+)` \|", key_table, re.M) == list(load_schema()["properties"])
+
+
+def test_events_page_renders_the_schema_file():
+    """Rendered with the site's Markdown extensions, the page's schema block parses to the shipped schema."""
+    import html
+    import json
+
+    markdown = pytest.importorskip("markdown", reason="the docs extra (mkdocs) is not installed")
+    pytest.importorskip("pymdownx", reason="the docs extra (pymdown-extensions) is not installed")
+    from hilt.schema import load_schema
+
+    page = markdown.markdown(
+        (ROOT / "docs" / "events.md").read_text(encoding="utf-8"),
+        extensions=["admonition", "pymdownx.details", "pymdownx.superfences", "pymdownx.snippets"],
+        extension_configs={"pymdownx.snippets": {"base_path": [str(ROOT)], "check_paths": True}},
+    )
+    [code] = re.findall(rf"{SCHEMA_FILE}</summary>.*?<code>(.*?)</code>", page, re.S)
+    assert json.loads(html.unescape(re.sub(r"<[^>]+>", "", code))) == load_schema()
+
+
+@pytest.mark.parametrize(("flag", "started"), [("-I", True), ("-E", True), ("-S", False)])
+def test_interpreter_flags_and_the_start_up_hook(flag: str, started: bool, tmp_path):
+    """As docs/faq.md says: with HILT_ENABLED=1, ``python -I`` and ``python -E`` still run hilt.pth and start the
+    agent; ``python -S`` runs no .pth file, so the agent does not start."""
+    from hilt_agent._install import pth_installed
+
+    if not pth_installed():
+        pytest.skip("hilt.pth is not installed in this environment")
+    env = {**os.environ, "HILT_ENABLED": "1", "HILT_FILEPATH": str(tmp_path / "events.jsonl"), "HILT_RAISE_INTERNAL_ERRORS": ""}
+    code = "import sys; print('hilt_agent._bootstrap' in sys.modules)"
+    result = subprocess.run([sys.executable, flag, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert (result.stdout, result.stderr) == (f"{started}\n", "")
+
+
+_TEST_REFERENCE = re.compile(r"(?<![\w/])((?:tests/[\w/]+/)?test_\w+\.py)(?:::(\w+\*?))?")
+
+
+def test_tests_named_in_the_docs_exist():
+    """Every test file (and ``file::test`` name) a page cites as evidence exists; ``test_x*`` matches a prefix."""
+    files = {p.relative_to(ROOT).as_posix(): p for p in (ROOT / "tests").rglob("test_*.py")}
+    for page in pages():
+        for name, test in _TEST_REFERENCE.findall(page.read_text(encoding="utf-8")):
+            found = [p for rel, p in files.items() if rel == name or rel.endswith("/" + name)]
+            assert found, f"{page.name}: {name} does not exist"
+            if test:
+                pattern = re.escape(test.rstrip("*")) + (r"\w*" if test.endswith("*") else r"\b")
+                assert any(re.search(rf"^(async )?def {pattern}", p.read_text(), re.M) for p in found), f"{page.name}: {name}::{test}"

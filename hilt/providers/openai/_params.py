@@ -90,17 +90,23 @@ _REDUCED: dict[str, Callable[[Any], Any]] = {
 def capture_preamble(
     record: CallRecord, kwargs: dict[str, Any], not_params: frozenset[str], capture_content: bool
 ) -> None:
-    """Model, stream flag and ``params`` (every argument except ``not_params``), filtered when content is off."""
+    """Model, stream flag and ``params`` (every argument except ``not_params``), filtered when content is off.
+
+    A key that is not an identifier is no SDK parameter but another instrumentor's private marker, passed
+    between its own wrappers (ddtrace's ``_dd.with_raw_response``): it is left out.
+    """
     model = kwargs.get("model")
     record.request_model = model if type(model) is str else None
     record.stream = kwargs.get("stream") is True
     if capture_content:
-        record.params = {k: jsonable(v) for k, v in kwargs.items() if k not in not_params and is_given(v)}
+        record.params = {
+            k: jsonable(v) for k, v in kwargs.items() if k not in not_params and is_given(v) and k.isidentifier()
+        }
         return
     params: dict[str, Any] = {}
     omitted: list[str] = []
     for key, value in kwargs.items():
-        if key in not_params or not is_given(value):
+        if key in not_params or not is_given(value) or not key.isidentifier():
             continue
         if key in SETTINGS_PARAMS:
             params[key] = jsonable(value)
