@@ -50,7 +50,8 @@ class Rotation:
         self.compress = compress
         self.retention_days = retention_days
         self._threshold = self.max_bytes if self.max_bytes is not None else 1 << 62
-        self._next_day = _next_midnight(time.time()) if self.max_bytes is None else float("inf")
+        # By day: the first write checks the file (it may hold yesterday's lines), then once per midnight.
+        self._next_day = 0.0 if self.max_bytes is None else float("inf")
         self._lock = threading.Lock()
         self._worker: threading.Thread | None = None
         self._again = False
