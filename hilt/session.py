@@ -105,9 +105,12 @@ class Session:
 
 def _log_files(path: Path) -> list[Path]:
     """``path``'s rotated files, oldest first, then ``path`` itself if it exists."""
-    from .logs._files import expand_paths
+    from .logs._files import rotated_siblings
 
-    return expand_paths([path])
+    files = rotated_siblings(path) + ([path] if path.exists() else [])
+    if not files:
+        raise FileNotFoundError(f"HILT log not found: {path}")
+    return files
 
 
 def read_events(path: str | os.PathLike[str], *, strict: bool = False) -> Iterator[Event]:

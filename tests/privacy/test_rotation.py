@@ -228,3 +228,19 @@ def test_processes_writing_while_the_log_rotates_lose_and_split_nothing(tmp_path
     for event in events:
         per_thread.setdefault((event["worker"], event["thread"]), []).append(event["index"])
     assert all(indexes == list(range(EVENTS)) for indexes in per_thread.values())  # the set reads in order
+
+
+def test_session_reads_rotated_files_of_a_name_with_glob_characters(tmp_path: Path) -> None:
+    """Session takes its path literally (no glob): logs/[a].jsonl and its .gz rotated file read as one log; a missing log with no rotated file raises."""
+    log = tmp_path / "[a].jsonl"
+    writer = JsonlWriter(log, rotate="300B", compress=True)
+    writer.rotation.compress_grace = 0.0
+    for index in range(6):
+        writer.write({"event_id": f"e{index}", "session_id": "s", "actor": {"type": "human", "id": "u"}, "action": "prompt",
+                      "content": {"text": "q" * 100}})
+    writer.rotation.join(10)
+    writer.close()
+    assert any(p.name.endswith(".gz") for p in _rotated(log))
+    assert [e.event_id for e in Session(log, mode="r").read()] == [f"e{i}" for i in range(6)]
+    with pytest.raises(FileNotFoundError, match="HILT log not found"):
+        Session(tmp_path / "missing.jsonl", mode="r").open()
