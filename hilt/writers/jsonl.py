@@ -240,6 +240,7 @@ class JsonlWriter:
         path_check_interval: seconds between checks that ``path`` still names the open file: after a
             rename (rotation) or a deletion, events go to a new file at ``path`` within this time.
         lock_timeouts: how many lines were written without the lock because the wait ran out.
+        rotation: the :class:`~hilt.writers._rotation.Rotation` policy, ``None`` when the writer does not rotate.
     """
 
     lock_wait = 0.005
@@ -257,7 +258,9 @@ class JsonlWriter:
         removes rotated files older than that after each rotation (both need ``rotate``)."""
         self.path = Path(path)
         self.rotation: Rotation | None = None
-        if rotate is not None:
+        if rotate is not None and fcntl is None:
+            report("jsonl-rotate-unsupported", "HILT rotates logs only where POSIX file locks exist; rotate is ignored")
+        elif rotate is not None:
             from ._rotation import Rotation
 
             self.rotation = Rotation(rotate, compress=compress, retention_days=retention_days)
