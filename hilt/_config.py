@@ -60,8 +60,11 @@ _DEFAULTS: dict[str, Any] = {
     "strict": False,
     "debug": False,
     "stream_usage": False,
+    "rotate": None,
+    "compress": False,
+    "retention_days": None,
 }
-BOOL_FIELDS = frozenset({"capture_content", "propagate", "strict", "debug", "stream_usage"})
+BOOL_FIELDS = frozenset({"capture_content", "propagate", "strict", "debug", "stream_usage", "compress"})
 """Settings that are booleans (``hilt-agent`` gives them ``--x``/``--no-x`` flags)."""
 _SECONDS = frozenset({"flush_interval", "shutdown_timeout"})
 
@@ -96,6 +99,10 @@ class Settings:
     strict: bool
     debug: bool
     stream_usage: bool
+    rotate: str | int | None
+    """When the JSONL log is rotated: ``"daily"`` or a size such as ``"100 MB"`` (see :func:`rotate_limit`)."""
+    compress: bool
+    retention_days: int | None
     sources: Mapping[str, str]
     """Where each value came from: ``"default"``, a TOML file path, ``"env HILT_X"``, ``"argument"`` or ``"flag"``."""
 
@@ -230,6 +237,8 @@ def coerce(key: str, value: Any, source: str) -> Any:
         return _coerce_field_chars(value, source)
     if key in SECRET_FIELDS:
         return _coerce_secret(key, value, source)
+    if key in _RETENTION_FIELDS:
+        return _coerce_retention(key, value, source)
     if not isinstance(value, str):
         raise ConfigError(source, key, "a string", value)
     if key == "sheets_endpoint" and value != _DEFAULTS[key]:
@@ -246,6 +255,47 @@ def _coerce_field_chars(value: Any, source: str) -> int:
     if type(number) is not int or number < 0 or 0 < number < 1000:
         raise ConfigError(source, "max_field_chars", expected, value)
     return number
+
+
+_RETENTION_FIELDS = frozenset({"rotate", "retention_days"})
+_ROTATE_EXPECTED = '"daily" or a size such as "100 MB", "500KB", "1 GiB" (KB/MB/GB: powers of 1000; KiB/MiB/GiB: of 1024)'
+_SIZE_UNITS = {"": 1, "B": 1, "KB": 1000, "MB": 1000**2, "GB": 1000**3, "KIB": 1024, "MIB": 1024**2, "GIB": 1024**3}
+
+
+def rotate_limit(value: str | int) -> int | str:
+    """``"daily"``, or the size in bytes at which to rotate (``"100 MB"`` → 100000000); ``ValueError`` otherwise."""
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    if not isinstance(value, str):
+        raise ValueError(value)
+    text = value.strip().upper()
+    if text == "DAILY":
+        return "daily"
+    digits = text.rstrip("BKMGI ")
+    unit = text[len(digits) :].strip()
+    if not digits.replace(".", "", 1).isdigit():
+        raise ValueError(value)
+    number = float(digits)
+    if unit not in _SIZE_UNITS or not number > 0 or int(number * _SIZE_UNITS[unit]) < 1:
+        raise ValueError(value)
+    return int(number * _SIZE_UNITS[unit])
+
+
+def _coerce_retention(key: str, value: Any, source: str) -> Any:
+    """``rotate``: kept as written once :func:`rotate_limit` reads it; ``retention_days``: a whole number ≥ 1."""
+    if key == "rotate":
+        try:
+            rotate_limit(value)
+        except ValueError:
+            raise ConfigError(source, key, _ROTATE_EXPECTED, value) from None
+        return value.strip() if isinstance(value, str) else value
+    try:
+        days = int(value.strip()) if isinstance(value, str) else value
+    except ValueError:
+        days = None
+    if type(days) is not int or days < 1:
+        raise ConfigError(source, key, "a whole number of days, 1 or more", value)
+    return days
 
 
 def _coerce_secret(key: str, value: Any, source: str) -> str:
@@ -347,6 +397,10 @@ def _check_file_value(key: str, value: Any, path: str) -> Any:
         raise ConfigError(path, key, "a whole number of characters", value)
     if key == "columns" and not isinstance(value, list):
         raise ConfigError(path, key, "an array of column names", value)
+    if key == "rotate" and (isinstance(value, bool) or not isinstance(value, (str, int))):
+        raise ConfigError(path, key, _ROTATE_EXPECTED, value)
+    if key == "retention_days" and (isinstance(value, bool) or not isinstance(value, int)):
+        raise ConfigError(path, key, "a whole number of days, 1 or more", value)
     if key == "prices" and not isinstance(value, dict):
         raise ConfigError(path, key, "a table of model → {input, output, cached_input}", value)
     return coerce(key, value, path)

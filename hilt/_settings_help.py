@@ -87,6 +87,18 @@ SETTINGS_HELP: dict[str, tuple[str, str]] = {
         "Ask for usage on streamed Chat Completions calls that did not: **the one setting that changes the request "
         "body** ([integrations](integrations.md#usage-in-streams-stream_usage)).",
     ),
+    "rotate": (
+        '`"daily"` (midnight UTC) or a size: `"100 MB"`, `"500KB"`, `"1 GiB"` (KB = 1000, KiB = 1024)',
+        "Start a new JSONL file at that size or each day; the rotated file is renamed next to the log "
+        "(`app.jsonl.20261130T051200Z`, 0600) and readers take the set as one log ([retention](privacy.md#retention)). "
+        "Off by default; not from an untrusted project file.",
+    ),
+    "compress": (_BOOL, "Gzip rotated files in the background (needs `rotate`); not from an untrusted project file."),
+    "retention_days": (
+        "a whole number of days ≥ 1",
+        "After each rotation, remove this log's rotated files older than that (needs `rotate`); "
+        "`hilt logs prune` does it on demand. Not from an untrusted project file.",
+    ),
 }
 
 

@@ -4,19 +4,22 @@
         for event in session.read():
             print(event.action, event.content.text, event.metrics.cost_usd)
 
-A corrupt or truncated line is reported with its line number through the ``hilt`` logger and
+Reading covers the rotated files next to the log too (``app.jsonl.20261130T051200Z.gz``,
+``app.jsonl.1``...), oldest first, as one log. A corrupt or truncated line is reported with its line number through the ``hilt`` logger and
 skipped; ``read(strict=True)`` raises :class:`~hilt.exceptions.LogReadError` instead.
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal
+from typing import IO, Any, Literal
 
 from pydantic import ValidationError
 
@@ -53,8 +56,7 @@ class Session:
             if self._open:
                 return self
             if self.mode == "r":
-                if not self.path.exists():
-                    raise FileNotFoundError(f"HILT log not found: {self.path}")
+                _log_files(self.path)  # raises FileNotFoundError when neither the log nor a rotated file exists
             else:
                 if self.mode == "w" and not self._truncated:
                     fd = open_log_file(self.path)[0]  # checked first: never truncate a link's target
@@ -93,18 +95,31 @@ class Session:
         assert writer is not None
         writer.write(data)
 
-    def read(self, *, strict: bool = False) -> Iterator[Event]:
-        """Yield the events of the file in order; see the module docstring for bad lines."""
-        return read_events(self.path, strict=strict)
+    def read(self, *, strict: bool = False, rotated: bool = True) -> Iterator[Event]:
+        """Yield the events of the log in order, its rotated files first (``rotated=False``: the file
+        alone); see the module docstring for bad lines."""
+        if not rotated:
+            return read_events(self.path, strict=strict)
+        return (event for path in _log_files(self.path) for event in read_events(path, strict=strict))
+
+
+def _log_files(path: Path) -> list[Path]:
+    """``path``'s rotated files, oldest first, then ``path`` itself if it exists."""
+    from .logs._files import rotated_siblings
+
+    files = rotated_siblings(path) + ([path] if path.exists() else [])
+    if not files:
+        raise FileNotFoundError(f"HILT log not found: {path}")
+    return files
 
 
 def read_events(path: str | os.PathLike[str], *, strict: bool = False) -> Iterator[Event]:
-    """Yield the events of a HILT JSONL file, reporting (or, if ``strict``, raising on) bad lines.
+    """Yield the events of one HILT JSONL file (gzipped or not), reporting (or, if ``strict``, raising on) bad lines.
 
     A path that is not a regular file (a FIFO, a folder) raises
     :class:`~hilt.writers.jsonl.UnsafeLogFileError` instead of blocking.
     """
-    with os.fdopen(open_log_for_reading(path), "rb") as stream:
+    with _open_for_reading(Path(path)) as stream:
         for number, raw in enumerate(stream, start=1):
             if not raw.strip():
                 continue
@@ -115,6 +130,20 @@ def read_events(path: str | os.PathLike[str], *, strict: bool = False) -> Iterat
                 if strict:
                     raise LogReadError(str(path), number, reason) from exc
                 logger.warning("%s:%d: skipped a line that is not a HILT event: %s", path, number, reason)
+
+
+@contextmanager
+def _open_for_reading(path: Path) -> Iterator[IO[bytes]]:
+    """The file's bytes, decompressed when it is gzipped; a rotated file compressed since it was listed
+    is read from its ``.gz``."""
+    if not path.exists() and not path.name.endswith(".gz") and path.with_name(path.name + ".gz").exists():
+        path = path.with_name(path.name + ".gz")
+    with os.fdopen(open_log_for_reading(path), "rb") as stream:
+        if stream.peek(2)[:2] != b"\x1f\x8b":
+            yield stream
+            return
+        with gzip.GzipFile(fileobj=stream, mode="rb") as unzipped:
+            yield unzipped  # type: ignore[misc]
 
 
 def _describe(raw: bytes, exc: Exception) -> str:

@@ -203,6 +203,14 @@ COMMANDS = [
         "logs forget --conversation conv_FULLID demo.jsonl",
         None,
     ),
+    (
+        "prune",
+        "Remove the log's rotated files (see [Retention](privacy.md#retention)) rotated before `--older-than` "
+        "(`30d`, `12h`, `1w` or a date), printing each with its size and the total; `--dry-run` only lists them. "
+        "The live log is never removed.",
+        "logs prune --older-than 30d --dry-run demo.jsonl",
+        None,
+    ),
     ("path", "The file HILT writes to with the current configuration.", "logs path", None),
 ]
 

@@ -44,6 +44,7 @@ _EXAMPLES = {
     '  hilt logs sql "SELECT status, count(*) FROM calls GROUP BY 1" --json',
     "path": "hilt logs path",
     "report": "hilt logs report -o report.html --since 30d\n  hilt logs report --serve --port 8765",
+    "prune": "hilt logs prune --older-than 30d --dry-run\n  hilt logs prune --older-than 30d logs/app.jsonl",
 }
 
 
@@ -118,6 +119,10 @@ def register(subparsers: Any) -> None:
     from ._logs_forget import add_forget_command
 
     add_forget_command(commands, _guarded)
+
+    from ._logs_prune import add_prune_command
+
+    add_prune_command(commands, _add)
 
     path = _add(commands, "path", None, "print the log file HILT writes to with the current configuration", logs_path)
     path.add_argument("--json", action="store_true", help=argparse.SUPPRESS)

@@ -1,7 +1,9 @@
 """Which files a ``hilt logs`` selection reads: paths, globs, rotated siblings and ``.gz`` files.
 
 A log named ``app.jsonl`` is the file itself plus the siblings a rotation left next to it
-(``app.jsonl.1``, ``app.jsonl.2.gz``, ``app.jsonl.2026-11-29``, ``app.jsonl-20261129.gz``), read oldest first.
+(``app.jsonl.1``, ``app.jsonl.2.gz``, ``app.jsonl.2026-11-29``, ``app.jsonl-20261129.gz``, and HILT's own
+``app.jsonl.20261130T051200Z``, ``app.jsonl.20261130T051200Z-1.gz``), read oldest first. When a file and its
+``.gz`` are both there (a compression that has not removed the plain file yet), the plain file is read.
 """
 
 from __future__ import annotations
@@ -10,15 +12,19 @@ import glob
 import gzip
 import os
 import re
+import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import IO
 
-__all__ = ["default_log", "expand_paths", "is_gzip", "open_binary"]
+__all__ = ["default_log", "expand_paths", "is_gzip", "open_binary", "rotated_siblings", "rotated_time"]
 
 _GLOB_CHARS = re.compile(r"[*?\[]")
 # What rotation tools append to a log's name: a generation number or a date, optionally gzipped.
-_ROTATED_SUFFIX = re.compile(r"^[.-](?P<key>\d{1,4}|\d{4}-?\d{2}-?\d{2}(?:[T_-]?\d{2,6})?)(?:\.gz)?$")
+# HILT's own rotation writes ``.YYYYMMDDTHHMMSSZ`` plus ``-N`` when two rotations share a second.
+_ROTATED_SUFFIX = re.compile(
+    r"^[.-](?P<key>\d{1,4}|\d{4}-?\d{2}-?\d{2}(?:[T_-]?\d{2,6})?Z?)(?:-(?P<seq>\d{1,4}))?(?P<gz>\.gz)?$"
+)
 
 
 def default_log() -> Path:
@@ -31,15 +37,17 @@ def default_log() -> Path:
 def _rotated_siblings(path: Path) -> list[Path]:
     """``path``'s rotated siblings, oldest first (``.3`` before ``.1``; dates in ascending order)."""
     try:
-        names = os.listdir(path.parent if str(path.parent) else ".")
+        names = set(os.listdir(path.parent if str(path.parent) else "."))
     except OSError:
         return []
     numbered: list[tuple[int, Path]] = []
-    dated: list[tuple[str, Path]] = []
+    dated: list[tuple[str, int, Path]] = []
     plain_gz: list[Path] = []
     for name in names:
         if not name.startswith(path.name) or name == path.name:
             continue
+        if name.endswith(".gz") and name[:-3] in names:
+            continue  # being compressed: the plain file is complete, the .gz may be read once it is gone
         rest = name[len(path.name) :]
         if rest == ".gz":
             plain_gz.append(path.parent / name)
@@ -51,10 +59,35 @@ def _rotated_siblings(path: Path) -> list[Path]:
         if len(key) <= 4:
             numbered.append((int(key), path.parent / name))
         else:
-            dated.append((key.replace("-", ""), path.parent / name))
+            dated.append((key.replace("-", ""), int(match.group("seq") or 0), path.parent / name))
     numbered.sort(key=lambda item: -item[0])
     dated.sort()
-    return [p for _, p in dated] + [p for _, p in numbered] + plain_gz
+    return [p for *_, p in dated] + [p for _, p in numbered] + plain_gz
+
+
+def rotated_siblings(path: str | os.PathLike[str]) -> list[Path]:
+    """The rotated files of the log ``path`` (not ``path`` itself), oldest first."""
+    return _rotated_siblings(Path(path))
+
+
+def rotated_time(log: Path, rotated: Path) -> float:
+    """When ``rotated`` (a rotated sibling of ``log``) was rotated, as a Unix time: the date (and time, UTC)
+    in its name, else its modification time. Raises ``OSError`` when it has neither."""
+    match = _ROTATED_SUFFIX.match(rotated.name[len(log.name) :])
+    key = re.sub(r"[-_TZ]", "", match.group("key")) if match else ""
+    if len(key) >= 8:
+        digits = key[:8] + "T" + key[8:14].ljust(6, "0")
+        try:
+            return _utc_timestamp(time.strptime(digits, "%Y%m%dT%H%M%S"))
+        except ValueError:
+            pass  # not a real date (20261399): fall back to the file's time
+    return os.lstat(rotated).st_mtime
+
+
+def _utc_timestamp(moment: time.struct_time) -> float:
+    import calendar
+
+    return float(calendar.timegm(moment))
 
 
 def expand_paths(paths: Sequence[str | os.PathLike[str]] | None = None, *, rotated: bool = True) -> list[Path]:
@@ -115,7 +148,10 @@ def is_gzip(path: Path) -> bool:
 
 
 def open_binary(path: Path) -> IO[bytes]:
-    """The file's bytes, decompressed when it is gzipped."""
+    """The file's bytes, decompressed when it is gzipped; a rotated file compressed (and removed) since it
+    was listed is read from its ``.gz``."""
+    if not path.exists() and not path.name.endswith(".gz") and path.with_name(path.name + ".gz").exists():
+        path = path.with_name(path.name + ".gz")
     if is_gzip(path):
         return gzip.open(path, "rb")
     return open(path, "rb", buffering=1 << 20)

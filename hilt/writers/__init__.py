@@ -43,8 +43,14 @@ def build_writers(settings: Settings) -> list[Writer]:
         elif backend == "otlp":
             writers.append(_otlp_writer(settings))
         else:
-            writers.append(JsonlWriter(settings.log_path))
+            writers.append(_local_writer(settings))
     return _without_duplicate_files(writers)
+
+
+def _local_writer(settings: Settings) -> JsonlWriter:
+    if settings.rotate is None:
+        return JsonlWriter(settings.log_path)
+    return JsonlWriter(settings.log_path, rotate=settings.rotate, compress=settings.compress, retention_days=settings.retention_days)
 
 
 def _otlp_writer(settings: Settings) -> Writer:

@@ -12,6 +12,10 @@ a regular file owned by the current user with one link (or the null device): any
 after it the line is written anyway and counted in :attr:`JsonlWriter.lock_timeouts`. A torn last
 line (a killed process, a full disk) gets a newline before the next event, and a log file deleted or
 renamed away (rotated) is noticed and recreated at its path.
+
+With ``rotate`` set, the writer rotates the file itself (see :mod:`hilt.writers._rotation`): under the
+``flock``, from the size the append already measures, so several processes can share one log and every
+line lands whole in exactly one file.
 """
 
 from __future__ import annotations
@@ -25,9 +29,12 @@ import threading
 import time
 import weakref
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._safety import report
+
+if TYPE_CHECKING:
+    from ._rotation import Rotation
 
 try:
     import fcntl
@@ -214,6 +221,8 @@ def _after_fork_in_child() -> None:
     for writer in list(_live_writers):
         writer._lock = threading.Lock()
         writer._next_path_check = 0.0
+        if writer.rotation is not None:
+            writer.rotation.after_fork()
 
 
 _LOCK_EX_NB = fcntl.LOCK_EX | fcntl.LOCK_NB if fcntl is not None else 0
@@ -231,13 +240,30 @@ class JsonlWriter:
         path_check_interval: seconds between checks that ``path`` still names the open file: after a
             rename (rotation) or a deletion, events go to a new file at ``path`` within this time.
         lock_timeouts: how many lines were written without the lock because the wait ran out.
+        rotation: the :class:`~hilt.writers._rotation.Rotation` policy, ``None`` when the writer does not rotate.
     """
 
     lock_wait = 0.005
     path_check_interval = 0.1
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        rotate: str | int | None = None,
+        compress: bool = False,
+        retention_days: int | None = None,
+    ) -> None:
+        """``rotate``: ``"daily"`` or a size (``"100 MB"``); ``compress`` gzips rotated files; ``retention_days``
+        removes rotated files older than that after each rotation (both need ``rotate``)."""
         self.path = Path(path)
+        self.rotation: Rotation | None = None
+        if rotate is not None and fcntl is None:
+            report("jsonl-rotate-unsupported", "HILT rotates logs only where POSIX file locks exist; rotate is ignored")
+        elif rotate is not None:
+            from ._rotation import Rotation
+
+            self.rotation = Rotation(rotate, compress=compress, retention_days=retention_days)
         self.lock_timeouts = 0
         self._fd: int | None = None
         self._pid = 0
@@ -271,6 +297,8 @@ class JsonlWriter:
                     locked = self._wait_for_lock(fd)
             try:
                 end = os.lseek(fd, 0, os.SEEK_END)
+                if self.rotation is not None and locked and self.rotation.due(end):
+                    fd, end, locked = self._rotate_if_due(fd, end)
                 # Without the lock another writer may be halfway through its line: only look when locked.
                 if end != self._end and locked and end > 0 and self._readable:
                     line = self._after_torn_line(fd, end, line)
@@ -298,6 +326,48 @@ class JsonlWriter:
         self._fd, self._pid, self._identity = fd, os.getpid(), (info.st_dev, info.st_ino)
         self._end, self._next_path_check = -1, time.monotonic() + self.path_check_interval
         return fd
+
+    def _rotate_if_due(self, fd: int, end: int) -> tuple[int, int, bool]:
+        """Under the lock of ``fd`` (size ``end``): move to the file now at ``path`` when another process
+        rotated, or rotate it ourselves. Returns the descriptor to write to, its size and whether it is locked."""
+        from ._rotation import rotated_path
+
+        rotation = self.rotation
+        assert rotation is not None
+        locked = True
+        for _ in range(3):  # a new file is rarely due again at once (a limit smaller than a line)
+            try:
+                rotating = not self._moved()
+                if rotating:
+                    if not rotation.should_rotate(fd, end):
+                        break
+                    os.rename(self.path, rotated_path(self.path))
+                fd, locked = self._switch_to_path(fd)
+            except OSError as exc:
+                rotation.failed(end)
+                report(f"jsonl-rotate:{self.path}", "HILT could not rotate %s (%s); it keeps writing to it", self.path, exc)
+                break
+            end = os.lseek(fd, 0, os.SEEK_END)
+            if rotating:
+                rotation.rotated()
+                rotation.maintain(self.path)
+            if not locked or not rotation.due(end):
+                break
+        return fd, end, locked
+
+    def _switch_to_path(self, old: int) -> tuple[int, bool]:
+        """Open the file now at ``path``, lock it, then release and close ``old`` (whose lock is held)."""
+        fd, info, readable = open_log_file(self.path)
+        try:
+            fcntl.flock(fd, _LOCK_EX_NB)
+            locked = True
+        except BlockingIOError:
+            locked = self._wait_for_lock(fd)
+        fcntl.flock(old, _LOCK_UN)
+        os.close(old)
+        self._fd, self._pid, self._identity, self._readable = fd, os.getpid(), (info.st_dev, info.st_ino), readable
+        self._end, self._next_path_check = -1, time.monotonic() + self.path_check_interval
+        return fd, locked
 
     def _reopen(self) -> None:
         fd, self._fd = self._fd, None
