@@ -40,10 +40,10 @@ def many(tmp_path: Path) -> Path:
     return write_log(tmp_path / "many.jsonl", *items)
 
 
-@pytest.mark.parametrize("chunk", [64, 333, 4096, 8 << 20])
-def test_find_conversation_whatever_the_block_size(many: Path, monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
-    """The byte search finds exactly the events a full parse finds, for blocks smaller and larger than a line."""
-    monkeypatch.setattr(_find, "_CHUNK", chunk)
+@pytest.mark.parametrize("window", [64, 333, 4096, 5000, 64 << 20])
+def test_find_conversation_whatever_the_window_size(many: Path, monkeypatch: pytest.MonkeyPatch, window: int) -> None:
+    """The mapped byte search finds exactly the events a full parse finds, for windows smaller and larger than a line."""
+    monkeypatch.setattr(_find, "_WINDOW", window)
     events = list(iter_events([many]))
     for number in (0, 1, 17, 39):
         conversation_id, found = find_conversation(f"conv_{number:04d}", [many])
