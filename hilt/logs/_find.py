@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import mmap
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 from ..exceptions import HILTError
 from ._files import expand_paths, is_gzip, open_binary
 from ._reader import ReadReport, parse_line
+from ._search import lines_containing
 from ._tail import lines_backwards
 
 __all__ = ["ConversationNotFoundError", "find_conversation", "newest_conversation_id"]
@@ -33,23 +33,20 @@ class ConversationNotFoundError(HILTError):
         return f"{self.prefix!r} matches {count} conversations ({shown}): give more characters"
 
 
-_WINDOW = 64 << 20
-
-
-def _hits(path: Path, needle: bytes) -> Iterator[tuple[int, bytes]]:
+def _hits(path: Path, needle: bytes, workers: int = 1) -> Iterator[tuple[int, bytes]]:
     """``(line number or 0 when not counted, line)`` for every line containing ``needle``.
 
-    Plain files are memory-mapped 64 MB at a time and searched with ``find`` (C speed, no copy of the file
-    into Python, flat memory); only the lines holding the needle are cut out. Gzipped files, and files that
+    Plain files are searched memory-mapped, by up to ``workers`` processes when large (see
+    :mod:`~hilt.logs._search`); only the lines holding the needle are cut out. Gzipped files, and files that
     cannot be mapped, are read line by line.
     """
     if not is_gzip(path):
         produced = False
         with open(path, "rb", buffering=0) as stream:
             try:
-                for hit in _mapped_hits(stream.fileno(), os.fstat(stream.fileno()).st_size, needle):
+                for line in lines_containing(stream.fileno(), os.fstat(stream.fileno()).st_size, needle, workers):
                     produced = True
-                    yield hit
+                    yield 0, line
                 return
             except (OSError, ValueError):  # not mappable (a pipe, an odd file system): read it instead
                 if produced:
@@ -60,42 +57,17 @@ def _hits(path: Path, needle: bytes) -> Iterator[tuple[int, bytes]]:
                 yield number, raw
 
 
-def _mapped_hits(fileno: int, size: int, needle: bytes) -> Iterator[tuple[int, bytes]]:
-    """The hits of :func:`_hits` in a plain file, through windows of :data:`_WINDOW` bytes that end at a line end."""
-    start = 0  # the file offset of the first line not searched yet
-    window = _WINDOW
-    while start < size:
-        base = start - start % mmap.ALLOCATIONGRANULARITY
-        length = min(window, size - base)
-        with mmap.mmap(fileno, length, access=mmap.ACCESS_READ, offset=base) as view:
-            low = start - base
-            high = length if base + length == size else view.rfind(b"\n", low) + 1
-            if high == 0:  # a line longer than the window: map more of the file
-                window *= 2
-                continue
-            found = list(_block_hits(view, needle, low, high))
-        yield from found
-        start, window = base + high, _WINDOW
-
-
-def _block_hits(data: bytes | mmap.mmap, needle: bytes, start: int, end: int) -> Iterator[tuple[int, bytes]]:
-    """The lines of ``data[start:end]`` (whole lines) that contain ``needle``, found without copying the block."""
-    position = data.find(needle, start, end)
-    while position >= 0:
-        line_start = data.rfind(b"\n", start, position) + 1 or start
-        line_end = data.find(b"\n", position, end) + 1 or end
-        yield 0, data[line_start:line_end]
-        position = data.find(needle, line_end, end)
-
-
 def find_conversation(
     prefix: str,
     paths: Sequence[str | os.PathLike[str]] | None = None,
     *,
     report: ReadReport | None = None,
     rotated: bool = True,
+    workers: int = 1,
 ) -> tuple[str, list[Mapping[str, Any]]]:
     """The conversation whose id is ``prefix`` or starts with it, and its events in file order.
+
+    ``workers`` > 1 lets a large plain file be searched by that many forked processes (same result).
 
     Raises:
         ConversationNotFoundError: none matches, or several do (the message lists them).
@@ -105,7 +77,7 @@ def find_conversation(
     found: dict[str, list[Mapping[str, Any]]] = {}
     for path in expand_paths(paths, rotated=rotated):
         report.files.append(str(path))
-        for number, raw in _hits(path, needle):
+        for number, raw in _hits(path, needle, workers):
             event, reason = parse_line(raw)
             if event is None:
                 report.add_corrupt(str(path), number, reason)
