@@ -254,7 +254,10 @@ def plan_dashboard(log_title: str, header: Sequence[str]) -> DashboardPlan:
 def _charts(first_col: int, labels: list[str], by: str) -> list[ChartPlan]:
     """The charts of a per-day (``by="day"``) or per-model table whose metric columns are ``labels``, in order."""
     column = {label: first_col + 1 + i for i, label in enumerate(labels)}
-    pick = lambda *names: tuple(column[n] for n in names if n in column)  # noqa: E731
+
+    def pick(*names: str) -> tuple[int, ...]:
+        return tuple(column[n] for n in names if n in column)
+
     charts = []
     if by == "day":
         if pick("calls", "errors"):
