@@ -215,3 +215,14 @@ def test_the_fake_refuses_a_chart_batch_naming_a_missing_chart_and_changes_nothi
     assert error.value.code == 400 and sheets.charts() == []
     reply = spreadsheet.batch_update({"requests": [{"addChart": {"chart": chart}}]})
     assert json.loads(json.dumps(reply))["replies"][0]["addChart"]["chart"]["chartId"] == sheets.charts("Sheet1")[0]["chartId"]
+
+
+def test_a_named_log_worksheet_gets_its_own_dashboard_with_quoted_references(sheets, credentials, monkeypatch, capsys):
+    """For worksheet "Bob's log" the dashboard is "Dashboard (Bob's log)" and its formulas quote the name as Sheets does."""
+    sheets.add_worksheet("Bob's log", LOG_ROWS)
+    assert run(sheets, credentials, monkeypatch, "--worksheet", "Bob's log") == 0
+    title = "Dashboard (Bob's log)"
+    assert cell(sheets, "B6", title) == "=SUM('Bob''s log'!L2:L)"
+    assert [c["spec"]["title"] for c in sheets.charts(title)] == CHART_TITLES
+    assert sheets.rows("Bob's log") == LOG_ROWS
+    assert capsys.readouterr().out.splitlines()[0] == "created worksheet \"Dashboard (Bob's log)\" over worksheet \"Bob's log\""
