@@ -55,6 +55,7 @@ _DEFAULTS: dict[str, Any] = {
     "flush_interval": 5.0,
     "journal_path": None,
     "shutdown_timeout": 5.0,
+    "dashboard": False,
     "prices": None,  # an empty dict, made fresh per Settings
     "propagate": True,
     "strict": False,
@@ -64,7 +65,7 @@ _DEFAULTS: dict[str, Any] = {
     "compress": False,
     "retention_days": None,
 }
-BOOL_FIELDS = frozenset({"capture_content", "propagate", "strict", "debug", "stream_usage", "compress"})
+BOOL_FIELDS = frozenset({"capture_content", "propagate", "strict", "debug", "stream_usage", "compress", "dashboard"})
 """Settings that are booleans (``hilt-agent`` gives them ``--x``/``--no-x`` flags)."""
 _SECONDS = frozenset({"flush_interval", "shutdown_timeout"})
 
@@ -94,6 +95,8 @@ class Settings:
     flush_interval: float
     journal_path: str | None
     shutdown_timeout: float
+    dashboard: bool
+    """Sheets backend: add the ``Dashboard`` worksheet (``hilt sheets dashboard``) once, in the background."""
     prices: Mapping[str, Mapping[str, float]]
     propagate: bool
     strict: bool

@@ -87,6 +87,11 @@ SETTINGS_HELP: dict[str, tuple[str, str]] = {
         "Ask for usage on streamed Chat Completions calls that did not: **the one setting that changes the request "
         "body** ([integrations](integrations.md#usage-in-streams-stream_usage)).",
     ),
+    "dashboard": (
+        _BOOL,
+        "Sheets backend: add the `Dashboard` worksheet (formulas and charts over the log worksheet) once, in the "
+        "background; `hilt sheets dashboard` does it on demand ([Google Sheets](sheets.md)). Not from an untrusted project file.",
+    ),
     "rotate": (
         '`"daily"` (midnight UTC) or a size: `"100 MB"`, `"500KB"`, `"1 GiB"` (KB = 1000, KiB = 1024)',
         "Start a new JSONL file at that size or each day; the rotated file is renamed next to the log "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections import deque
@@ -209,7 +210,8 @@ def logs_show(args: argparse.Namespace) -> int:
         raise ValueError("give a CONVERSATION_ID (or a unique prefix), or --last")
     report, out = ReadReport(), Output(json_mode=args.json)
     prefix = newest_conversation_id(files, rotated=args.rotated) if args.last else args.conversation_id
-    conversation_id, events = find_conversation(prefix, files, report=report, rotated=args.rotated)
+    workers = min(os.cpu_count() or 1, 4)  # a large file is searched by forked processes
+    conversation_id, events = find_conversation(prefix, files, report=report, rotated=args.rotated, workers=workers)
     filters = filters_from(args)
     calls = [call for call in iter_calls(events) if filters.accepts(call)]
     if out.json_mode:

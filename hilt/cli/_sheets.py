@@ -1,4 +1,5 @@
-"""``hilt sheets sync``: send a JSONL file (default: the Sheets journal) to a Google Sheet, with a progress bar."""
+"""``hilt sheets sync``: send a JSONL file (default: the Sheets journal) to a Google Sheet, with a progress bar;
+``hilt sheets dashboard``: add or repair the sheet's ``Dashboard`` worksheet (formulas and charts)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ __all__ = ["register"]
 
 
 def register(subparsers: Any) -> None:
-    """Add ``hilt sheets`` and its ``sync`` sub-command."""
+    """Add ``hilt sheets`` and its ``sync`` and ``dashboard`` sub-commands."""
     _, commands = add_group(subparsers, "sheets", help="Google Sheets backend tools", description="Google Sheets backend tools.")
     sync = commands.add_parser(
         "sync",
@@ -31,6 +32,27 @@ def register(subparsers: Any) -> None:
     sync.add_argument("--endpoint", metavar="URL", help=argparse.SUPPRESS)
     sync.add_argument("--no-progress", action="store_true", help="no progress bar")
     sync.set_defaults(func=_sync)
+    _register_dashboard(commands)
+
+
+def _register_dashboard(commands: Any) -> None:
+    dashboard = commands.add_parser(
+        "dashboard",
+        help="add or repair the Dashboard worksheet (formulas and charts over the log)",
+        description=(
+            "Add a Dashboard worksheet to the sheet: calls, errors, cost and tokens per day and per model, latency "
+            "percentiles and the most expensive conversations, as formulas over the log worksheet, with native "
+            "charts, so it updates itself as rows arrive. Running it again repairs deleted charts or formulas and "
+            "changes nothing else; the log worksheet is only read. Settings not given here come from HILT_* "
+            "variables and the config file."
+        ),
+    )
+    dashboard.add_argument("--sheet-id", metavar="ID", help="the Google Sheet id (HILT_SHEET_ID)")
+    dashboard.add_argument("--credentials", metavar="PATH", help="service-account key file (HILT_CREDENTIALS_PATH)")
+    dashboard.add_argument("--worksheet", metavar="NAME", help="the log worksheet (default Logs)")
+    dashboard.add_argument("--columns", metavar="A,B,...", help="columns, comma-separated (to find the log worksheet)")
+    dashboard.add_argument("--endpoint", metavar="URL", help=argparse.SUPPRESS)
+    dashboard.set_defaults(func=_dashboard)
 
 
 class ProgressBar:
@@ -75,3 +97,35 @@ def _sync(args: argparse.Namespace) -> int:
     note = f", {report.skipped_lines} unreadable lines skipped" if report.skipped_lines else ""
     print(f"{report.rows} rows appended to worksheet {report.worksheet!r} in {report.requests} requests from {report.source}{note}")
     return 0
+
+
+def _dashboard(args: argparse.Namespace) -> int:
+    from .._config import load_settings
+    from ..writers.sheets._dashboard import dashboard_for_settings
+    from ..writers.sheets._settings import validate_sheets_settings
+
+    overrides = {
+        "backend": "sheets",
+        "sheet_id": args.sheet_id,
+        "credentials_path": args.credentials,
+        "worksheet_name": args.worksheet,
+        "columns": args.columns,
+        "sheets_endpoint": args.endpoint,
+    }
+    settings = load_settings(overrides)
+    columns, credentials = validate_sheets_settings(settings)
+    done = dashboard_for_settings(settings, credentials, columns)
+    print(f"{'created' if done.created else 'found'} worksheet {done.title!r} over worksheet {done.log_title!r}")
+    written = done.blocks_written
+    print(f"formulas: {f'{written} block{_s(written)} written' if written else 'up to date, left alone'}")
+    for title in done.charts_added:
+        print(f"chart added: {title!r}")
+    if done.charts_kept:
+        print(f"chart{_s(len(done.charts_kept))} left alone: {len(done.charts_kept)} already there")
+    for panel in done.skipped:
+        print(f"skipped: {panel}")
+    return 0
+
+
+def _s(count: int) -> str:
+    return "" if count == 1 else "s"

@@ -10,6 +10,7 @@ from typing import Any
 from ..exceptions import HILTError
 from ._files import expand_paths, is_gzip, open_binary
 from ._reader import ReadReport, parse_line
+from ._search import lines_containing
 from ._tail import lines_backwards
 
 __all__ = ["ConversationNotFoundError", "find_conversation", "newest_conversation_id"]
@@ -32,49 +33,28 @@ class ConversationNotFoundError(HILTError):
         return f"{self.prefix!r} matches {count} conversations ({shown}): give more characters"
 
 
-_CHUNK = 8 << 20
-
-
-def _hits(path: Path, needle: bytes) -> Iterator[tuple[int, bytes]]:
+def _hits(path: Path, needle: bytes, workers: int = 1) -> Iterator[tuple[int, bytes]]:
     """``(line number or 0 when not counted, line)`` for every line containing ``needle``.
 
-    Plain files are read in 8 MB blocks searched with ``bytes.find`` (C speed, flat memory); only the
-    lines holding the needle are cut out. Gzipped files are read line by line.
+    Plain files are searched memory-mapped, by up to ``workers`` processes when large (see
+    :mod:`~hilt.logs._search`); only the lines holding the needle are cut out. Gzipped files, and files that
+    cannot be mapped, are read line by line.
     """
-    if is_gzip(path):
-        with open_binary(path) as stream:
-            for number, raw in enumerate(stream, start=1):
-                if needle in raw:
-                    yield number, raw
-        return
-    with open(path, "rb", buffering=0) as stream:
-        carry = b""
-        while True:
-            block = stream.read(_CHUNK)
-            if not block:
-                if carry and needle in carry:
-                    yield 0, carry + b"\n"
+    if not is_gzip(path):
+        produced = False
+        with open(path, "rb", buffering=0) as stream:
+            try:
+                for line in lines_containing(stream.fileno(), os.fstat(stream.fileno()).st_size, needle, workers):
+                    produced = True
+                    yield 0, line
                 return
-            first = block.find(b"\n") + 1
-            if not first:  # a line longer than the block
-                carry += block
-                continue
-            head = carry + block[:first]  # the line that straddles the previous block
-            if needle in head:
-                yield 0, head
-            last = block.rfind(b"\n") + 1
-            yield from _block_hits(block, needle, first, last)
-            carry = block[last:]
-
-
-def _block_hits(data: bytes, needle: bytes, start: int, end: int) -> Iterator[tuple[int, bytes]]:
-    """The lines of ``data[start:end]`` (whole lines) that contain ``needle``, found without copying the block."""
-    position = data.find(needle, start, end)
-    while position >= 0:
-        line_start = data.rfind(b"\n", start, position) + 1 or start
-        line_end = data.find(b"\n", position, end) + 1 or end
-        yield 0, data[line_start:line_end]
-        position = data.find(needle, line_end, end)
+            except (OSError, ValueError):  # not mappable (a pipe, an odd file system): read it instead
+                if produced:
+                    raise
+    with open_binary(path) as stream:
+        for number, raw in enumerate(stream, start=1):
+            if needle in raw:
+                yield number, raw
 
 
 def find_conversation(
@@ -83,8 +63,11 @@ def find_conversation(
     *,
     report: ReadReport | None = None,
     rotated: bool = True,
+    workers: int = 1,
 ) -> tuple[str, list[Mapping[str, Any]]]:
     """The conversation whose id is ``prefix`` or starts with it, and its events in file order.
+
+    ``workers`` > 1 lets a large plain file be searched by that many forked processes (same result).
 
     Raises:
         ConversationNotFoundError: none matches, or several do (the message lists them).
@@ -94,7 +77,7 @@ def find_conversation(
     found: dict[str, list[Mapping[str, Any]]] = {}
     for path in expand_paths(paths, rotated=rotated):
         report.files.append(str(path))
-        for number, raw in _hits(path, needle):
+        for number, raw in _hits(path, needle, workers):
             event, reason = parse_line(raw)
             if event is None:
                 report.add_corrupt(str(path), number, reason)

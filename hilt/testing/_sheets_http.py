@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from ._loopback import LoopbackHandler
+from ._sheets_charts import apply_chart_requests, is_chart_batch
 
 if TYPE_CHECKING:
     from ._sheets_server import FakeSheetsServer
@@ -100,6 +101,8 @@ class SheetsHandler(LoopbackHandler):
                 status, reply = 404, error_body(404, "Requested entity was not found.", "NOT_FOUND")
         elif kind == "metadata":
             status, reply = 200, fake._metadata()
+        elif kind == "batch_update" and is_chart_batch(json.loads(body or b"{}").get("requests") or []):
+            status, reply = apply_chart_requests(fake, fake.spreadsheet_id, json.loads(body)["requests"])
         elif kind == "batch_update":
             requests = (json.loads(body or b"{}").get("requests")) or []
             status, reply = 400, error_body(400, "unsupported request", "INVALID_ARGUMENT")

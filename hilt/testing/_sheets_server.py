@@ -1,11 +1,11 @@
 """A loopback fake of the Google Sheets API v4 and of Google's OAuth token endpoint (stdlib only).
 
 Enough of the API for gspread's ``open_by_key``, ``worksheets``, ``add_worksheet``, ``values_get``,
-``values_update`` and ``append_rows``::
+``values_update`` and ``append_rows``, and embedded charts (``addChart``, ``deleteEmbeddedObject``)::
 
     POST /token                                         an access token for any JWT assertion
     GET  /v4/spreadsheets/{id}                          metadata (no grid data)
-    POST /v4/spreadsheets/{id}:batchUpdate              addSheet; deleteDimension (ROWS)
+    POST /v4/spreadsheets/{id}:batchUpdate              addSheet; deleteDimension (ROWS); addChart, deleteEmbeddedObject
     GET  /v4/spreadsheets/{id}/values/{range}           values (A1 ranges: 'T'!A2:C9, 'T'!1:1, 'T'!C2:C, 'T')
     PUT  /v4/spreadsheets/{id}/values/{range}           update
     POST /v4/spreadsheets/{id}/values/{range}:append    append after the last non-empty row
@@ -31,6 +31,7 @@ from typing import Any
 
 from ._loopback import LoopbackServer
 from ._sheets_a1 import col_letters, parse_range
+from ._sheets_charts import charts_of
 from ._sheets_http import SheetsHandler, SheetsRequest, error_body
 
 __all__ = ["CELL_LIMIT", "CLIENT_EMAIL", "FakeSheetsServer", "SheetsRequest", "service_account_info", "write_service_account"]
@@ -98,6 +99,8 @@ class FakeSheetsServer(LoopbackServer):
         self._faults: list[_Fault] = []
         self._sheets: dict[str, dict[str, Any]] = {}  # title -> {"id", "rows", "row_count", "col_count"}
         self._next_sheet_id = 1
+        self._charts: list[dict[str, Any]] = []  # embedded charts as the metadata lists them (see _sheets_charts)
+        self._next_chart_id = 1001
         super().__init__()
         self.add_worksheet("Sheet1")
 
@@ -141,6 +144,24 @@ class FakeSheetsServer(LoopbackServer):
         with self._lock:
             sheet = self._sheets.get(title)
             return [list(r) for r in sheet["rows"]] if sheet else []
+
+    def charts(self, title: str | None = None) -> list[dict[str, Any]]:
+        """The embedded charts (``chartId``, ``spec``, ``position``), of worksheet ``title`` or of all, oldest first."""
+        with self._lock:
+            if title is None:
+                return [dict(c) for s in self._sheets.values() for c in charts_of(self, s["id"])]
+            sheet = self._sheets.get(title)
+            return charts_of(self, sheet["id"]) if sheet else []
+
+    def batch_requests(self, name: str | None = None) -> list[dict[str, Any]]:
+        """The requests of every ``batchUpdate`` received (``{"addChart": {...}}``...), or only those called ``name``."""
+        found = []
+        for request in self.requests:
+            if request.kind == "batch_update":
+                for item in json.loads(request.body or b"{}").get("requests") or []:
+                    if name is None or name in item:
+                        found.append(item)
+        return found
 
     def fail(
         self,
@@ -232,7 +253,8 @@ class FakeSheetsServer(LoopbackServer):
                         "index": index,
                         "sheetType": "GRID",
                         "gridProperties": {"rowCount": s["row_count"], "columnCount": s["col_count"]},
-                    }
+                    },
+                    **({"charts": charts} if (charts := charts_of(self, s["id"])) else {}),
                 }
                 for index, (title, s) in enumerate(self._sheets.items())
             ]

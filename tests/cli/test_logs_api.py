@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from hilt.logs import (
     Filters,
     _find,
+    _search,
     _tail,
     find_conversation,
     iter_calls,
@@ -19,6 +21,7 @@ from hilt.logs import (
     percentile,
 )
 from hilt.logs._files import expand_paths
+from hilt.logs._find import ConversationNotFoundError
 
 from tests.cli._make import call, write_log
 
@@ -40,15 +43,36 @@ def many(tmp_path: Path) -> Path:
     return write_log(tmp_path / "many.jsonl", *items)
 
 
-@pytest.mark.parametrize("chunk", [64, 333, 4096, 8 << 20])
-def test_find_conversation_whatever_the_block_size(many: Path, monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
-    """The byte search finds exactly the events a full parse finds, for blocks smaller and larger than a line."""
-    monkeypatch.setattr(_find, "_CHUNK", chunk)
+@pytest.mark.parametrize("window", [64, 333, 4096, 5000, 64 << 20])
+def test_find_conversation_whatever_the_window_size(many: Path, monkeypatch: pytest.MonkeyPatch, window: int) -> None:
+    """The mapped byte search finds exactly the events a full parse finds, for windows smaller and larger than a line."""
+    monkeypatch.setattr(_search, "WINDOW", window)
     events = list(iter_events([many]))
     for number in (0, 1, 17, 39):
         conversation_id, found = find_conversation(f"conv_{number:04d}", [many])
         assert conversation_id == f"conv_{number:04d}"
         assert found == [e for e in events if e["session_id"] == conversation_id]
+
+
+@pytest.mark.parametrize(("workers", "window"), [(2, 64 << 20), (3, 64 << 20), (4, 333)])
+def test_find_conversation_in_forked_processes_finds_the_same(many: Path, monkeypatch: pytest.MonkeyPatch, workers: int, window: int) -> None:
+    """Split across forked searchers, the search returns the same events in file order, and errors as without them."""
+    monkeypatch.setattr(_search, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(_search, "WINDOW", window)
+    forks = []
+    fork_search = _search._fork_search
+    monkeypatch.setattr(_search, "_fork_search", lambda *args: forks.append(args[1:3]) or fork_search(*args))
+    events = list(iter_events([many]))
+    for number in (0, 1, 17, 39):
+        conversation_id, found = find_conversation(f"conv_{number:04d}", [many], workers=workers)
+        assert found == [e for e in events if e["session_id"] == conversation_id == f"conv_{number:04d}"]
+    with pytest.raises(ConversationNotFoundError, match="'conv_00' matches 20\\+ conversations"):
+        find_conversation("conv_00", [many], workers=workers)
+    lines = [line for line in many.read_bytes().splitlines(keepends=True) if b"conv_0017" in line]
+    with many.open("rb") as stream:
+        assert list(_search.lines_containing(stream.fileno(), many.stat().st_size, b"conv_0017", workers)) == lines
+    alone = threading.active_count() == 1  # HILT never forks while another thread runs
+    assert len(forks) == (6 * (workers - 1) if alone else 0)  # this process searched the first range itself
 
 
 @pytest.mark.parametrize("block", [16, 100, 65536])

@@ -15,6 +15,8 @@ dropped for lack of memory. One module per job:
 ``_worker``     the background thread: pacing, retries, the exit drain
 ``_writer``     :class:`SheetsWriter`, the pipeline's writer
 ``_sync``       ``hilt sheets sync``: the same sender, in the foreground
+``_dashboard``  ``hilt sheets dashboard`` and ``dashboard = true``: build or repair the Dashboard worksheet
+``_dashboard_plan`` the Dashboard's cells (formulas) and charts, from the log's header (no network)
 """
 
 from __future__ import annotations

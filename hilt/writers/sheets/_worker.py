@@ -128,6 +128,8 @@ class Worker:
                 return None
             if not self.sender.connected:
                 self.sender.connect()
+                if self.settings.dashboard:
+                    self._start_dashboard()
             result = self.sender.step()
         except Retryable as exc:
             self._back_off(exc.retry_after)
@@ -152,6 +154,12 @@ class Worker:
             return None
         self.attempt = 0
         return result
+
+    def _start_dashboard(self) -> None:
+        """``dashboard = true``: build the dashboard once per process, in its own thread (the rows do not wait)."""
+        from ._dashboard import start_dashboard_once
+
+        start_dashboard_once(self.settings, self.sender.credentials, self.sender.columns)
 
     def _back_off(self, retry_after: float | None) -> None:
         self.attempt += 1
