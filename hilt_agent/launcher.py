@@ -44,8 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
         flag = "--" + key.replace("_", "-")
         if key in BOOL_FIELDS:
             parser.add_argument(flag, dest=key, action=argparse.BooleanOptionalAction, default=None, help=f"sets {env_name(key)}")
-        elif key == "capture_content":  # a mode; --capture-content alone is full, --no-capture-content metadata
-            parser.add_argument(flag, dest=key, nargs="?", const="full", metavar="MODE", help=f"sets {env_name(key)} (full, metadata or hash)")
+        elif key == "capture_content":  # a mode, and --no-capture-content (metadata) as when it was a boolean
+            parser.add_argument(flag, dest=key, metavar="MODE", help=f"sets {env_name(key)}: full, metadata or hash")
             parser.add_argument("--no-capture-content", dest=key, action="store_const", const="metadata", help=f"sets {env_name(key)}=metadata")
         else:
             parser.add_argument(flag, dest=key, metavar="VALUE", help=f"sets {env_name(key)}")
