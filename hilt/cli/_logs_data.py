@@ -100,6 +100,13 @@ def print_stats(summary: dict[str, Any], out: Output) -> None:
         ("events", str(summary["events"])),
         ("period", f"{one_line(summary['first'] or '-')} → {one_line(summary['last'] or '-')}"),
     ]
+    if summary.get("sampled"):  # calls, tokens and cost above are estimates
+        recorded = summary["recorded"]
+        lines.insert(0, (
+            "sampled",
+            f"estimates from {summary['sampled_calls']} sampled calls (failed calls count once); recorded: "
+            f"{recorded['calls']} calls, {recorded['tokens']['total']} tokens, cost {format_cost(recorded['cost_usd'])}",
+        ))
     for name, value in lines:
         out.line(f"{out.style(name.ljust(14), '1')} {value}")
 
