@@ -74,7 +74,7 @@ class Pipeline:
         except Exception as exc:
             context_guard.failed(exc)
         if self.metadata:
-            record.metadata = {**self.metadata, **record.metadata} if record.metadata else self.metadata
+            record.metadata = {**self.metadata, **record.metadata}  # a copy: a later step may edit an event
         try:
             link(record)
         except Exception as exc:
