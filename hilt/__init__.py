@@ -18,7 +18,7 @@ TYPE_CHECKING = False  # not ``typing.TYPE_CHECKING``: the agent imports ``hilt`
 if TYPE_CHECKING:
     from typing import Any
 
-    from ._context import conversation
+    from ._context import conversation, suppress
     from .events import Actor, Content, Event, Metrics
     from .exceptions import ConfigError, HILTError, LogReadError, WriterError
     from .instrumentation import instrument, is_instrumented, uninstrument
@@ -38,11 +38,13 @@ __all__ = [
     "conversation",
     "instrument",
     "is_instrumented",
+    "suppress",
     "uninstrument",
 ]
 
 _LAZY = {
     "conversation": "._context",
+    "suppress": "._context",
     "Actor": ".events",
     "Content": ".events",
     "Event": ".events",

@@ -44,7 +44,7 @@ _BACKEND_ALIASES = {"jsonl": "local", "file": "local"}
 _DEFAULTS: dict[str, Any] = {
     "backend": ("local",),
     "filepath": None,
-    "capture_content": True,
+    "capture_content": "full",
     "max_field_chars": 100_000,  # hilt.providers.DEFAULT_MAX_FIELD_CHARS (not imported: start-up cost)
     "sheet_id": None,
     "credentials_path": None,
@@ -64,10 +64,16 @@ _DEFAULTS: dict[str, Any] = {
     "rotate": None,
     "compress": False,
     "retention_days": None,
+    "sample_rate": 1.0,
+    "metadata": None,  # an empty dict, made fresh per Settings
 }
-BOOL_FIELDS = frozenset({"capture_content", "propagate", "strict", "debug", "stream_usage", "compress", "dashboard"})
+BOOL_FIELDS = frozenset({"propagate", "strict", "debug", "stream_usage", "compress", "dashboard"})
 """Settings that are booleans (``hilt-agent`` gives them ``--x``/``--no-x`` flags)."""
 _SECONDS = frozenset({"flush_interval", "shutdown_timeout"})
+
+_FRESH_DICTS = frozenset({"prices", "metadata"})
+CAPTURE_MODES = ("full", "metadata", "hash")
+"""The values of ``capture_content``, from most to least recorded text (``true``/``false``: full/metadata)."""
 
 FIELDS: tuple[str, ...] = tuple(_DEFAULTS)
 """Every setting; the environment name is ``HILT_`` + the name in upper case, the TOML key is the name."""
@@ -84,7 +90,8 @@ class Settings:
     backend: tuple[str, ...]
     """The backends events go to, in order, e.g. ``("local", "otlp")``."""
     filepath: str | None
-    capture_content: bool
+    capture_content: str
+    """``"full"``, ``"metadata"`` (no prompt or answer text) or ``"hash"`` (each text replaced by a keyed hash)."""
     max_field_chars: int
     sheet_id: str | None
     credentials_path: str | None
@@ -106,6 +113,10 @@ class Settings:
     """When the JSONL log is rotated: ``"daily"`` or a size such as ``"100 MB"`` (see :func:`rotate_limit`)."""
     compress: bool
     retention_days: int | None
+    sample_rate: float
+    """The share of conversations kept, 0 to 1 (failed calls are always kept)."""
+    metadata: Mapping[str, str | int | float | bool]
+    """Compliance labels written to ``extensions.metadata`` on every event."""
     sources: Mapping[str, str]
     """Where each value came from: ``"default"``, a TOML file path, ``"env HILT_X"``, ``"argument"`` or ``"flag"``."""
 
@@ -115,7 +126,7 @@ class Settings:
             raise TypeError(f"Settings() got unknown settings: {', '.join(sorted(unknown))}")
         for key in FIELDS:
             value = values.get(key, _DEFAULTS[key])
-            object.__setattr__(self, key, {} if key == "prices" and value is None else value)
+            object.__setattr__(self, key, {} if key in _FRESH_DICTS and value is None else value)
         object.__setattr__(self, "sources", dict(values.get("sources") or dict.fromkeys(FIELDS, "default")))
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -236,6 +247,12 @@ def coerce(key: str, value: Any, source: str) -> Any:
         return tuple(value)
     if key == "prices":
         return _coerce_prices(value, source)
+    if key == "capture_content":
+        return coerce_capture(value, source)
+    if key == "sample_rate":
+        return _coerce_rate(value, source)
+    if key == "metadata":
+        return _coerce_metadata(value, source)
     if key == "max_field_chars":
         return _coerce_field_chars(value, source)
     if key in SECRET_FIELDS:
@@ -247,6 +264,47 @@ def coerce(key: str, value: Any, source: str) -> Any:
     if key == "sheets_endpoint" and value != _DEFAULTS[key]:
         _check_endpoint(value, source)
     return value
+
+
+_CAPTURE_EXPECTED = 'one of "full", "metadata", "hash" (or a boolean: true is full, false is metadata)'
+
+
+def coerce_capture(value: Any, source: str, key: str = "capture_content") -> str:
+    """``"full"``/``"metadata"``/``"hash"`` (any case), a bool or a boolean word → the capture mode."""
+    if isinstance(value, str) and value.strip().lower() in CAPTURE_MODES:
+        return value.strip().lower()
+    try:
+        return "full" if parse_bool(value, source, key) else "metadata"
+    except ConfigError:
+        raise ConfigError(source, key, _CAPTURE_EXPECTED, value) from None
+
+
+def _coerce_rate(value: Any, source: str) -> float:
+    expected = "a number from 0 to 1 (the share of conversations kept)"
+    try:
+        rate = float(value.strip() if isinstance(value, str) else value)
+    except (TypeError, ValueError):
+        raise ConfigError(source, "sample_rate", expected, value) from None
+    if isinstance(value, bool) or not 0.0 <= rate <= 1.0:  # NaN fails the comparison too
+        raise ConfigError(source, "sample_rate", expected, value)
+    return rate
+
+
+def _coerce_metadata(value: Any, source: str) -> dict[str, Any]:
+    """A table (or, from the environment, a JSON object) of name → string, number or boolean."""
+    expected = 'a table of name → string, number or boolean (in the environment, a JSON object like {"legal_basis": "contract"})'
+    if isinstance(value, str):
+        import json
+
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise ConfigError(source, "metadata", expected, value) from None
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, (str, int, float, bool)) for k, v in value.items()
+    ):
+        raise ConfigError(source, "metadata", expected, value)
+    return dict(value)
 
 
 def _coerce_field_chars(value: Any, source: str) -> int:
@@ -394,6 +452,12 @@ def _check_file_value(key: str, value: Any, path: str) -> Any:
         raise ConfigError(path, key, f"no secret in a config file: set {env_name(key)} or credentials_path instead")
     if key in BOOL_FIELDS and not isinstance(value, bool):
         raise ConfigError(path, key, "a boolean (true or false)", value)
+    if key == "capture_content" and not (isinstance(value, bool) or value in CAPTURE_MODES):
+        raise ConfigError(path, key, _CAPTURE_EXPECTED, value)
+    if key == "sample_rate" and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        raise ConfigError(path, key, "a number from 0 to 1", value)
+    if key == "metadata" and not isinstance(value, dict):
+        raise ConfigError(path, key, "a table of name → string, number or boolean", value)
     if key in _SECONDS and (isinstance(value, bool) or not isinstance(value, (int, float))):
         raise ConfigError(path, key, "a number of seconds", value)
     if key == "max_field_chars" and (isinstance(value, bool) or not isinstance(value, int)):

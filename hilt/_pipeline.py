@@ -8,18 +8,22 @@ A pipeline closed by ``uninstrument()`` writes nothing more: a call still in fli
 stream the application is still reading) loses its completion event, with a DEBUG line on the ``hilt``
 logger, rather than reopening a writer that nobody would close again. At interpreter exit the writers
 are closed too, but a stream finalised afterwards still writes its event (the process is ending).
+
+With ``sample_rate`` below 1, the events of a call whose conversation is out of the sample are not
+written, unless the call fails: then its held prompt event is written with its error event.
 """
 
 from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ._format import render_completion, render_prompt
 from ._record import CallRecord
 from ._safety import guard, logger
+from ._sampling import Sampler, is_failure
 from ._trace_context import TRACE_MODULE, stamp_trace_ids
 from .processors import ConversationThreader, CostCalculator, merge_context
 
@@ -35,8 +39,17 @@ def _guarded(steps: Sequence[tuple[str, Step]]) -> tuple[tuple[guard, Step], ...
 class Pipeline:
     """``begin(record)`` writes the prompt event; ``end(record)`` writes the completion or error event."""
 
-    def __init__(self, writers: Sequence[Any], *, prices: Any = None) -> None:
+    def __init__(
+        self,
+        writers: Sequence[Any],
+        *,
+        prices: Any = None,
+        metadata: Mapping[str, Any] | None = None,
+        sample_rate: float = 1.0,
+    ) -> None:
         self.writers = list(writers)
+        self.metadata = dict(metadata or {})  # the ``metadata`` setting, under each conversation's own
+        self.sampler = Sampler(sample_rate) if sample_rate < 1.0 else None
         self.threader = ConversationThreader()
         self.cost = CostCalculator(prices)
         self._request_steps = _guarded([("merge_context", merge_context), ("link", self.threader.link)])
@@ -60,6 +73,8 @@ class Pipeline:
             context(record)
         except Exception as exc:
             context_guard.failed(exc)
+        if self.metadata:
+            record.metadata = {**self.metadata, **record.metadata}  # a copy: a later step may edit an event
         try:
             link(record)
         except Exception as exc:
@@ -69,7 +84,19 @@ class Pipeline:
         except Exception as exc:
             self._render_prompt.failed(exc)
             return
+        if self.sampler is not None and self._hold(record, event):
+            return
         self.emit(event)
+
+    def _hold(self, record: CallRecord, event: dict[str, Any]) -> bool:
+        """Sampling: mark ``event`` with the rate; True when the call is out of the sample (its prompt is held)."""
+        sampler = self.sampler
+        record.sample_rate = sampler.rate
+        event["extensions"]["sample_rate"] = sampler.rate
+        if sampler.keeps(record):
+            return False
+        record.held_prompt = event
+        return True
 
     def end(self, record: CallRecord) -> None:
         """Response phase: run the response steps and write the completion (or system) event."""
@@ -82,11 +109,19 @@ class Pipeline:
             remember(record)
         except Exception as exc:
             remember_guard.failed(exc)
+        held = record.held_prompt
+        if held is not None and not is_failure(record):
+            return  # out of the sample, and it did not fail: neither event is written
         try:
             event = render_completion(record)
         except Exception as exc:
             self._render_completion.failed(exc)
             return
+        if record.sample_rate is not None:
+            event["extensions"]["sample_rate"] = record.sample_rate
+            if held is not None:
+                record.held_prompt = None
+                self.emit(held)
         self.emit(event)
 
     def emit(self, event: dict[str, Any]) -> None:

@@ -40,6 +40,9 @@ class CallRecord:
     prompt_event_id: str | None = None
     prompt_digests: list[int] | None = None
     previous_response_id: str | None = None
+    capture_mode: str = "full"  # "full", "metadata" (no text) or "hash" (texts replaced by keyed hashes)
+    sample_rate: float | None = None  # set when sampling is on (the events carry it)
+    held_prompt: dict[str, Any] | None = None  # a sampled-out call's prompt event, written only if the call fails
 
     # response side
     status: str = STATUS_OK

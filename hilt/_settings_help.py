@@ -27,10 +27,11 @@ SETTINGS_HELP: dict[str, tuple[str, str]] = {
         "The JSONL log file. Unset: `hilt.jsonl` in the per-user log folder ([below](#the-default-log-file)).",
     ),
     "capture_content": (
-        _BOOL,
-        "Record the text of prompts and replies. `false` keeps tokens, cost, latency and status only "
-        "([events](events.md#content-capture-off)). An untrusted project file may set it, but not back to `true` "
-        "when your own config file says `false`.",
+        "`full` (default), `metadata` or `hash`; `true`/`false` mean full/metadata",
+        "What text is recorded: `full` keeps prompts and replies; `metadata` keeps no text anywhere (tokens, cost, "
+        "latency, status, ids, model and non-content parameters only, error messages too); `hash` replaces each text "
+        "by a keyed hash so equal prompts still group ([privacy](privacy.md#capture-modes)). An untrusted project file "
+        "may lower it, never raise it.",
     ),
     "max_field_chars": (
         "a whole number ≥ 1000, or `0` (no limit)",
@@ -91,6 +92,18 @@ SETTINGS_HELP: dict[str, tuple[str, str]] = {
         _BOOL,
         "Sheets backend: add the `Dashboard` worksheet (formulas and charts over the log worksheet) once, in the "
         "background; `hilt sheets dashboard` does it on demand ([Google Sheets](sheets.md)). Not from an untrusted project file.",
+    ),
+    "sample_rate": (
+        "a number from 0 to 1",
+        "The share of conversations logged, decided from the conversation id the same way in every process; failed "
+        "calls are always logged and `hilt logs stats` scales counts back up ([privacy](privacy.md#sampling)). "
+        "Trusted sources only.",
+    ),
+    "metadata": (
+        "a TOML table, or a JSON object in `HILT_METADATA`, of string, number or boolean values",
+        "Compliance labels (a legal basis, a retention class) written to `extensions.metadata` of every event, under "
+        "each conversation's own, and sent to OpenTelemetry and Sheets ([privacy](privacy.md#compliance-metadata)). "
+        "Trusted sources only.",
     ),
     "rotate": (
         '`"daily"` (midnight UTC) or a size: `"100 MB"`, `"500KB"`, `"1 GiB"` (KB = 1000, KiB = 1024)',

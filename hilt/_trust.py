@@ -77,8 +77,8 @@ class ConfigFile:
 
 SAFE_FILE_KEYS = frozenset({"capture_content", "prices"})
 """The keys an untrusted project file may set: none can send data or credentials elsewhere, write a file,
-or stop or stall a program. ``capture_content`` only records less: ``true`` is ignored when the user's
-own config file says ``false``."""
+or stop or stall a program. ``capture_content`` only records less: a value that keeps more text than the
+user's own config file (``full`` against their ``hash`` or ``metadata``, ``hash`` against ``metadata``) is ignored."""
 
 
 MAX_PROJECT_FILE_BYTES = 1 << 20
@@ -138,7 +138,15 @@ def _project_files(cwd: str, user: ConfigFile, explicit_path: str) -> list[Confi
     return entries
 
 
-def _project_file(path: str, is_pyproject: bool, user_capture: bool | None) -> ConfigFile:
+_CAPTURE_RANK = {"metadata": 0, "hash": 1, "full": 2}  # how much text each mode records
+
+
+def _records_no_more(mode: str, user_mode: str | None) -> bool:
+    """Whether an untrusted ``capture_content = mode`` keeps at most the text the user's own setting keeps."""
+    return _CAPTURE_RANK[mode] <= _CAPTURE_RANK[user_mode or "full"]
+
+
+def _project_file(path: str, is_pyproject: bool, user_capture: str | None) -> ConfigFile:
     """Read ``path``; an untrusted one contributes only its safe keys and never raises."""
     try:
         data = _read_bytes(path, MAX_PROJECT_FILE_BYTES)
@@ -156,12 +164,14 @@ def _project_file(path: str, is_pyproject: bool, user_capture: bool | None) -> C
         return ConfigFile(path, "project", "no [tool.hilt] table")
     safe, ignored = {}, []
     for key, value in table.items():
-        if key in SAFE_FILE_KEYS and not (key == "capture_content" and value is not False and user_capture is False):
+        if key in SAFE_FILE_KEYS:
             try:
-                safe[key] = _check_file_value(key, value, path)
-                continue
+                checked = _check_file_value(key, value, path)
             except ConfigError:
-                pass
+                checked = None
+            if checked is not None and (key != "capture_content" or _records_no_more(checked, user_capture)):
+                safe[key] = checked
+                continue
         ignored.append(key)
     if problem is None and not ignored:
         return ConfigFile(path, "project", "read", safe)

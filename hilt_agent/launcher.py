@@ -47,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
         text = f"sets {env_name(key)}: {plain(description(key))}".rstrip(": ").replace("%", "%%")
         if key in BOOL_FIELDS:
             parser.add_argument(flag, dest=key, action=argparse.BooleanOptionalAction, default=None, help=text)
+        elif key == "capture_content":  # a mode, and --no-capture-content (metadata) as when it was a boolean
+            parser.add_argument(flag, dest=key, metavar="MODE", help=text)
+            parser.add_argument("--no-capture-content", dest=key, action="store_const", const="metadata", help=f"sets {env_name(key)}=metadata")
         else:
             parser.add_argument(flag, dest=key, metavar="VALUE", help=text)
     parser.add_argument("command", nargs=argparse.REMAINDER, help="the program to run, with its arguments")

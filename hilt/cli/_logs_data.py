@@ -67,12 +67,23 @@ _STATS_HEADERS = (
 )
 
 
+def _sampled_note(summary: dict[str, Any]) -> str:
+    """What the estimates of a sampled log rest on, and the recorded sums."""
+    recorded = summary["recorded"]
+    return (
+        f"estimates from {summary['sampled_calls']} sampled calls (failed calls count once); recorded: "
+        f"{recorded['calls']} calls, {recorded['tokens']['total']} tokens, cost {format_cost(recorded['cost_usd'])}"
+    )
+
+
 def print_stats(summary: dict[str, Any], out: Output) -> None:
     """The text form of a :func:`hilt.logs.summarize` result."""
     if "groups" in summary:
         rows = [_stats_row(g["key"], g) for g in summary["groups"]] + [_stats_row("(all)", summary)]
         headers = (summary["by"],) + _STATS_HEADERS[1:]
         out.table(headers, rows, numeric=[False] + [True] * (len(headers) - 1))
+        if summary.get("sampled"):
+            out.line(_sampled_note(summary))
         return
     tokens, latency, ttft = summary["tokens"], summary["latency_ms"], summary["ttft_ms"]
     lines = [
@@ -100,6 +111,8 @@ def print_stats(summary: dict[str, Any], out: Output) -> None:
         ("events", str(summary["events"])),
         ("period", f"{one_line(summary['first'] or '-')} → {one_line(summary['last'] or '-')}"),
     ]
+    if summary.get("sampled"):  # calls, tokens and cost above are estimates
+        lines.insert(0, ("sampled", _sampled_note(summary)))
     for name, value in lines:
         out.line(f"{out.style(name.ljust(14), '1')} {value}")
 

@@ -99,7 +99,9 @@ def instrument(
     from ..writers import build_writers
 
     set_max_field_chars(settings.max_field_chars)
-    pipeline = Pipeline(build_writers(settings), prices=settings.prices)
+    pipeline = Pipeline(
+        build_writers(settings), prices=settings.prices, metadata=settings.metadata, sample_rate=settings.sample_rate
+    )
     pipeline.warm_up()
     with _lock:
         old = _state

@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .._safety import report_exception
-from ._recorder import inside_recorded_call
+from ._recorder import SUPPRESSED, inside_recorded_call
 from ._stream_usage import UsageSwitch, request_with_usage, without_usage_chunk
 
 __all__ = ["ROUTES", "make_lowlevel_wrapper", "request_of"]
@@ -101,8 +101,9 @@ def make_lowlevel_wrapper(recorder: Any, is_async: bool) -> Callable[..., Any]:
             return result
 
         async def async_wrapper(wrapped: Any, instance: Any, args: tuple, kwargs: dict) -> Any:
-            if inside_recorded_call.get():
-                if recorder.pipeline is usage.pipeline and not usage.on:
+            inside = inside_recorded_call.get()
+            if inside:
+                if inside is SUPPRESSED or (recorder.pipeline is usage.pipeline and not usage.on):
                     return await wrapped(*args, **kwargs)
                 return await async_send(wrapped, args, kwargs)
             selected = _selected(args, kwargs)
@@ -131,8 +132,9 @@ def make_lowlevel_wrapper(recorder: Any, is_async: bool) -> Callable[..., Any]:
         return result
 
     def wrapper(wrapped: Any, instance: Any, args: tuple, kwargs: dict) -> Any:
-        if inside_recorded_call.get():
-            if recorder.pipeline is usage.pipeline and not usage.on:
+        inside = inside_recorded_call.get()
+        if inside:
+            if inside is SUPPRESSED or (recorder.pipeline is usage.pipeline and not usage.on):
                 return wrapped(*args, **kwargs)
             return send(wrapped, args, kwargs)
         selected = _selected(args, kwargs)

@@ -5,7 +5,12 @@ unchanged (a stream is observed in place, see :mod:`._streams`). An exception fr
 and re-raised as the same object. A fault inside HILT is reported and the call goes on.
 
 A context variable marks "inside a recorded call", so a method that reaches another patched one
-(``.stream()`` helpers, parse paths in some SDK versions) gives one record, not two.
+(``.stream()`` helpers, parse paths in some SDK versions) gives one record, not two. ``hilt.suppress()``
+sets it to :data:`SUPPRESSED`, so a suppressed call costs that same one read and is never recorded.
+
+Each record gets its capture mode at the start of the call: the innermost ``hilt.conversation`` that
+sets ``capture_content``, else the setting. Extractors capture text for ``full`` and ``hash`` (the
+pipeline turns hash-mode texts into keyed hashes), none for ``metadata``.
 """
 
 from __future__ import annotations
@@ -15,15 +20,19 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
 
+from .._context import _current as current_conversation
 from .._record import STATUS_CANCELLED, STATUS_ERROR, CallRecord
 from .._safety import guard, is_cancellation
 from ._raw import follow_streaming_response
 from ._streams import StreamObserver, observe_async_stream, observe_sync_stream
 from ._targets import PatchTarget
 
-__all__ = ["Recorder", "inside_recorded_call"]
+__all__ = ["SUPPRESSED", "Recorder", "inside_recorded_call"]
 
-inside_recorded_call: ContextVar[bool] = ContextVar("hilt_inside_recorded_call", default=False)
+SUPPRESSED = object()
+"""The value of :data:`inside_recorded_call` inside ``hilt.suppress()`` (truthy: calls pass straight through)."""
+inside_recorded_call: ContextVar[object] = ContextVar("hilt_inside_recorded_call", default=False)
+ERROR_MESSAGE_OMITTED = "(message not recorded: capture_content is metadata)"
 
 _RECORD_REQUEST = guard("record a request")
 _RECORD_RESPONSE = guard("record a response")
@@ -35,11 +44,11 @@ _SELECT = guard("select the arguments to record")
 class Recorder:
     """Builds the wrappers for a pipeline.
 
-    ``pipeline`` and ``capture_content`` (whether prompts and answers are recorded, or only the
-    numbers) may be swapped by a later ``instrument()``.
+    ``pipeline`` and ``capture_content`` (the capture mode of the settings: ``"full"``, ``"metadata"``
+    or ``"hash"``) may be swapped by a later ``instrument()``.
     """
 
-    def __init__(self, pipeline: Any, capture_content: bool = True) -> None:
+    def __init__(self, pipeline: Any, capture_content: str = "full") -> None:
         self.pipeline = pipeline
         self.capture_content = capture_content
         self._plain_types: set[type] = set()
@@ -104,8 +113,10 @@ class Recorder:
     def _begin(self, extractor: Any, endpoint: str, instance: Any, kwargs: dict) -> CallRecord | None:
         try:
             provider, server = self._provider.describe_client(instance)
-            record = CallRecord(endpoint=endpoint, provider=provider, server=server, started_ns=0)
-            extractor.capture_request(record, kwargs, self.capture_content)
+            context = current_conversation.get()
+            mode = self.capture_content if context is None or context.capture_content is None else context.capture_content
+            record = CallRecord(endpoint=endpoint, provider=provider, server=server, started_ns=0, capture_mode=mode)
+            extractor.capture_request(record, kwargs, mode != "metadata")
             self.pipeline.begin(record)
             record.started_ns = time.perf_counter_ns()
             return record
@@ -120,8 +131,14 @@ class Recorder:
             record.ended_ns = time.perf_counter_ns()
             record.status = STATUS_CANCELLED if is_cancellation(exc) else STATUS_ERROR
             record.error = exc
-            self._provider.fill_error(record, exc)
+            self._fill_error(record, exc)
             self.pipeline.end(record)
+
+    def _fill_error(self, record: CallRecord, exc: BaseException) -> None:
+        """The error fields; in metadata mode without the message, which may echo the prompt."""
+        self._provider.fill_error(record, exc)
+        if record.capture_mode == "metadata" and record.error_message:
+            record.error_message = ERROR_MESSAGE_OMITTED
 
     def _succeed(self, extractor: Any, record: CallRecord | None, result: Any, is_async: bool = False) -> Any:
         if record is None:
@@ -145,7 +162,7 @@ class Recorder:
         """Fill the response side of ``record``. A reply HILT cannot read is still recorded (status, latency,
         whatever was read before the fault), marked ``extensions.capture_failed``, so the call is never lost."""
         try:
-            extractor.capture_response(record, response, self.capture_content)
+            extractor.capture_response(record, response, record.capture_mode != "metadata")
         except Exception as exc:
             record.response_extras["capture_failed"] = type(exc).__name__
             _READ_RESPONSE.failed(exc)
@@ -211,12 +228,12 @@ class Recorder:
 
     def _finish_stream(self, record: CallRecord, accumulator: Any) -> None:
         try:
-            accumulator.apply(record, self.capture_content)
+            accumulator.apply(record, record.capture_mode != "metadata")
         except Exception as exc:  # as in _capture: the stream's call is still recorded
             record.response_extras["capture_failed"] = type(exc).__name__
             _READ_RESPONSE.failed(exc)
         if record.error is not None:  # the status of the failure, not the 200 the headers carried
-            self._provider.fill_error(record, record.error)
+            self._fill_error(record, record.error)
         self.pipeline.end(record)
 
 

@@ -53,7 +53,7 @@ class ReportCollector:
         facts = _facts(call)
         for summary in (self.summary, self.by_day, self.by_hour, self.by_model):
             summary.add_facts(call, facts)
-        stamp, replied, error, tokens, cost, latency, _ttft = facts
+        stamp, replied, error, tokens, cost, latency, _ttft, _rate = facts
         if not replied:
             return
         if cost is not None:

@@ -200,7 +200,7 @@ class Merger:
         result: dict[str, Any] = self.sink.result()
         headline = result.get("summary", result)
         # Prompts were counted, not joined: those beyond the replies are calls still waiting for an answer.
-        headline["pending"] = max(0, self.prompts - headline["calls"])
+        headline["pending"] = max(0, self.prompts - headline.get("recorded", headline)["calls"])
         headline["events"] = self.report.events = self.events + self.prompts
         headline["corrupt_lines"] = self.report.corrupt_count
         return result

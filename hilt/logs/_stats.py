@@ -7,6 +7,11 @@
 The same function backs ``hilt logs stats --json``, so the numbers match. A cost is summed only over
 calls that have one; calls without a price are counted in ``unpriced_calls`` and, when no call has a
 price, ``cost_usd`` is ``null`` (never a made-up ``0``). Percentiles use the nearest-rank method.
+
+Sampled logs (``sample_rate`` below 1: replies carry ``extensions.sample_rate``): ``calls``, ``tokens``
+and ``cost_usd`` are estimates, each kept call counting ``1 / rate`` times, except failed calls, which
+are always kept and count once. The summary then says ``"sampled": true`` and keeps the exact sums
+of what was recorded under ``recorded``; ``sampled_calls`` counts the calls that were scaled.
 """
 
 from __future__ import annotations
@@ -80,7 +85,7 @@ def _percentiles(sorted_values: Sequence[float]) -> dict[str, float | int | None
     return result
 
 
-_Facts = tuple  # (timestamp, replied, error, (prompt, completion, cached, reasoning, total), cost, latency, ttft)
+_Facts = tuple  # (timestamp, replied, error, (prompt, completion, cached, reasoning, total), cost, latency, ttft, rate)
 _NO_TOKENS = (0, 0, 0, 0, 0)
 _EMPTY: dict[str, Any] = {}
 
@@ -133,7 +138,12 @@ def _reply_facts(reply: dict[str, Any]) -> _Facts:
     ttft = metrics.get("ttft_ms")
     if ttft is not None and type(ttft) is not float:
         ttft = _number(ttft)
-    return (stamp if type(stamp) is str else None, True, error, counts, cost, latency, ttft)
+    rate = extensions.get("sample_rate")
+    if rate is not None:  # failed calls are always kept: they count once
+        rate = _number(rate) if not error else None
+        if rate is not None and not 0 < rate < 1:
+            rate = None
+    return (stamp if type(stamp) is str else None, True, error, counts, cost, latency, ttft, rate)
 
 
 def _facts(call: Call) -> _Facts:
@@ -141,7 +151,7 @@ def _facts(call: Call) -> _Facts:
     if call.reply is not None:
         return _reply_facts(call.reply)  # type: ignore[arg-type]
     stamp = call.prompt.get("timestamp") if isinstance(call.prompt, dict) else None
-    return (stamp if isinstance(stamp, str) else None, False, False, _NO_TOKENS, None, None, None)
+    return (stamp if isinstance(stamp, str) else None, False, False, _NO_TOKENS, None, None, None, None)
 
 
 class _Totals:
@@ -159,6 +169,8 @@ class _Totals:
         "ttfts",
         "first",
         "last",
+        "sampled",
+        "extra",
     )
 
     def __init__(self) -> None:
@@ -169,9 +181,11 @@ class _Totals:
         self.ttfts = array("d")
         self.first: str | None = None
         self.last: str | None = None
+        self.sampled = 0  # calls of sampled logs, counted 1 / rate times in the estimates
+        self.extra = [0.0] * 7  # what the sampled-out calls add: calls, the 5 token kinds, cost
 
     def add(self, facts: _Facts) -> None:
-        stamp, replied, error, tokens, cost, latency, ttft = facts
+        stamp, replied, error, tokens, cost, latency, ttft, rate = facts
         if stamp is not None:
             if self.first is None or stamp < self.first:
                 self.first = stamp
@@ -198,10 +212,23 @@ class _Totals:
             self.latencies.append(latency)
         if ttft is not None:
             self.ttfts.append(ttft)
+        if rate is not None:
+            self._add_estimate(1 / rate - 1, tokens, cost)
+
+    def _add_estimate(self, weight: float, tokens: tuple[int, ...], cost: float | None) -> None:
+        """The calls a sampled call stands for beyond itself (``weight`` = 1 / rate - 1)."""
+        self.sampled += 1
+        extra = self.extra
+        extra[0] += weight
+        for index, count in enumerate(tokens, start=1):
+            extra[index] += count * weight
+        if cost is not None:
+            extra[6] += cost * weight
 
     def merge(self, other: _Totals) -> None:
-        for name in ("calls", "errors", "pending", "unpriced", "priced", "cost"):
+        for name in ("calls", "errors", "pending", "unpriced", "priced", "cost", "sampled"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.extra = [a + b for a, b in zip(self.extra, other.extra)]
         self.tokens = [a + b for a, b in zip(self.tokens, other.tokens)]
         self.latencies.extend(other.latencies)
         self.ttfts.extend(other.ttfts)
@@ -212,7 +239,7 @@ class _Totals:
 
     def result(self) -> dict[str, Any]:
         latencies, ttfts = sorted(self.latencies), sorted(self.ttfts)
-        return {
+        result = {
             "calls": self.calls,
             "errors": self.errors,
             "error_rate": round(self.errors / self.calls, 4) if self.calls else None,
@@ -225,6 +252,22 @@ class _Totals:
             "first": self.first,
             "last": self.last,
         }
+        if self.sampled:
+            self._scale(result)
+        return result
+
+    def _scale(self, result: dict[str, Any]) -> None:
+        """Replace calls, tokens and cost by their estimates; the recorded sums go under ``recorded``."""
+        extra = self.extra
+        result["recorded"] = {key: result[key] for key in ("calls", "tokens", "cost_usd")}
+        calls = round(self.calls + extra[0])
+        result["calls"] = calls
+        result["error_rate"] = round(self.errors / calls, 4) if calls else None
+        result["tokens"] = {kind: round(count + extra[i]) for i, (kind, count) in enumerate(result["tokens"].items(), start=1)}
+        if self.priced:
+            result["cost_usd"] = round(self.cost + extra[6], 9)
+        result["sampled"] = True
+        result["sampled_calls"] = self.sampled
 
 
 class Summary:

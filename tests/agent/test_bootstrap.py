@@ -34,7 +34,7 @@ def test_broken_toml_warns_once_and_runs_uninstrumented(venv, run, workdir: Path
     result = run([venv.python, "app.py"], {"HILT_ENABLED": "1", "HILT_FILEPATH": str(workdir / "e.jsonl")})
     assert (result.returncode, result.stdout) == (0, REPLY)
     assert result.stderr == (
-        f"hilt: warning: {user_config()}: capture_content: expected a boolean (true or false), got 'yes'; "
+        f"hilt: warning: {user_config()}: capture_content: expected one of \"full\", \"metadata\", \"hash\" (or a boolean: true is full, false is metadata), got 'yes'; "
         "this run is not instrumented\n"
     )
     assert not (workdir / "e.jsonl").exists()
@@ -76,8 +76,8 @@ def test_invalid_env_value_is_one_warning(venv, run, workdir: Path) -> None:
     result = run([venv.python, "app.py"], {"HILT_ENABLED": "1", "HILT_CAPTURE_CONTENT": "maybe"})
     assert (result.returncode, result.stdout) == (0, REPLY)
     assert result.stderr == (
-        "hilt: warning: environment variable HILT_CAPTURE_CONTENT: capture_content: expected a boolean: "
-        "1/true/yes/on or 0/false/no/off, got 'maybe'; this run is not instrumented\n"
+        "hilt: warning: environment variable HILT_CAPTURE_CONTENT: capture_content: expected one of "
+        "\"full\", \"metadata\", \"hash\" (or a boolean: true is full, false is metadata), got 'maybe'; this run is not instrumented\n"
     )
 
 

@@ -17,7 +17,7 @@ def test_defaults_have_source_default(cwd: Path) -> None:
     """With nothing configured every value is the default and says so."""
     settings = load_settings()
     assert settings.sources == dict.fromkeys(FIELDS, "default")
-    assert (settings.backend, settings.filepath, settings.capture_content) == (("local",), None, True)
+    assert (settings.backend, settings.filepath, settings.capture_content) == (("local",), None, "full")
     assert settings.log_path == Path(platformdirs.user_log_dir("hilt", appauthor=False)) / "hilt.jsonl"
 
 
@@ -28,7 +28,7 @@ def test_precedence_argument_over_env_over_toml(cwd: Path, monkeypatch: pytest.M
     monkeypatch.setenv("HILT_WORKSHEET_NAME", "E")
     settings = load_settings({"filepath": "arg.jsonl", "backend": None})
     toml = str(cwd / "hilt.toml")
-    assert (settings.filepath, settings.worksheet_name, settings.capture_content) == ("arg.jsonl", "E", False)
+    assert (settings.filepath, settings.worksheet_name, settings.capture_content) == ("arg.jsonl", "E", "metadata")
     assert {k: settings.sources[k] for k in ("filepath", "worksheet_name", "capture_content", "backend")} == {
         "filepath": "argument",
         "worksheet_name": "env HILT_WORKSHEET_NAME",
@@ -48,16 +48,16 @@ def test_empty_env_counts_as_unset(cwd: Path, monkeypatch: pytest.MonkeyPatch) -
 @pytest.mark.parametrize(("raw", "value"), [("1", True), ("TRUE", True), ("yes", True), ("On", True), ("0", False), ("false", False), ("no", False), ("OFF", False)])
 def test_env_booleans(cwd: Path, monkeypatch: pytest.MonkeyPatch, raw: str, value: bool) -> None:
     """Booleans accept 1/true/yes/on and 0/false/no/off in any case."""
-    monkeypatch.setenv("HILT_CAPTURE_CONTENT", raw)
-    assert load_settings().capture_content is value
+    monkeypatch.setenv("HILT_STREAM_USAGE", raw)
+    assert load_settings().stream_usage is value
 
 
 def test_bad_env_boolean_names_the_variable(cwd: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Anything else is an error naming the variable."""
-    monkeypatch.setenv("HILT_CAPTURE_CONTENT", "maybe")
+    monkeypatch.setenv("HILT_STREAM_USAGE", "maybe")
     with pytest.raises(ConfigError) as info:
         load_settings()
-    assert str(info.value) == "environment variable HILT_CAPTURE_CONTENT: capture_content: expected a boolean: 1/true/yes/on or 0/false/no/off, got 'maybe'"
+    assert str(info.value) == "environment variable HILT_STREAM_USAGE: stream_usage: expected a boolean: 1/true/yes/on or 0/false/no/off, got 'maybe'"
 
 
 def test_files_merge_per_key_in_documented_order(cwd: Path, monkeypatch: pytest.MonkeyPatch, user_toml: Path, tmp_path: Path) -> None:
@@ -90,7 +90,7 @@ def test_files_merge_per_key_in_documented_order(cwd: Path, monkeypatch: pytest.
     ("text", "key", "expected"),
     [
         ('filepth = "x"\n', "filepth", "one of the HILT settings: "),
-        ("capture_content = \"yes\"\n", "capture_content", "a boolean (true or false)"),
+        ("capture_content = \"yes\"\n", "capture_content", 'one of "full", "metadata", "hash" (or a boolean: true is full, false is metadata)'),
         ("flush_interval = \"5\"\n", "flush_interval", "a number of seconds"),
         ("columns = \"a,b\"\n", "columns", "an array of column names"),
         ('backend = "mysql"\n', "backend", "one or more of local, sheets, otlp"),

@@ -54,7 +54,7 @@ def test_argv_unchanged_and_cwd_not_on_pythonpath(venv, run) -> None:
     """Arguments reach the program untouched; PYTHONPATH stays unset when hilt.pth is installed."""
     code = "import os, sys; print(sys.argv[1:], os.environ.get('PYTHONPATH'), os.environ['HILT_ENABLED'], os.environ['HILT_CAPTURE_CONTENT'])"
     result = run([venv.bin / "hilt-agent", "--no-capture-content", venv.python, "-c", code, "a b", "--backend", "-x"])
-    assert (result.returncode, result.stdout) == (0, "['a b', '--backend', '-x'] None 1 0\n")
+    assert (result.returncode, result.stdout) == (0, "['a b', '--backend', '-x'] None 1 metadata\n")
 
 
 def test_bad_flag_value_exits_2(venv, run) -> None:
@@ -99,7 +99,7 @@ def test_info_shows_every_source(venv, run, workdir: Path) -> None:
     assert [line.split() for line in lines if line.startswith(("  backend ", "  filepath ", "  capture_content ", "  debug "))] == [
         ["backend", "('local',)", "flag"],
         ["filepath", "'env.jsonl'", "env", "HILT_FILEPATH"],
-        ["capture_content", "False", toml],
+        ["capture_content", "'metadata'", toml],
         ["debug", "False", "default"],
     ]
     assert f"  project      {toml}  read (only keys an untrusted file may set: trust not needed)" in lines

@@ -56,7 +56,7 @@ def test_untrusted_file_applies_only_safe_keys_with_one_warning(cwd: Path, caplo
         load_settings()
     path = str(cwd / "hilt.toml")
     assert {key for key in FIELDS if settings.sources[key] != "default"} == {"capture_content", "prices"} == SAFE_FILE_KEYS
-    assert (settings.capture_content, settings.prices) == (False, {"my-model": {"input": 1.0, "output": 2.0}})
+    assert (settings.capture_content, settings.prices) == ("metadata", {"my-model": {"input": 1.0, "output": 2.0}})
     assert (settings.backend, settings.filepath, settings.strict, settings.propagate) == (("local",), None, False, True)
     assert warnings_of(caplog) == [
         f"HILT ignored {IGNORED} from {path}: this folder's config file is not trusted (it could redirect logs or "
@@ -97,9 +97,9 @@ def test_untrusted_capture_content_true_cannot_override_the_users_false(cwd: Pat
     user_toml.write_text("capture_content = false\n")
     (cwd / "hilt.toml").write_text("capture_content = true\n")
     settings = load_settings()
-    assert (settings.capture_content, settings.sources["capture_content"]) == (False, str(user_toml))
+    assert (settings.capture_content, settings.sources["capture_content"]) == ("metadata", str(user_toml))
     trust("hilt.toml")
-    assert load_settings().capture_content is True
+    assert load_settings().capture_content == "full"
 
 
 def test_untrusted_broken_file_never_raises(cwd: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
@@ -130,7 +130,7 @@ def test_untrusted_pyproject_table_is_filtered_too(cwd: Path) -> None:
     """[tool.hilt] in ./pyproject.toml follows the same rule as ./hilt.toml."""
     (cwd / "pyproject.toml").write_text('[project]\nname = "x"\n[tool.hilt]\nfilepath = "x.jsonl"\ncapture_content = false\n')
     settings = load_settings()
-    assert (settings.filepath, settings.capture_content) == (None, False)
+    assert (settings.filepath, settings.capture_content) == (None, "metadata")
     trust("pyproject.toml")
     assert load_settings().filepath == "x.jsonl"
 

@@ -123,9 +123,22 @@ def request_attributes(event: dict[str, Any], capture_content: bool) -> dict[str
     endpoint = _dict(event.get("provenance")).get("endpoint")
     if isinstance(endpoint, str):
         attributes[sc.HILT_ENDPOINT] = endpoint
+    metadata = extensions.get("metadata")
+    if metadata:
+        _add_metadata(attributes, _dict(metadata))
+    rate = extensions.get("sample_rate")
+    if isinstance(rate, (int, float)) and not isinstance(rate, bool):
+        attributes[sc.HILT_SAMPLE_RATE] = float(rate)
     if capture_content:
         _add_input_content(attributes, _dict(event.get("content")), operation_of(event))
     return attributes
+
+
+def _add_metadata(attributes: dict[str, Any], metadata: dict[str, Any]) -> None:
+    """``hilt.metadata.<key>`` per value OpenTelemetry can carry (string, number, boolean)."""
+    for key, value in metadata.items():
+        if isinstance(value, (str, int, float, bool)):
+            attributes[sc.HILT_METADATA_PREFIX + str(key)] = value
 
 
 def _add_params(attributes: dict[str, Any], params: dict[str, Any]) -> None:

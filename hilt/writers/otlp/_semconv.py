@@ -49,6 +49,8 @@ HILT_PROMPT_EVENT_ID = "hilt.prompt_event_id"
 HILT_COMPLETION_EVENT_ID = "hilt.completion_event_id"
 HILT_ENDPOINT = "hilt.endpoint"
 HILT_REQUEST_ID = "hilt.request_id"
+HILT_METADATA_PREFIX = "hilt.metadata."  # + each key of extensions.metadata (compliance labels)
+HILT_SAMPLE_RATE = "hilt.sample_rate"
 
 # request parameters (keys of ``extensions.params``) → span attributes
 REQUEST_PARAMS: dict[str, str] = {

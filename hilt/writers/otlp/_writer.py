@@ -39,10 +39,11 @@ __all__ = ["OtlpWriter", "content_on_span"]
 _MAX_OPEN_SPANS = 10_000
 
 
-def content_on_span(capture_content: bool) -> bool:
-    """Message content goes on spans only when HILT captures it *and* ``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`` asks for spans."""
+def content_on_span(capture_content: str | bool) -> bool:
+    """Message content goes on spans only when HILT captures it (a mode other than ``metadata``) *and*
+    ``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`` asks for spans."""
     mode = os.environ.get(sc.CONTENT_ENV, "").strip().lower()
-    return capture_content and mode in sc.CONTENT_ON_SPAN
+    return capture_content not in ("metadata", False) and mode in sc.CONTENT_ON_SPAN
 
 
 def _end_time(span: Any, event: dict[str, Any], extensions: dict[str, Any]) -> int | None:

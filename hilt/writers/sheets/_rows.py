@@ -21,6 +21,7 @@ __all__ = [
     "ALL_COLUMNS",
     "CELL_LIMIT",
     "DEFAULT_COLUMNS",
+    "OPTIONAL_COLUMNS",
     "TRUNCATION_MARKER",
     "column_letter",
     "event_to_row",
@@ -102,10 +103,15 @@ _EXTRACTORS: dict[str, Callable[[Mapping[str, Any]], Cell]] = {
     "ttft_ms": _path("metrics", "ttft_ms"),
     "error_type": _path("extensions", "error_type"),
     "user": _path("extensions", "user"),
+    # Written when chosen in ``columns``, or by default when the matching setting is on (see _settings).
+    "metadata": _path("extensions", "metadata"),
+    "sample_rate": _path("extensions", "sample_rate"),
 }
 
-ALL_COLUMNS: tuple[str, ...] = tuple(_EXTRACTORS)
-"""Every column HILT can write, in the default order."""
+OPTIONAL_COLUMNS = ("metadata", "sample_rate")
+"""Columns outside the default set: compliance metadata (a JSON object) and the sampling rate."""
+ALL_COLUMNS: tuple[str, ...] = tuple(name for name in _EXTRACTORS if name not in OPTIONAL_COLUMNS)
+"""Every column HILT writes by default, in the default order."""
 
 DEFAULT_COLUMNS = ALL_COLUMNS
 
@@ -119,7 +125,7 @@ def resolve_columns(columns: Iterable[str] | None, source: str = "instrument()")
     if columns is None:
         return DEFAULT_COLUMNS
     chosen = tuple(columns)
-    valid = ", ".join(ALL_COLUMNS)
+    valid = ", ".join(_EXTRACTORS)
     unknown = [name for name in chosen if name not in _EXTRACTORS]
     if unknown:
         raise ConfigError(source, "columns", f"names among: {valid}", unknown[0] if len(unknown) == 1 else unknown)

@@ -45,6 +45,8 @@ def validate_sheets_settings(settings: Settings) -> tuple[tuple[str, ...], Crede
     """The columns and credentials of a Sheets configuration; raises ``ConfigError``/``WriterError``."""
     source = settings.sources.get("columns", "instrument()") if settings.sources else "instrument()"
     columns = resolve_columns(settings.columns, source)
+    if settings.columns is None:  # the compliance labels and the sampling rate travel to the sheet too
+        columns += (("metadata",) if settings.metadata else ()) + (("sample_rate",) if settings.sample_rate < 1 else ())
     if not settings.sheet_id:
         raise ConfigError(
             settings.sources.get("sheet_id", "instrument()") if settings.sources else "instrument()",
