@@ -60,8 +60,9 @@ _DEFAULTS: dict[str, Any] = {
     "strict": False,
     "debug": False,
     "stream_usage": False,
+    "integrity": False,  # the audit trail: a keyed hash chain through the JSONL log (hilt/_integrity.py)
 }
-BOOL_FIELDS = frozenset({"capture_content", "propagate", "strict", "debug", "stream_usage"})
+BOOL_FIELDS = frozenset({"capture_content", "propagate", "strict", "debug", "stream_usage", "integrity"})
 """Settings that are booleans (``hilt-agent`` gives them ``--x``/``--no-x`` flags)."""
 _SECONDS = frozenset({"flush_interval", "shutdown_timeout"})
 
@@ -96,6 +97,9 @@ class Settings:
     strict: bool
     debug: bool
     stream_usage: bool
+    integrity: bool
+    """Chain every line of the JSONL log with an HMAC so ``hilt logs verify`` detects edits (not settable
+    by an untrusted project file: it adds state files and makes writers wait for the file lock)."""
     sources: Mapping[str, str]
     """Where each value came from: ``"default"``, a TOML file path, ``"env HILT_X"``, ``"argument"`` or ``"flag"``."""
 

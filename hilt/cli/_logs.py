@@ -43,6 +43,7 @@ _EXAMPLES = {
     '  hilt logs sql "SELECT status, count(*) FROM calls GROUP BY 1" --json',
     "path": "hilt logs path",
     "report": "hilt logs report -o report.html --since 30d\n  hilt logs report --serve --port 8765",
+    "verify": "hilt logs verify\n  hilt logs verify logs/app.jsonl --json",
 }
 
 
@@ -113,6 +114,10 @@ def register(subparsers: Any) -> None:
             metavar="FILE",
             help="logs or glob patterns (default: the configured log); .gz and rotated files too",
         )
+
+    from ._logs_verify import add_verify_command
+
+    add_verify_command(commands, _add)
 
     path = _add(commands, "path", None, "print the log file HILT writes to with the current configuration", logs_path)
     path.add_argument("--json", action="store_true", help=argparse.SUPPRESS)

@@ -43,7 +43,7 @@ def build_writers(settings: Settings) -> list[Writer]:
         elif backend == "otlp":
             writers.append(_otlp_writer(settings))
         else:
-            writers.append(JsonlWriter(settings.log_path))
+            writers.append(JsonlWriter(settings.log_path, integrity=settings.integrity))
     return _without_duplicate_files(writers)
 
 

@@ -235,9 +235,14 @@ class JsonlWriter:
 
     lock_wait = 0.005
     path_check_interval = 0.1
+    chain: Any = None  # hilt._integrity.Chain when ``integrity`` is on
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, integrity: bool = False) -> None:
         self.path = Path(path)
+        if integrity:  # the audit trail: each line chained to the previous one (hilt/_integrity.py)
+            from .._integrity import Chain
+
+            self.chain = Chain(self.path)
         self.lock_timeouts = 0
         self._fd: int | None = None
         self._pid = 0
@@ -250,6 +255,8 @@ class JsonlWriter:
 
     def write(self, event: dict[str, Any]) -> None:
         """Append ``event`` as one line; raises ``OSError`` when the file cannot be written."""
+        if self.chain is not None:
+            event = self.chain.prepare(event)
         self.write_line(dumps_event(event))
 
     # write_line runs twice per LLM call: the common case (file open, checked less than
@@ -259,7 +266,7 @@ class JsonlWriter:
         """Append one already-encoded line (it must end with a newline)."""
         with self._lock:
             fd = self._fd
-            if fd is None or time.monotonic() >= self._next_path_check:
+            if fd is None or self.chain is not None or time.monotonic() >= self._next_path_check:
                 fd = self._checked_fd()
             if fcntl is None:
                 locked = False
@@ -271,6 +278,8 @@ class JsonlWriter:
                     locked = self._wait_for_lock(fd)
             try:
                 end = os.lseek(fd, 0, os.SEEK_END)
+                if self.chain is not None:
+                    line = self.chain.seal(fd, end, line, end == self._end)
                 # Without the lock another writer may be halfway through its line: only look when locked.
                 if end != self._end and locked and end > 0 and self._readable:
                     line = self._after_torn_line(fd, end, line)
@@ -280,6 +289,8 @@ class JsonlWriter:
                     while view:
                         view = view[os.write(fd, view) :]
                 self._end = end + len(line) if locked else -1
+                if self.chain is not None:
+                    self.chain.commit()
             finally:
                 if locked:
                     fcntl.flock(fd, _LOCK_UN)
@@ -313,7 +324,11 @@ class JsonlWriter:
         return (info.st_dev, info.st_ino) != self._identity
 
     def _wait_for_lock(self, fd: int) -> bool:
-        """Another process holds the ``flock``: wait at most ``lock_wait``; ``False`` when writing without it."""
+        """Another process holds the ``flock``: wait at most ``lock_wait``; ``False`` when writing without it.
+        A chained log waits as long as it takes: its next line needs the previous one."""
+        if self.chain is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            return True
         deadline = time.monotonic() + self.lock_wait
         pause = 0.0002
         while True:

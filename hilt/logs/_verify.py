@@ -1,0 +1,261 @@
+"""``hilt logs verify``: check the audit trail (the hash chain ``integrity = true`` writes, see ``hilt/_integrity.py``).
+
+Every chained line's mac is recomputed with the user's key. The chain is checked per log: the named
+file with its rotated siblings, oldest first, plus the anchor that records the chain's last line. A
+problem names the file and line: an edited line, lines missing between two lines (or a removed file),
+lines out of order, a repeated line, lines that carry no chain, a cut end. Gaps that erasures
+(``hilt logs forget``) account for are reported as erasures, not as problems.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .._integrity import ChainLink, compute_mac, erasure_of, integrity_key, parse_link, read_anchor, read_pruned
+from ._files import _GLOB_CHARS, default_log, expand_paths, open_binary
+
+__all__ = ["Problem", "VerifyReport", "verify_logs"]
+
+
+@dataclass
+class Problem:
+    """One finding: ``kind`` is ``edited``, ``missing``, ``reordered``, ``repeated``, ``unchained``,
+    ``unreadable``, ``truncated`` or ``link``; ``line`` is 1-based (``None``: the file as a whole)."""
+
+    kind: str
+    file: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line is not None else self.file
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class Erasure:
+    """An erasure recorded in the chain: when, how many events, where the record is."""
+
+    file: str
+    line: int
+    at: str
+    events_removed: int
+
+
+@dataclass
+class VerifyReport:
+    """What :func:`verify_logs` found; ``ok`` when there is no problem."""
+
+    files: list[str] = field(default_factory=list)
+    lines: int = 0
+    chained: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    erasures: list[Erasure] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, **asdict(self)}
+
+
+@dataclass
+class _Entry:
+    file: str
+    line: int
+    link: ChainLink
+    erasure: dict[str, Any] | None
+    position: int  # among the chained entries of the chain, in reading order
+
+
+def verify_logs(paths: Sequence[str | os.PathLike[str]] | None = None) -> VerifyReport:
+    """Check the chain of each named log (default: the configured one) with its rotated files.
+
+    Raises:
+        FileNotFoundError: a named log does not exist, or there is no integrity key.
+    """
+    key = integrity_key(create=False)
+    report = VerifyReport()
+    for item in list(paths or []) or [default_log()]:
+        text = os.fspath(item)
+        files = expand_paths([text])
+        live = None if _GLOB_CHARS.search(text) else Path(os.path.expanduser(text))
+        _ChainCheck(key, report, live).run(files)
+    return report
+
+
+class _ChainCheck:
+    """The checks of one chain (one log and its rotated files)."""
+
+    def __init__(self, key: bytes, report: VerifyReport, live: Path | None) -> None:
+        self.key, self.report, self.live = key, report, live
+        self.entries: list[_Entry] = []
+        self.problems = report.problems
+
+    def problem(self, kind: str, file: str, line: int | None, message: str) -> None:
+        self.problems.append(Problem(kind, file, line, message))
+
+    def run(self, files: list[Path]) -> None:
+        for path in files:
+            self._read(path)
+        by_seq: dict[int, list[_Entry]] = {}
+        for entry in self.entries:
+            by_seq.setdefault(entry.link.seq, []).append(entry)
+        self._check_macs(by_seq)
+        self._check_order()
+        self._check_gaps()
+
+    def _read(self, path: Path) -> None:
+        name = str(path)
+        self.report.files.append(name)
+        unchained: list[int] = []
+        with open_binary(path) as stream:
+            for number, raw in enumerate(stream, start=1):
+                if not raw.strip():
+                    continue
+                self.report.lines += 1
+                try:
+                    event = json.loads(raw)
+                except ValueError:
+                    self.problem("unreadable", name, number, "not a valid JSON line (torn or damaged)")
+                    continue
+                link = parse_link(raw) if isinstance(event, dict) else None
+                if link is None:
+                    unchained.append(number)
+                    continue
+                self.report.chained += 1
+                erasure = erasure_of(raw)
+                if erasure is not None:
+                    self.report.erasures.append(
+                        Erasure(name, number, str(erasure.get("at")), _count(erasure.get("events_removed")))
+                    )
+                self.entries.append(_Entry(name, number, link, erasure, len(self.entries)))
+        self._report_unchained(name, unchained)
+
+    def _report_unchained(self, name: str, numbers: list[int]) -> None:
+        for first, last in _runs(numbers):
+            lines = f"line {first} carries" if first == last else f"lines {first}-{last} carry"
+            after_chained = any(entry.file != name or entry.line < first for entry in self.entries)
+            if after_chained:
+                message = f"{lines} no chain (inserted, or written with integrity off)"
+            else:
+                message = f"{lines} no chain (written before integrity was turned on?)"
+            self.problem("unchained", name, first, message)
+
+    def _check_macs(self, by_seq: dict[int, list[_Entry]]) -> None:
+        previous_in_file: _Entry | None = None
+        for entry in self.entries:
+            link = entry.link
+            if previous_in_file is not None and previous_in_file.file != entry.file:
+                previous_in_file = None
+            if link.prev is not None:
+                candidates, known = [link.prev], True
+            else:
+                neighbours = list(by_seq.get(link.seq - 1, []))
+                if entry.erasure is not None:
+                    neighbours += [e for e in by_seq.get(link.seq, []) if e is not entry]
+                if previous_in_file is not None:
+                    neighbours.append(previous_in_file)
+                candidates = [e.link.mac for e in neighbours]
+                known = bool(by_seq.get(link.seq - 1)) or (entry.erasure is not None and len(neighbours) > 0)
+                known = known or (previous_in_file is not None and previous_in_file.link.seq == link.seq - 1)
+            if not any(compute_mac(self.key, prev, link.template) == link.mac for prev in candidates) and known:
+                self.problem("edited", entry.file, entry.line, f"edited (seq {link.seq}: the mac does not match)")
+            previous_in_file = entry
+
+    def _check_order(self) -> None:
+        seen: dict[int, _Entry] = {}
+        highest: _Entry | None = None
+        for entry in self.entries:
+            if entry.erasure is not None:
+                continue
+            seq = entry.link.seq
+            if seq in seen:
+                first = seen[seq]
+                self.problem("repeated", entry.file, entry.line, f"repeats seq {seq} of {_where(first, entry)} (a copied line)")
+                continue
+            if highest is not None and seq < highest.link.seq:
+                self.problem(
+                    "reordered", entry.file, entry.line,
+                    f"out of order: seq {seq} comes after seq {highest.link.seq} ({_where(highest, entry)})",
+                )
+            seen[seq] = entry
+            if highest is None or seq > highest.link.seq:
+                highest = entry
+
+    def _check_gaps(self) -> None:
+        firsts: dict[int, _Entry] = {}
+        for entry in self.entries:
+            if entry.erasure is None:
+                firsts.setdefault(entry.link.seq, entry)
+        gaps = []
+        ordered = sorted(firsts)
+        start = (read_pruned(self.live) + 1) if self.live is not None else 0
+        if ordered and ordered[0] > start and self.live is not None:
+            gaps.append((start, ordered[0] - 1, None, firsts[ordered[0]]))
+        for low, high in zip(ordered, ordered[1:]):
+            if high > low + 1:
+                gaps.append((low + 1, high - 1, firsts[low], firsts[high]))
+        missing = sum(high - low + 1 for low, high, _, _ in gaps)
+        erased = sum(erasure.events_removed for erasure in self.report.erasures)
+        if missing and missing > erased:
+            for low, high, before, after in gaps:
+                self._report_gap(low, high, before, after)
+        if self.live is not None:
+            self._check_tail(ordered[-1] if ordered else -1)
+
+    def _report_gap(self, low: int, high: int, before: _Entry | None, after: _Entry) -> None:
+        count = high - low + 1
+        what = f"{count} event{'s' if count > 1 else ''} missing (seq {low}" + (f"-{high})" if high > low else ")")
+        if before is None:
+            self.problem("missing", after.file, after.line, f"{what} before this line: an older file removed?")
+        elif before.file == after.file:
+            self.problem("missing", after.file, after.line, f"{what} between line {before.line} and line {after.line}")
+        else:
+            self.problem(
+                "missing", after.file, after.line,
+                f"{what} between {before.file}:{before.line} and this line: a removed file, or a cut file end?",
+            )
+
+    def _check_tail(self, highest: int) -> None:
+        anchored = read_anchor(self.live)  # type: ignore[arg-type]
+        if anchored is None:
+            return
+        seq, mac = anchored
+        last = self.entries[-1] if self.entries else None
+        where = (last.file, last.line) if last else (str(self.live), None)
+        if seq > highest:
+            count = seq - highest
+            seqs = f"seq {seq}" if count == 1 else f"seq {highest + 1}-{seq}"
+            self.problem(
+                "truncated", *where,
+                f"{count} newer event{'s' if count > 1 else ''} missing after this line ({seqs} written): "
+                "the file was cut or the newest file removed",
+            )
+        elif last is not None and seq == highest and mac not in {e.link.mac for e in self.entries if e.link.seq == seq}:
+            self.problem("truncated", *where, "the last line is not the one last written (replaced or removed)")
+
+
+def _count(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
+
+
+def _runs(numbers: list[int]) -> list[tuple[int, int]]:
+    """Consecutive line numbers grouped: [1, 2, 3, 7] → [(1, 3), (7, 7)]."""
+    runs: list[tuple[int, int]] = []
+    for number in numbers:
+        if runs and runs[-1][1] == number - 1:
+            runs[-1] = (runs[-1][0], number)
+        else:
+            runs.append((number, number))
+    return runs
+
+
+def _where(entry: _Entry, relative_to: _Entry) -> str:
+    return f"line {entry.line}" if entry.file == relative_to.file else f"{entry.file}:{entry.line}"
