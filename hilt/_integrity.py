@@ -329,7 +329,8 @@ def erasure_of(raw: bytes) -> dict[str, Any] | None:
 
 
 def reseal_after_erasure(path: str | os.PathLike[str], removed_count: int, when: str | None = None) -> int:
-    """Re-chain ``path`` after an erasure rewrote it and append the erasure event; returns the lines sealed.
+    """Re-chain ``path`` after an erasure rewrote it and append the erasure event; returns the lines sealed
+    (0, changing nothing, when the file carries no chain: safe to call after every rewrite).
 
     Each chained line keeps its ``seq`` (the erased ones leave gaps that the erasure event accounts
     for); the erasure event takes the last ``seq`` again. Runs under the file's ``flock``; a plain file
@@ -340,13 +341,18 @@ def reseal_after_erasure(path: str | os.PathLike[str], removed_count: int, when:
     from .writers.jsonl import dumps_event
 
     path = Path(path)
-    key = integrity_key()
+    try:
+        key = integrity_key(create=False)
+    except FileNotFoundError:  # integrity was never on for this user: nothing to re-seal
+        return 0
     when = when or utc_now_iso()
     fd = os.open(path, os.O_RDWR | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
     try:
         _lock(fd)
         compressed = is_gzip(path)
         data = _read_all(fd, compressed)
+        if not any(parse_link(raw) for raw in data.splitlines()):
+            return 0  # not a chained log
         out, sealed, seq, mac, first = [], 0, None, _ZERO_MAC, True
         for raw in data.splitlines(keepends=True):
             link = parse_link(raw)

@@ -202,10 +202,19 @@ class _ChainCheck:
         for low, high in zip(ordered, ordered[1:]):
             if high > low + 1:
                 gaps.append((low + 1, high - 1, firsts[low], firsts[high]))
-        missing = sum(high - low + 1 for low, high, _, _ in gaps)
-        erased = sum(erasure.events_removed for erasure in self.report.erasures)
-        if missing and missing > erased:
-            for low, high, before, after in gaps:
+        allowance: dict[str, int] = {}
+        for erasure in self.report.erasures:
+            allowance[erasure.file] = allowance.get(erasure.file, 0) + erasure.events_removed
+        # Gaps inside one file first: a gap at a file boundary may belong to either file's erasure.
+        gaps.sort(key=lambda gap: gap[2] is not None and gap[2].file != gap[3].file)
+        for low, high, before, after in gaps:
+            # A gap an erasure of the same file (or of the file before, at a file boundary) accounts for is no problem.
+            count = high - low + 1
+            for file in (after.file, before.file if before is not None else None):
+                if file is not None and allowance.get(file, 0) >= count:
+                    allowance[file] -= count
+                    break
+            else:
                 self._report_gap(low, high, before, after)
         if self.live is not None:
             self._check_tail(ordered[-1] if ordered else -1)
