@@ -157,7 +157,7 @@ def template_of(raw: bytes) -> bytes | None:
 
 
 def compute_mac(key: bytes, prev: bytes, template: bytes) -> bytes:
-    return hmac.new(key, prev + template, hashlib.sha256).digest()
+    return hmac.digest(key, prev + template, "sha256")
 
 
 def _sealed(key: bytes, unsealed: bytes, seq: int, prev: bytes, first: bool) -> tuple[bytes, bytes]:
@@ -199,6 +199,7 @@ class Chain:
         self._anchor_file = anchor_path(log_path)
         self._seq, self._mac, self._first = -1, _ZERO_MAC, True
         self._pending: tuple[int, bytes] | None = None
+        self._anchor_fd: int | None = None
 
     prepare = staticmethod(prepare)
 
@@ -214,7 +215,18 @@ class Chain:
         """The sealed line is written: it becomes the previous one, and the anchor records it."""
         if self._pending is not None:
             (self._seq, self._mac), self._pending, self._first = self._pending, None, False
-            write_anchor(self.log_path, self._seq, self._mac, self._anchor_file)
+            if self._anchor_fd is None:
+                self._anchor_fd = _open_anchor(self._anchor_file)
+            os.pwrite(self._anchor_fd, _anchor_record(self._seq, self._mac), 0)
+
+    def close(self) -> None:
+        """Close the anchor (the next commit reopens it)."""
+        fd, self._anchor_fd = self._anchor_fd, None
+        if fd is not None:
+            os.close(fd)
+
+    def __del__(self) -> None:
+        self.close()
 
     def _load(self, fd: int, end: int) -> None:
         """Read the chain state from the file's last chained line, else from the anchor (a new file)."""
@@ -243,19 +255,27 @@ def _last_link(fd: int, end: int) -> ChainLink | None:
     return None
 
 
-def write_anchor(log_path: str | os.PathLike[str], seq: int, mac: bytes, path: Path | None = None) -> None:
-    """Record the chain's last ``seq`` and mac for ``log_path`` (one fixed-size record, rewritten in place)."""
-    path = path or anchor_path(log_path)
-    record = b"%d %s\n" % (seq, mac.hex().encode("ascii"))
+def _anchor_record(seq: int, mac: bytes) -> bytes:
+    return (b"%d %s" % (seq, mac.hex().encode("ascii"))).ljust(_ANCHOR_SIZE - 1) + b"\n"
+
+
+def _open_anchor(path: Path) -> int:
+    """The anchor file opened for writing (created 0600, its folder 0700)."""
+    flags = os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0), 0o600)
+        return os.open(path, flags, 0o600)
     except FileNotFoundError:
         from .writers.jsonl import make_private_dirs
 
         make_private_dirs(path.parent)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        return os.open(path, flags, 0o600)
+
+
+def write_anchor(log_path: str | os.PathLike[str], seq: int, mac: bytes) -> None:
+    """Record the chain's last ``seq`` and mac for ``log_path`` (one fixed-size record, rewritten in place)."""
+    fd = _open_anchor(anchor_path(log_path))
     try:
-        os.pwrite(fd, record.ljust(_ANCHOR_SIZE - 1) + b"\n", 0)
+        os.pwrite(fd, _anchor_record(seq, mac), 0)
     finally:
         os.close(fd)
 

@@ -22,6 +22,7 @@ from ._reader import CorruptLine, ReadReport, iter_events, iter_lines
 from ._rows import CALL_COLUMNS, EVENT_COLUMNS, call_rows, event_rows
 from ._stats import GROUP_KEYS, TOKEN_KINDS, percentile, summarize, summarize_calls
 from ._tail import Follower, last_calls
+from ._verify import Problem, VerifyReport, verify_logs
 
 __all__ = [
     "ANALYTICS_EXTRA",
@@ -29,11 +30,13 @@ __all__ = [
     "EVENT_COLUMNS",
     "GROUP_KEYS",
     "TOKEN_KINDS",
+    "VerifyReport",
     "Call",
     "ConversationNotFoundError",
     "CorruptLine",
     "Filters",
     "Follower",
+    "Problem",
     "LiveReport",
     "ReadReport",
     "call_rows",
@@ -53,4 +56,5 @@ __all__ = [
     "report_data",
     "summarize",
     "summarize_calls",
+    "verify_logs",
 ]

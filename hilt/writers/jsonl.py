@@ -372,6 +372,8 @@ class JsonlWriter:
             fd, self._fd = self._fd, None
             if fd is not None and self._pid == os.getpid():
                 os.close(fd)
+            if self.chain is not None:
+                self.chain.close()
 
     def __repr__(self) -> str:
         return f"JsonlWriter({str(self.path)!r})"
