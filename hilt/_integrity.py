@@ -195,7 +195,7 @@ class Chain:
 
     def __init__(self, log_path: str | os.PathLike[str]) -> None:
         self.log_path = Path(log_path)
-        self._key = integrity_key()
+        self._key = b""  # read (or made) by the first write, where a failure is reported like any write error
         self._anchor_file = anchor_path(log_path)
         self._seq, self._mac, self._first = -1, _ZERO_MAC, True
         self._pending: tuple[int, bytes] | None = None
@@ -205,6 +205,8 @@ class Chain:
 
     def seal(self, fd: int, end: int, line: bytes, fresh: bool) -> bytes:
         """``line`` with its chain; ``fresh``: nobody wrote to the file since this chain's last line."""
+        if not self._key:
+            self._key = integrity_key()
         if not fresh:
             self._load(fd, end)
         sealed, mac = _sealed(self._key, _unsealed_line(line), self._seq + 1, self._mac, self._first)

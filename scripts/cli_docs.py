@@ -194,17 +194,27 @@ COMMANDS = [
         "logs report demo.jsonl -o report.html",
         None,
     ),
+    (
+        "verify",
+        "The audit trail of a log written with `integrity = true` (see [Privacy](privacy.md#audit-trail)): every "
+        "line's keyed hash chain is checked, with the rotated files next to it; an edited, removed, inserted or "
+        "reordered line, a removed file or a cut end is reported with its file and line; exit status 1 if there is any.",
+        "logs verify audit.jsonl",
+        None,
+    ),
     ("path", "The file HILT writes to with the current configuration.", "logs path", None),
 ]
 
 
-def _run(folder: Path, command: str) -> str:
+def _run(folder: Path, command: str, **extra_env: str) -> str:
+    # XDG_STATE_HOME: the audit trail's key and anchors stay in the temporary folder.
+    env = {**os.environ, "NO_COLOR": "1", "HILT_FILEPATH": "logs/app.jsonl", "COLUMNS": "120", "XDG_STATE_HOME": str(folder / "state")}
     done = subprocess.run(
         [sys.executable, "-m", "hilt.cli", *shlex.split(command)],
         cwd=folder,
         capture_output=True,
         text=True,
-        env={**os.environ, "NO_COLOR": "1", "HILT_FILEPATH": "logs/app.jsonl", "COLUMNS": "120"},
+        env={**env, **extra_env},
         check=False,
     )
     return (done.stdout + done.stderr).rstrip()
@@ -215,6 +225,7 @@ def render() -> str:
     with tempfile.TemporaryDirectory(prefix="hilt-cli-docs-") as name:
         folder = Path(name)
         demo = _run(folder, "demo --filepath demo.jsonl")
+        _run(folder, "demo --filepath audit.jsonl", HILT_INTEGRITY="1")  # for `logs verify`
         first_conversation = _run(folder, "logs tail demo.jsonl -n 5 --json").split('"conversation_id": "')[1][:37]
         parts = [
             INTRO,

@@ -24,7 +24,8 @@ EXIT_OK, EXIT_BAD_INPUT, EXIT_MISSING_EXTRA, EXIT_INTERRUPTED = 0, 1, 3, 130
 EXIT_CODES = """\
 exit status:
   0  success
-  1  a problem in the data (validate found bad lines, no or several conversations match, missing file, SQL error)
+  1  a problem in the data (validate found bad lines, verify found tampering, no or several conversations match,
+     missing file, SQL error)
   2  bad usage
   3  an optional package is missing (pip install 'hilt[analytics]' or 'hilt[report]')
   130 interrupted"""
