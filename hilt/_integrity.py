@@ -223,7 +223,7 @@ class Chain:
 
     def close(self) -> None:
         """Close the anchor (the next commit reopens it)."""
-        fd, self._anchor_fd = self._anchor_fd, None
+        fd, self._anchor_fd = getattr(self, "_anchor_fd", None), None
         if fd is not None:
             os.close(fd)
 

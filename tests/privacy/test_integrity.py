@@ -303,3 +303,15 @@ def test_setting_comes_from_env_and_user_file_but_not_an_untrusted_project(tmp_p
     monkeypatch.delenv("HILT_INTEGRITY")
     with pytest.raises(ConfigError, match="integrity"):
         load_settings()
+
+
+def test_an_unusable_state_folder_never_breaks_the_call(log_path, client, monkeypatch, caplog):
+    """When the key cannot be made (the state folder is a file), the call still returns its reply and HILT
+    reports the write failure once on its logger."""
+    blocker = log_path.parent.parent / "not-a-folder"
+    blocker.write_text("")
+    monkeypatch.setenv("XDG_STATE_HOME", str(blocker))
+    hilt.instrument(backend="local", filepath=str(log_path), integrity=True)
+    reply = client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+    assert reply.choices[0].message.content
+    assert [r.levelname for r in caplog.records if r.name == "hilt"] == ["WARNING"]
