@@ -266,7 +266,7 @@ class JsonlWriter:
         """Append one already-encoded line (it must end with a newline)."""
         with self._lock:
             fd = self._fd
-            if fd is None or self.chain is not None or time.monotonic() >= self._next_path_check:
+            if fd is None or time.monotonic() >= self._next_path_check:
                 fd = self._checked_fd()
             if fcntl is None:
                 locked = False
@@ -276,6 +276,8 @@ class JsonlWriter:
                     locked = True
                 except BlockingIOError:
                     locked = self._wait_for_lock(fd)
+                if self.chain is not None:
+                    fd = self._current_locked_fd(fd)
             try:
                 end = os.lseek(fd, 0, os.SEEK_END)
                 if self.chain is not None:
@@ -322,6 +324,16 @@ class JsonlWriter:
         except FileNotFoundError:
             return True
         return (info.st_dev, info.st_ino) != self._identity
+
+    def _current_locked_fd(self, fd: int) -> int:
+        """A chained log only: holding the lock, make sure ``path`` still names the file (a rotation or a
+        rewrite may have replaced it while this writer waited), else lock the new one."""
+        while self._moved():
+            fcntl.flock(fd, _LOCK_UN)
+            self._next_path_check = 0.0
+            fd = self._checked_fd()
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        return fd
 
     def _wait_for_lock(self, fd: int) -> bool:
         """Another process holds the ``flock``: wait at most ``lock_wait``; ``False`` when writing without it.

@@ -315,3 +315,32 @@ def test_an_unusable_state_folder_never_breaks_the_call(log_path, client, monkey
     reply = client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
     assert reply.choices[0].message.content
     assert [r.levelname for r in caplog.records if r.name == "hilt"] == ["WARNING"]
+
+
+def test_a_writer_waiting_for_the_lock_follows_a_rotation(log_path):
+    """A chained writer that waited for the lock while the file was rotated writes to the new file, after the
+    line written there meanwhile: seq 0 in the rotated file, 1 and 2 in the new one, and the chain verifies."""
+    import fcntl
+    import threading
+    import time
+
+    waiting = JsonlWriter(log_path, integrity=True)
+    waiting.write({"action": "prompt", "extensions": {"n": 0}})
+    holder = os.open(log_path, os.O_RDONLY)
+    fcntl.flock(holder, fcntl.LOCK_EX)
+    blocked = threading.Thread(target=waiting.write, args=({"action": "prompt", "extensions": {"n": 2}},))
+    blocked.start()
+    time.sleep(0.3)  # the writer has checked the path and waits for the lock on the old file
+    os.rename(log_path, f"{log_path}.1")
+    other = JsonlWriter(log_path, integrity=True)
+    other.write({"action": "prompt", "extensions": {"n": 1}})
+    fcntl.flock(holder, fcntl.LOCK_UN)
+    os.close(holder)
+    blocked.join(10)
+    waiting.close()
+    other.close()
+    rotated = [json.loads(line)["extensions"] for line in lines_of(Path(f"{log_path}.1"))]
+    live = [json.loads(line)["extensions"] for line in lines_of(log_path)]
+    assert [(e["n"], e["chain"]["seq"]) for e in rotated] == [(0, 0)]
+    assert [(e["n"], e["chain"]["seq"]) for e in live] == [(1, 1), (2, 2)]
+    assert verify_logs([log_path]).ok
