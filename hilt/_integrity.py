@@ -383,7 +383,12 @@ def reseal_after_erasure(path: str | os.PathLike[str], removed_count: int, when:
                 continue
             if first:
                 mac = link.prev if link.prev is not None else _ZERO_MAC
-            line_seq = seq if seq is not None and erasure_of(raw) is not None else link.seq
+            if seq is None:
+                line_seq = link.seq
+            elif erasure_of(raw) is not None:
+                line_seq = seq  # an erasure event takes no seq of its own
+            else:  # lines a late writer appended during the rewrite may repeat a seq: keep the seqs increasing
+                line_seq = max(link.seq, seq + 1)
             line, mac = _sealed(key, template_of(raw), line_seq, mac, first)  # type: ignore[arg-type]
             out.append(line)
             seq, first, sealed = line_seq, False, sealed + 1

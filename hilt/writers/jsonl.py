@@ -265,7 +265,7 @@ class JsonlWriter:
     def write_line(self, line: bytes) -> None:
         """Append one already-encoded line (it must end with a newline)."""
         with self._lock:
-            fd = self._fd
+            fd, chain = self._fd, self.chain
             if fd is None or time.monotonic() >= self._next_path_check:
                 fd = self._checked_fd()
             if fcntl is None:
@@ -276,12 +276,12 @@ class JsonlWriter:
                     locked = True
                 except BlockingIOError:
                     locked = self._wait_for_lock(fd)
-                if self.chain is not None:
+                if chain is not None:
                     fd = self._current_locked_fd(fd)
             try:
                 end = os.lseek(fd, 0, os.SEEK_END)
-                if self.chain is not None:
-                    line = self.chain.seal(fd, end, line, end == self._end)
+                if chain is not None:
+                    line = chain.seal(fd, end, line, end == self._end)
                 # Without the lock another writer may be halfway through its line: only look when locked.
                 if end != self._end and locked and end > 0 and self._readable:
                     line = self._after_torn_line(fd, end, line)
@@ -291,8 +291,8 @@ class JsonlWriter:
                     while view:
                         view = view[os.write(fd, view) :]
                 self._end = end + len(line) if locked else -1
-                if self.chain is not None:
-                    self.chain.commit()
+                if chain is not None:
+                    chain.commit()
             finally:
                 if locked:
                     fcntl.flock(fd, _LOCK_UN)

@@ -344,3 +344,20 @@ def test_a_writer_waiting_for_the_lock_follows_a_rotation(log_path):
     assert [(e["n"], e["chain"]["seq"]) for e in rotated] == [(0, 0)]
     assert [(e["n"], e["chain"]["seq"]) for e in live] == [(1, 1), (2, 2)]
     assert verify_logs([log_path]).ok
+
+
+def test_reseal_keeps_seqs_increasing_when_a_late_line_repeats_one(log_path):
+    """A line appended during a rewrite with a seq already used (a writer of the old file) gets the next seq
+    when the file is re-sealed, so the chain verifies with only the erasure to report."""
+    writer = JsonlWriter(log_path, integrity=True)
+    for number in range(3):
+        writer.write({"action": "prompt", "extensions": {"n": number}})
+    writer.close()
+    lines = lines_of(log_path)
+    late = lines[1].replace(b'"n":1', b'"n":9')
+    log_path.write_bytes(lines[0] + lines[2] + late)  # line n=1 erased; a late line reused its seq 1
+    assert reseal_after_erasure(log_path, 1, "2026-11-30T05:40:00+00:00") == 4
+    chains = [json.loads(line)["extensions"]["chain"]["seq"] for line in lines_of(log_path)]
+    assert chains == [0, 2, 3, 3]  # the erasure event repeats the last seq
+    report = verify_logs([log_path])
+    assert (report.ok, [(e.line, e.events_removed) for e in report.erasures]) == (True, [(4, 1)])
