@@ -361,3 +361,22 @@ def test_reseal_keeps_seqs_increasing_when_a_late_line_repeats_one(log_path):
     assert chains == [0, 2, 3, 3]  # the erasure event repeats the last seq
     report = verify_logs([log_path])
     assert (report.ok, [(e.line, e.events_removed) for e in report.erasures]) == (True, [(4, 1)])
+
+
+def test_a_file_pruned_through_the_retention_hook_is_not_reported(log_path):
+    """The oldest rotated file, recorded with record_pruned before it is deleted, leaves no problem; the next
+    one deleted without the hook is reported."""
+    from hilt._integrity import record_pruned
+
+    writer = JsonlWriter(log_path, integrity=True)
+    for rotation in (".2", ".1", ""):
+        for number in range(2):
+            writer.write({"action": "prompt", "extensions": {"n": number}})
+        if rotation:
+            os.rename(log_path, f"{log_path}{rotation}")
+    writer.close()
+    record_pruned(f"{log_path}.2", log_path)
+    os.remove(f"{log_path}.2")
+    assert verify_logs([log_path]).problems == []
+    os.remove(f"{log_path}.1")
+    assert findings(log_path) == [("missing", log_path.name, 1)]
