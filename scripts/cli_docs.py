@@ -61,7 +61,7 @@ SDK against a local fake server) and then each command on the log it wrote.
 | status | meaning |
 |---|---|
 | 0 | success |
-| 1 | a problem in the data: `validate` found bad lines, a conversation id matches nothing or several, a file is missing, an SQL error |
+| 1 | a problem in the data: `validate` found bad lines, `verify` found tampering, a conversation id matches nothing or several, a file is missing, an SQL error |
 | 2 | bad usage (an unknown option, an unreadable `--since`, `--to parquet` without `-o`) |
 | 3 | an optional package is missing (the message names the extra) |
 | 130 | interrupted (Ctrl-C) |
