@@ -11,9 +11,7 @@ a removed newest file is noticed as well.
 
 The writer keeps the last mac and the file size it left; when the file grew meanwhile (another
 process), the chain state is read back from the file's tail under the ``flock``. A new file (after a
-rotation) continues from the anchor. An erasure (``hilt logs forget``) re-seals the rewritten file and
-appends a ``system`` event with ``extensions.erasure = {"at": ..., "events_removed": n}``, which takes
-no ``seq`` of its own.
+rotation) continues from the anchor. An erasure re-seals the rewritten file (``hilt/logs/_reseal.py``).
 """
 
 from __future__ import annotations
@@ -31,21 +29,21 @@ __all__ = [
     "Chain",
     "ChainLink",
     "anchor_path",
-    "erasure_event",
-    "erasure_of",
     "integrity_key",
+    "compute_mac",
     "parse_link",
     "read_anchor",
     "read_pruned",
     "record_pruned",
-    "reseal_after_erasure",
+    "seal_line",
     "seal_segment",
     "template_of",
+    "write_anchor",
 ]
 
-_PLACEHOLDER = "hilt-chain-placeholder"
+PLACEHOLDER = "hilt-chain-placeholder"
 _PLACEHOLDER_SUFFIX = b'"chain":"hilt-chain-placeholder"}}\n'
-_ZERO_MAC = b"\0" * 32
+ZERO_MAC = b"\0" * 32
 _ZERO_HEX = b"0" * 64
 _MAC_TAIL = b'"}}}'  # closes the mac string, chain, extensions and the event
 _CHAIN_KEY = b'"chain":{"seq":'
@@ -160,7 +158,7 @@ def compute_mac(key: bytes, prev: bytes, template: bytes) -> bytes:
     return hmac.digest(key, prev + template, "sha256")
 
 
-def _sealed(key: bytes, unsealed: bytes, seq: int, prev: bytes, first: bool) -> tuple[bytes, bytes]:
+def seal_line(key: bytes, unsealed: bytes, seq: int, prev: bytes, first: bool) -> tuple[bytes, bytes]:
     """``unsealed`` (ending with the placeholder) with its chain; returns the line and its mac."""
     head = unsealed[: -len(_PLACEHOLDER_SUFFIX)] + b'"chain":{"seq":%d' % seq
     if first:
@@ -175,9 +173,9 @@ def prepare(event: dict[str, Any]) -> dict[str, Any]:
     prepared = {key: value for key, value in event.items() if key != "extensions"}
     extensions = event.get("extensions")
     if isinstance(extensions, dict):
-        prepared["extensions"] = {**{k: v for k, v in extensions.items() if k != "chain"}, "chain": _PLACEHOLDER}
+        prepared["extensions"] = {**{k: v for k, v in extensions.items() if k != "chain"}, "chain": PLACEHOLDER}
     else:
-        prepared["extensions"] = {"chain": _PLACEHOLDER}
+        prepared["extensions"] = {"chain": PLACEHOLDER}
     return prepared
 
 
@@ -197,7 +195,7 @@ class Chain:
         self.log_path = Path(log_path)
         self._key = b""  # read (or made) by the first write, where a failure is reported like any write error
         self._anchor_file = anchor_path(log_path)
-        self._seq, self._mac, self._first = -1, _ZERO_MAC, True
+        self._seq, self._mac, self._first = -1, ZERO_MAC, True
         self._pending: tuple[int, bytes] | None = None
         self._anchor_fd: int | None = None
 
@@ -209,7 +207,7 @@ class Chain:
             self._key = integrity_key()
         if not fresh:
             self._load(fd, end)
-        sealed, mac = _sealed(self._key, _unsealed_line(line), self._seq + 1, self._mac, self._first)
+        sealed, mac = seal_line(self._key, _unsealed_line(line), self._seq + 1, self._mac, self._first)
         self._pending = (self._seq + 1, mac)
         return sealed
 
@@ -237,7 +235,7 @@ class Chain:
             self._seq, self._mac, self._first = link.seq, link.mac, False
             return
         anchored = read_anchor(self.log_path)
-        self._seq, self._mac = anchored if anchored is not None else (-1, _ZERO_MAC)
+        self._seq, self._mac = anchored if anchored is not None else (-1, ZERO_MAC)
         self._first = True
 
 
@@ -317,123 +315,3 @@ def seal_segment(path: str | os.PathLike[str]) -> None:
     """Rotation hook: nothing to do. Every chained write records its ``seq`` and mac in the anchor, and
     the first line of a new file continues from it (naming the previous mac), so the chain crosses
     rotated files by itself; kept so that a rotation can call it without knowing that."""
-
-
-def erasure_event(when: str, removed: int) -> dict[str, Any]:
-    """The ``system`` event that records an erasure in the chain: when and how many, never whose."""
-    from ._format import FORMAT_VERSION
-    from ._ids import new_event_id
-
-    return {
-        "hilt_version": FORMAT_VERSION,
-        "event_id": new_event_id(),
-        "timestamp": when,
-        "session_id": "hilt-audit",
-        "actor": {"type": "system", "id": "hilt"},
-        "action": "system",
-        "content": {"text": f"erasure: {removed} events removed"},
-        "extensions": {"erasure": {"at": when, "events_removed": removed}, "chain": _PLACEHOLDER},
-    }
-
-
-def erasure_of(raw: bytes) -> dict[str, Any] | None:
-    """``extensions.erasure`` of a line written by :func:`erasure_event`, else ``None``."""
-    if b'"erasure":{' not in raw:
-        return None
-    try:
-        event = json.loads(raw)
-    except ValueError:
-        return None
-    if not isinstance(event, dict) or event.get("action") != "system" or event.get("session_id") != "hilt-audit":
-        return None
-    erasure = (event.get("extensions") or {}).get("erasure")
-    return erasure if isinstance(erasure, dict) else None
-
-
-def reseal_after_erasure(path: str | os.PathLike[str], removed_count: int, when: str | None = None) -> int:
-    """Re-chain ``path`` after an erasure rewrote it and append the erasure event; returns the lines sealed
-    (0, changing nothing, when the file carries no chain: safe to call after every rewrite).
-
-    Each chained line keeps its ``seq`` (the erased ones leave gaps that the erasure event accounts
-    for); the erasure event takes the last ``seq`` again. Runs under the file's ``flock``; a plain file
-    is rewritten in place (writers keep their descriptor), a gzipped (rotated) one replaced.
-    """
-    from ._ids import utc_now_iso
-    from .logs._files import is_gzip
-    from .writers.jsonl import dumps_event
-
-    path = Path(path)
-    try:
-        key = integrity_key(create=False)
-    except FileNotFoundError:  # integrity was never on for this user: nothing to re-seal
-        return 0
-    when = when or utc_now_iso()
-    fd = os.open(path, os.O_RDWR | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
-    try:
-        _lock(fd)
-        compressed = is_gzip(path)
-        data = _read_all(fd, compressed)
-        if not any(parse_link(raw) for raw in data.splitlines()):
-            return 0  # not a chained log
-        out, sealed, seq, mac, first = [], 0, None, _ZERO_MAC, True
-        for raw in data.splitlines(keepends=True):
-            link = parse_link(raw)
-            if link is None:
-                out.append(raw)
-                continue
-            if first:
-                mac = link.prev if link.prev is not None else _ZERO_MAC
-            if seq is None:
-                line_seq = link.seq
-            elif erasure_of(raw) is not None:
-                line_seq = seq  # an erasure event takes no seq of its own
-            else:  # lines a late writer appended during the rewrite may repeat a seq: keep the seqs increasing
-                line_seq = max(link.seq, seq + 1)
-            line, mac = _sealed(key, template_of(raw), line_seq, mac, first)  # type: ignore[arg-type]
-            out.append(line)
-            seq, first, sealed = line_seq, False, sealed + 1
-        last_seq = seq if seq is not None else -1
-        line, mac = _sealed(key, dumps_event(erasure_event(when, removed_count)), last_seq, mac, first)
-        out.append(line if not out or out[-1].endswith(b"\n") else b"\n" + line)
-        _write_back(path, fd, b"".join(out), compressed)
-        if anchor_path(path).exists():
-            write_anchor(path, last_seq, mac)
-    finally:
-        os.close(fd)
-    return sealed + 1
-
-
-def _lock(fd: int) -> None:
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows
-        return
-    fcntl.flock(fd, fcntl.LOCK_EX)
-
-
-def _read_all(fd: int, compressed: bool) -> bytes:
-    size = os.fstat(fd).st_size
-    data = os.pread(fd, size, 0)
-    if compressed:
-        import gzip
-
-        return gzip.decompress(data)
-    return data
-
-
-def _write_back(path: Path, fd: int, data: bytes, compressed: bool) -> None:
-    if not compressed:
-        os.pwrite(fd, data, 0)
-        os.ftruncate(fd, len(data))
-        os.fsync(fd)
-        return
-    import gzip
-
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.reseal.tmp")
-    out = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
-    try:
-        os.write(out, gzip.compress(data))
-        os.fsync(out)
-    finally:
-        os.close(out)
-    os.replace(temporary, path)

@@ -16,8 +16,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .._integrity import ChainLink, compute_mac, erasure_of, integrity_key, parse_link, read_anchor, read_pruned
+from .._integrity import ChainLink, compute_mac, integrity_key, parse_link, read_anchor, read_pruned
 from ._files import _GLOB_CHARS, default_log, expand_paths, open_binary
+from ._reseal import erasure_of
 
 __all__ = ["Problem", "VerifyReport", "verify_logs"]
 
@@ -199,7 +200,7 @@ class _ChainCheck:
         start = (read_pruned(self.live) + 1) if self.live is not None else 0
         if ordered and ordered[0] > start and self.live is not None:
             gaps.append((start, ordered[0] - 1, None, firsts[ordered[0]]))
-        for low, high in zip(ordered, ordered[1:]):
+        for low, high in zip(ordered, ordered[1:], strict=False):
             if high > low + 1:
                 gaps.append((low + 1, high - 1, firsts[low], firsts[high]))
         allowance: dict[str, int] = {}

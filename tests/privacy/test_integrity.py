@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 import hilt
-from hilt._integrity import anchor_path, integrity_key, reseal_after_erasure
+from hilt._integrity import anchor_path, integrity_key
+from hilt.logs._reseal import reseal_after_erasure
 from hilt.logs._verify import verify_logs
 from hilt.writers.jsonl import JsonlWriter
 from tests.cli._run import run_cli
