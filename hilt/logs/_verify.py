@@ -150,25 +150,36 @@ class _ChainCheck:
             self.problem("unchained", name, first, message)
 
     def _check_macs(self, by_seq: dict[int, list[_Entry]]) -> None:
-        previous_in_file: _Entry | None = None
+        """Each mac against its possible predecessors: the previous line of the file and the line(s) with the
+        previous seq (a line moved elsewhere still verifies; its move is reported by the order check)."""
+        resealed = {erasure.file for erasure in self.report.erasures}
+        previous: _Entry | None = None
         for entry in self.entries:
             link = entry.link
-            if previous_in_file is not None and previous_in_file.file != entry.file:
-                previous_in_file = None
+            if previous is not None and previous.file != entry.file:
+                previous = None
             if link.prev is not None:
-                candidates, known = [link.prev], True
+                neighbours: list[_Entry] = []
             else:
-                neighbours = list(by_seq.get(link.seq - 1, []))
-                if entry.erasure is not None:
+                neighbours = [*by_seq.get(link.seq - 1, []), *([previous] if previous is not None else [])]
+                if entry.erasure is not None:  # it repeats the seq of the line before it
                     neighbours += [e for e in by_seq.get(link.seq, []) if e is not entry]
-                if previous_in_file is not None:
-                    neighbours.append(previous_in_file)
-                candidates = [e.link.mac for e in neighbours]
-                known = bool(by_seq.get(link.seq - 1)) or (entry.erasure is not None and len(neighbours) > 0)
-                known = known or (previous_in_file is not None and previous_in_file.link.seq == link.seq - 1)
-            if not any(compute_mac(self.key, prev, link.template) == link.mac for prev in candidates) and known:
-                self.problem("edited", entry.file, entry.line, f"edited (seq {link.seq}: the mac does not match)")
-            previous_in_file = entry
+            candidates = [link.prev] if link.prev is not None else [e.link.mac for e in neighbours]
+            if not any(compute_mac(self.key, prev, link.template) == link.mac for prev in candidates):
+                self._report_mac(entry, previous, bool(by_seq.get(link.seq - 1)), entry.file in resealed)
+            previous = entry
+
+    def _report_mac(self, entry: _Entry, previous: _Entry | None, predecessor_present: bool, resealed: bool) -> None:
+        """A mac that matches no predecessor: an edit, unless lines are missing before it (reported as a gap),
+        which in a re-sealed file (chained across erased lines) is no excuse."""
+        seq = entry.link.seq
+        if entry.link.prev is not None or predecessor_present or (previous is not None and previous.link.seq == seq - 1):
+            self.problem("edited", entry.file, entry.line, f"edited (seq {seq}: the mac does not match)")
+        elif previous is not None and resealed:
+            self.problem(
+                "edited", entry.file, entry.line,
+                f"does not follow line {previous.line} (seq {seq}: the mac does not match): edited, or lines removed before it",
+            )
 
     def _check_order(self) -> None:
         seen: dict[int, _Entry] = {}

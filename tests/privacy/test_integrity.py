@@ -200,7 +200,23 @@ def test_deleting_more_than_the_erasure_is_still_found(chained_log, client):
     lines = lines_of(chained_log)
     del lines[5]
     chained_log.write_bytes(b"".join(lines))
-    assert findings(chained_log) == [("missing", chained_log.name, 6)]
+    assert findings(chained_log) == [("edited", chained_log.name, 6), ("missing", chained_log.name, 6)]
+    assert str(verify_logs([chained_log]).problems[0]).endswith(
+        ":6: does not follow line 5 (seq 8: the mac does not match): edited, or lines removed before it"
+    )
+
+
+def test_an_edit_next_to_an_erased_gap_is_found(chained_log, client):
+    """In a re-sealed file a line right after the erased events is chained across the gap, so editing it is found."""
+    calls(client, 2, user="alice")
+    calls(client, 1, user="bob")
+    calls(client, 2, user="alice")
+    forget(chained_log, "bob")
+    hilt.uninstrument()
+    lines = lines_of(chained_log)
+    lines[4] = lines[4].replace(b'"Say hello"', b'"Say bye!!"', 1)
+    chained_log.write_bytes(b"".join(lines))
+    assert findings(chained_log) == [("edited", chained_log.name, 5)]
 
 
 def test_reseal_leaves_an_unchained_log_alone(log_path):
