@@ -397,3 +397,21 @@ def test_a_file_pruned_through_the_retention_hook_is_not_reported(log_path):
     assert verify_logs([log_path]).problems == []
     os.remove(f"{log_path}.1")
     assert findings(log_path) == [("missing", log_path.name, 1)]
+
+
+def test_a_rotated_file_named_alone_verifies(chained_log, client):
+    """A rotated file checked on its own verifies (its first line names its predecessor), with no claim about
+    the events before it; named with its log it is read only once."""
+    calls(client, 2)
+    os.rename(chained_log, f"{chained_log}.1")
+    calls(client, 2)
+    hilt.uninstrument()
+    rotated = Path(f"{chained_log}.1")
+    os.rename(rotated, chained_log.parent / "archived.jsonl")  # no longer next to its log
+    alone = verify_logs([chained_log])
+    assert (alone.ok, alone.chained) == (False, 4)  # the live log misses its older file
+    archived = verify_logs([chained_log.parent / "archived.jsonl"])
+    assert (archived.ok, archived.chained, archived.problems) == (True, 4, [])
+    os.rename(chained_log.parent / "archived.jsonl", rotated)
+    both = verify_logs([chained_log, rotated])
+    assert (both.ok, both.chained, [Path(f).name for f in both.files]) == (True, 8, [f"{chained_log.name}.1", chained_log.name])
