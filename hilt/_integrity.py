@@ -28,10 +28,13 @@ from ._config import _user_dir
 __all__ = [
     "Chain",
     "ChainLink",
+    "PLACEHOLDER",
+    "ZERO_MAC",
     "anchor_path",
-    "integrity_key",
     "compute_mac",
+    "integrity_key",
     "parse_link",
+    "prepare",
     "read_anchor",
     "read_pruned",
     "record_pruned",
@@ -226,7 +229,10 @@ class Chain:
             os.close(fd)
 
     def __del__(self) -> None:
-        self.close()
+        try:
+            self.close()
+        except Exception:  # at interpreter exit ``os`` may already be gone; the OS closes the file anyway
+            pass
 
     def _load(self, fd: int, end: int) -> None:
         """Read the chain state from the file's last chained line, else from the anchor (a new file)."""
