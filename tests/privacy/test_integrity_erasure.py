@@ -99,3 +99,30 @@ def test_reseal_keeps_seqs_increasing_when_a_late_line_repeats_one(log_path):
     assert chains == [0, 2, 3, 3]  # the erasure event repeats the last seq
     report = verify_logs([log_path])
     assert (report.ok, [(e.line, e.events_removed) for e in report.erasures]) == (True, [(4, 1)])
+
+
+def test_erasure_in_a_gzipped_rotated_file(log_path):
+    """Erasing from a gzipped rotated file re-seals it gzipped; the chain into the live file still verifies, and
+    the erasure is listed for that file."""
+    import gzip
+    import os
+
+    writer = JsonlWriter(log_path, integrity=True)
+    for number in range(4):
+        writer.write({"action": "prompt", "extensions": {"user": "bob" if number == 1 else "alice"}})
+    os.rename(log_path, f"{log_path}.1")
+    writer.write({"action": "prompt", "extensions": {"user": "alice"}})
+    writer.close()
+    rotated = Path(f"{log_path}.1.gz")
+    rotated.write_bytes(gzip.compress(Path(f"{log_path}.1").read_bytes()))
+    os.remove(f"{log_path}.1")
+    kept = [line for line in gzip.decompress(rotated.read_bytes()).splitlines(keepends=True) if b'"bob"' not in line]
+    rotated.write_bytes(gzip.compress(b"".join(kept)))
+    assert reseal_after_erasure(rotated, 1, "2026-11-30T06:00:00+00:00") == 4
+    assert gzip.decompress(rotated.read_bytes()).count(b"\n") == 4
+    report = verify_logs([log_path])
+    assert (report.ok, report.chained, [(Path(e.file).name, e.line, e.events_removed) for e in report.erasures]) == (
+        True,
+        5,
+        [(rotated.name, 4, 1)],
+    )
