@@ -66,8 +66,9 @@ _DEFAULTS: dict[str, Any] = {
     "retention_days": None,
     "sample_rate": 1.0,
     "metadata": None,  # an empty dict, made fresh per Settings
+    "integrity": False,  # the audit trail: a keyed hash chain through the JSONL log (hilt/_integrity.py)
 }
-BOOL_FIELDS = frozenset({"propagate", "strict", "debug", "stream_usage", "compress", "dashboard"})
+BOOL_FIELDS = frozenset({"propagate", "strict", "debug", "stream_usage", "compress", "dashboard", "integrity"})
 """Settings that are booleans (``hilt-agent`` gives them ``--x``/``--no-x`` flags)."""
 _SECONDS = frozenset({"flush_interval", "shutdown_timeout"})
 
@@ -117,6 +118,9 @@ class Settings:
     """The share of conversations kept, 0 to 1 (failed calls are always kept)."""
     metadata: Mapping[str, str | int | float | bool]
     """Compliance labels written to ``extensions.metadata`` on every event."""
+    integrity: bool
+    """Chain every line of the JSONL log with an HMAC so ``hilt logs verify`` detects edits (not settable
+    by an untrusted project file: it adds state files and makes writers wait for the file lock)."""
     sources: Mapping[str, str]
     """Where each value came from: ``"default"``, a TOML file path, ``"env HILT_X"``, ``"argument"`` or ``"flag"``."""
 

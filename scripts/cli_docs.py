@@ -61,7 +61,7 @@ SDK against a local fake server) and then each command on the log it wrote.
 | status | meaning |
 |---|---|
 | 0 | success |
-| 1 | a problem in the data: `validate` found bad lines, a conversation id matches nothing or several, a file is missing, an SQL error |
+| 1 | a problem in the data: `validate` found bad lines, `verify` found tampering, a conversation id matches nothing or several, a file is missing, an SQL error |
 | 2 | bad usage (an unknown option, an unreadable `--since`, `--to parquet` without `-o`) |
 | 3 | an optional package is missing (the message names the extra) |
 | 130 | interrupted (Ctrl-C) |
@@ -211,17 +211,27 @@ COMMANDS = [
         "logs prune --older-than 30d --dry-run demo.jsonl",
         None,
     ),
+    (
+        "verify",
+        "The audit trail of a log written with `integrity = true` (see [Privacy](privacy.md#audit-trail)): every "
+        "line's keyed hash chain is checked, with the rotated files next to it; an edited, removed, inserted or "
+        "reordered line, a removed file or a cut end is reported with its file and line; exit status 1 if there is any.",
+        "logs verify audit.jsonl",
+        None,
+    ),
     ("path", "The file HILT writes to with the current configuration.", "logs path", None),
 ]
 
 
-def _run(folder: Path, command: str) -> str:
+def _run(folder: Path, command: str, **extra_env: str) -> str:
+    # XDG_STATE_HOME: the audit trail's key and anchors stay in the temporary folder.
+    env = {**os.environ, "NO_COLOR": "1", "HILT_FILEPATH": "logs/app.jsonl", "COLUMNS": "120", "XDG_STATE_HOME": str(folder / "state")}
     done = subprocess.run(
         [sys.executable, "-m", "hilt.cli", *shlex.split(command)],
         cwd=folder,
         capture_output=True,
         text=True,
-        env={**os.environ, "NO_COLOR": "1", "HILT_FILEPATH": "logs/app.jsonl", "COLUMNS": "120"},
+        env={**env, **extra_env},
         check=False,
     )
     return (done.stdout + done.stderr).rstrip()
@@ -232,6 +242,7 @@ def render() -> str:
     with tempfile.TemporaryDirectory(prefix="hilt-cli-docs-") as name:
         folder = Path(name)
         demo = _run(folder, "demo --filepath demo.jsonl")
+        _run(folder, "demo --filepath audit.jsonl", HILT_INTEGRITY="1")  # for `logs verify`
         first_conversation = _run(folder, "logs tail demo.jsonl -n 5 --json").split('"conversation_id": "')[1][:37]
         parts = [
             INTRO,

@@ -24,7 +24,8 @@ EXIT_OK, EXIT_BAD_INPUT, EXIT_MISSING_EXTRA, EXIT_INTERRUPTED = 0, 1, 3, 130
 EXIT_CODES = """\
 exit status:
   0  success
-  1  a problem in the data (validate found bad lines, no or several conversations match, missing file, SQL error)
+  1  a problem in the data (validate found bad lines, verify found tampering, no or several conversations match,
+     missing file, SQL error)
   2  bad usage
   3  an optional package is missing (pip install 'hilt[analytics]' or 'hilt[report]')
   130 interrupted"""
@@ -45,6 +46,7 @@ _EXAMPLES = {
     "path": "hilt logs path",
     "report": "hilt logs report -o report.html --since 30d\n  hilt logs report --serve --port 8765",
     "prune": "hilt logs prune --older-than 30d --dry-run\n  hilt logs prune --older-than 30d logs/app.jsonl",
+    "verify": "hilt logs verify\n  hilt logs verify logs/app.jsonl --json",
 }
 
 
@@ -123,6 +125,10 @@ def register(subparsers: Any) -> None:
     from ._logs_prune import add_prune_command
 
     add_prune_command(commands, _add)
+
+    from ._logs_verify import add_verify_command
+
+    add_verify_command(commands, _add)
 
     path = _add(commands, "path", None, "print the log file HILT writes to with the current configuration", logs_path)
     path.add_argument("--json", action="store_true", help=argparse.SUPPRESS)

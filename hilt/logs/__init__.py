@@ -23,6 +23,7 @@ from ._reader import CorruptLine, ReadReport, iter_events, iter_lines
 from ._rows import CALL_COLUMNS, EVENT_COLUMNS, call_rows, event_rows
 from ._stats import GROUP_KEYS, TOKEN_KINDS, percentile, summarize, summarize_calls
 from ._tail import Follower, last_calls
+from ._verify import Problem, VerifyReport, verify_logs
 
 __all__ = [
     "ANALYTICS_EXTRA",
@@ -37,8 +38,10 @@ __all__ = [
     "Filters",
     "Follower",
     "LiveReport",
+    "Problem",
     "ReadReport",
     "RewriteResult",
+    "VerifyReport",
     "call_rows",
     "default_log",
     "event_rows",
@@ -59,4 +62,5 @@ __all__ = [
     "rewrite_log_file",
     "summarize",
     "summarize_calls",
+    "verify_logs",
 ]

@@ -49,8 +49,14 @@ def build_writers(settings: Settings) -> list[Writer]:
 
 def _local_writer(settings: Settings) -> JsonlWriter:
     if settings.rotate is None:
-        return JsonlWriter(settings.log_path)
-    return JsonlWriter(settings.log_path, rotate=settings.rotate, compress=settings.compress, retention_days=settings.retention_days)
+        return JsonlWriter(settings.log_path, integrity=settings.integrity)
+    return JsonlWriter(
+        settings.log_path,
+        rotate=settings.rotate,
+        compress=settings.compress,
+        retention_days=settings.retention_days,
+        integrity=settings.integrity,
+    )
 
 
 def _otlp_writer(settings: Settings) -> Writer:

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from .._config import rotate_limit
-from .._safety import logger, report, report_exception
+from .._safety import guard, logger, report, report_exception
 
 __all__ = ["Rotation", "compress_rotated", "prune_rotated", "rotated_path"]
 
@@ -157,11 +157,21 @@ def prune_rotated(log: Path, older_than: float, *, dry_run: bool = False) -> lis
                 if not _private_regular_file(info) or rotated_time(log, candidate) >= older_than:
                     continue
                 if not dry_run:
+                    _record_pruned(candidate, log)
                     os.unlink(candidate)
             except FileNotFoundError:
                 continue
             removed.append((candidate, info.st_size))
     return removed
+
+
+def _record_pruned(path: Path, log: Path) -> None:
+    """With the audit trail on, remember the last chained event of ``path`` so that ``hilt logs verify``
+    reports the older events as pruned, not removed (a file without a chain changes nothing)."""
+    from .._integrity import record_pruned
+
+    with guard(f"record the pruning of {path} for the audit trail"):
+        record_pruned(path, log)
 
 
 def compress_rotated(log: Path, *, grace: float = 1.0) -> list[Path]:

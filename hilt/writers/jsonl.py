@@ -245,6 +245,7 @@ class JsonlWriter:
 
     lock_wait = 0.005
     path_check_interval = 0.1
+    chain: Any = None  # hilt._integrity.Chain when ``integrity`` is on
 
     def __init__(
         self,
@@ -253,9 +254,11 @@ class JsonlWriter:
         rotate: str | int | None = None,
         compress: bool = False,
         retention_days: int | None = None,
+        integrity: bool = False,
     ) -> None:
         """``rotate``: ``"daily"`` or a size (``"100 MB"``); ``compress`` gzips rotated files; ``retention_days``
-        removes rotated files older than that after each rotation (both need ``rotate``)."""
+        removes rotated files older than that after each rotation (both need ``rotate``); ``integrity``
+        chains each line to the previous one (the audit trail, :mod:`hilt._integrity`)."""
         self.path = Path(path)
         self.rotation: Rotation | None = None
         if rotate is not None and fcntl is None:
@@ -264,6 +267,10 @@ class JsonlWriter:
             from ._rotation import Rotation
 
             self.rotation = Rotation(rotate, compress=compress, retention_days=retention_days)
+        if integrity:  # the audit trail: each line chained to the previous one (hilt/_integrity.py)
+            from .._integrity import Chain
+
+            self.chain = Chain(self.path)
         self.lock_timeouts = 0
         self._fd: int | None = None
         self._pid = 0
@@ -276,6 +283,8 @@ class JsonlWriter:
 
     def write(self, event: dict[str, Any]) -> None:
         """Append ``event`` as one line; raises ``OSError`` when the file cannot be written."""
+        if self.chain is not None:
+            event = self.chain.prepare(event)
         self.write_line(dumps_event(event))
 
     # write_line runs twice per LLM call: the common case (file open, checked less than
@@ -284,7 +293,7 @@ class JsonlWriter:
     def write_line(self, line: bytes) -> None:
         """Append one already-encoded line (it must end with a newline)."""
         with self._lock:
-            fd = self._fd
+            fd, chain = self._fd, self.chain
             if fd is None or time.monotonic() >= self._next_path_check:
                 fd = self._checked_fd()
             if fcntl is None:
@@ -295,10 +304,14 @@ class JsonlWriter:
                     locked = True
                 except BlockingIOError:
                     locked = self._wait_for_lock(fd)
+                if chain is not None:
+                    fd = self._current_locked_fd(fd)
             try:
                 end = os.lseek(fd, 0, os.SEEK_END)
                 if self.rotation is not None and locked and self.rotation.due(end):
                     fd, end, locked = self._rotate_if_due(fd, end)
+                if chain is not None:
+                    line = chain.seal(fd, end, line, end == self._end)
                 # Without the lock another writer may be halfway through its line: only look when locked.
                 if end != self._end and locked and end > 0 and self._readable:
                     line = self._after_torn_line(fd, end, line)
@@ -308,6 +321,8 @@ class JsonlWriter:
                     while view:
                         view = view[os.write(fd, view) :]
                 self._end = end + len(line) if locked else -1
+                if chain is not None:
+                    chain.commit()
             finally:
                 if locked:
                     fcntl.flock(fd, _LOCK_UN)
@@ -382,8 +397,22 @@ class JsonlWriter:
             return True
         return (info.st_dev, info.st_ino) != self._identity
 
+    def _current_locked_fd(self, fd: int) -> int:
+        """A chained log only: holding the lock, make sure ``path`` still names the file (a rotation or a
+        rewrite may have replaced it while this writer waited), else lock the new one."""
+        while self._moved():
+            fcntl.flock(fd, _LOCK_UN)
+            self._next_path_check = 0.0
+            fd = self._checked_fd()
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        return fd
+
     def _wait_for_lock(self, fd: int) -> bool:
-        """Another process holds the ``flock``: wait at most ``lock_wait``; ``False`` when writing without it."""
+        """Another process holds the ``flock``: wait at most ``lock_wait``; ``False`` when writing without it.
+        A chained log waits as long as it takes: its next line needs the previous one."""
+        if self.chain is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            return True
         deadline = time.monotonic() + self.lock_wait
         pause = 0.0002
         while True:
@@ -427,6 +456,8 @@ class JsonlWriter:
             fd, self._fd = self._fd, None
             if fd is not None and self._pid == os.getpid():
                 os.close(fd)
+            if self.chain is not None:
+                self.chain.close()
 
     def __repr__(self) -> str:
         return f"JsonlWriter({str(self.path)!r})"

@@ -214,7 +214,7 @@ def test_docs_cover_every_logs_command(hilt_cli) -> None:
 
     listing = hilt_cli("logs", "--help").stdout
     commands = regex.findall(r"^    (\w+)\s{2,}", listing, regex.M)
-    assert commands == ["tail", "show", "search", "stats", "export", "validate", "sql", "report", "forget", "prune", "path"]
+    assert commands == ["tail", "show", "search", "stats", "export", "validate", "sql", "report", "forget", "prune", "verify", "path"]
     page = (Path(__file__).resolve().parents[2] / "docs" / "cli.md").read_text(encoding="utf-8")
     for command in commands:
         assert f"$ hilt logs {command}" in page, command
