@@ -28,6 +28,15 @@ __all__ = ["Pipeline"]
 Step = Callable[[CallRecord], None]
 
 
+_PROTECT = guard("redact an event (it was not written)")
+
+
+def _protector(redactor: Any) -> Any:
+    from .privacy import EventProtector
+
+    return EventProtector(redactor)
+
+
 def _guarded(steps: Sequence[tuple[str, Step]]) -> tuple[tuple[guard, Step], ...]:
     return tuple((guard(f"run {name}"), step) for name, step in steps)
 
@@ -35,7 +44,7 @@ def _guarded(steps: Sequence[tuple[str, Step]]) -> tuple[tuple[guard, Step], ...
 class Pipeline:
     """``begin(record)`` writes the prompt event; ``end(record)`` writes the completion or error event."""
 
-    def __init__(self, writers: Sequence[Any], *, prices: Any = None) -> None:
+    def __init__(self, writers: Sequence[Any], *, prices: Any = None, redactor: Any = None) -> None:
         self.writers = list(writers)
         self.threader = ConversationThreader()
         self.cost = CostCalculator(prices)
@@ -43,6 +52,8 @@ class Pipeline:
         self._response_steps = _guarded([("CostCalculator", self.cost), ("remember", self.threader.remember)])
         self._render_prompt = guard("render the prompt event")
         self._render_completion = guard("render the completion event")
+        self.privacy = _protector(redactor) if redactor is not None else None
+        """Redacts (and hashes, per call) events before any writer sees them; ``None``: nothing to do."""
         self.closed = False
         self._lock = threading.Lock()
 
@@ -69,6 +80,10 @@ class Pipeline:
         except Exception as exc:
             self._render_prompt.failed(exc)
             return
+        if self.privacy is not None or getattr(record, "capture_mode", "full") == "hash":
+            event = self._protect(event, record)
+            if event is None:
+                return
         self.emit(event)
 
     def end(self, record: CallRecord) -> None:
@@ -87,7 +102,21 @@ class Pipeline:
         except Exception as exc:
             self._render_completion.failed(exc)
             return
+        if self.privacy is not None or getattr(record, "capture_mode", "full") == "hash":
+            event = self._protect(event, record)
+            if event is None:
+                return
         self.emit(event)
+
+    def _protect(self, event: dict[str, Any], record: CallRecord) -> dict[str, Any] | None:
+        """The event redacted (and hashed in ``hash`` mode); ``None`` (nothing written) if that failed: fail closed."""
+        if self.privacy is None:
+            self.privacy = _protector(None)
+        try:
+            return self.privacy.protect(event, getattr(record, "capture_mode", "full") == "hash")  # type: ignore[no-any-return]
+        except Exception as exc:
+            _PROTECT.failed(exc)
+            return None
 
     def emit(self, event: dict[str, Any]) -> None:
         """Hand one event to every writer (nothing once the pipeline is closed)."""
