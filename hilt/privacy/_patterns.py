@@ -80,12 +80,12 @@ _SECRETS = re.compile(
     r"|gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,}"  # GitHub tokens
     r"|xox[abposr]-[A-Za-z0-9-]{10,}|https://hooks\.slack\.com/services/[A-Za-z0-9/]+"  # Slack
     r"|eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"  # JWT (header and payload are JSON)
-    r"|(?i:bearer)\s+[A-Za-z0-9._~+/-]{16,}=*"  # an Authorization header value
+    r"|(?i:bearer)\s+(?=[A-Za-z0-9._~+/-]*\d)[A-Za-z0-9._~+/-]{16,}=*"  # an Authorization header value
     r")"
 )
 _PRIVATE_KEY = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----[\s\S]*?(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----|\Z)")
 
-_EMAIL = re.compile(r"(?<![\w.%+-])[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![\w-])")
+_EMAIL = re.compile(r"(?<![\w.%+-])[\w.%+-]{1,64}@(?:[^\W_](?:[\w-]*[^\W_])?\.)+[^\W\d_]{2,24}(?![\w-])")  # \w: accents too
 
 # Card numbers: 13 to 19 digits, optionally in groups separated by one space or dash.
 _CARD = re.compile(r"(?<![\d.,-])\d(?:[ -]?\d){12,18}(?!\d|[.,-]\d)")
@@ -98,7 +98,7 @@ _PHONE = re.compile(
     r"(?<![\w+.-])(?:"
     r"\+\d{1,3}([ .-]?)\(?\d{1,4}\)?(?:\1\d{2,4}){1,5}"
     r"|\(\d{3}\) ?\d{3}[ .-]\d{4}|\d{3}([.-])\d{3}\2\d{4}"
-    r"|0\d{1,4}([ .-]?)\d{2,4}(?:\3\d{2,4}){1,3}"
+    r"|0\d{1,4}([ .-]?)\d{2,8}(?:\3\d{2,4}){0,3}"
     r")(?![\w-]|\.\d)"
 )
 
@@ -180,7 +180,7 @@ def _secrets(views: Views) -> list[Span]:
         end = len(text) if end < 0 else end
         spans.extend(_matches(_SECRETS, text, start - 24, min(end + 80, len(text))))
         at = tokens.find(_LONG_TOKEN, end)
-    return spans
+    return sorted(set(spans))  # neighbouring windows may find the same match
 
 
 def _around(view: bytes, needle: bytes, pattern: re.Pattern[str], text: str, before: int, after: int,
@@ -192,11 +192,18 @@ def _around(view: bytes, needle: bytes, pattern: re.Pattern[str], text: str, bef
         found = _matches(pattern, text, at - before, min(at + after, len(text)), valid)
         spans.extend(found)
         at = view.find(needle, max([at + 1] + [end for _, end in found]))
-    return spans
+    return sorted(set(spans))  # neighbouring windows may find the same match
+
+
+_FILE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".pdf")  # icon@2x.png is a file name
+
+
+def _email_valid(candidate: str) -> bool:
+    return not candidate.lower().endswith(_FILE_SUFFIXES)
 
 
 def _emails(views: Views) -> list[Span]:
-    return _around(views.ascii, b"@", _EMAIL, views.text, 65, 256) if "@" in views.text else []
+    return _around(views.ascii, b"@", _EMAIL, views.text, 65, 256, _email_valid) if "@" in views.text else []
 
 
 def _ips(views: Views) -> list[Span]:
