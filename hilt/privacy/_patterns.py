@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
 __all__ = ["BUILTINS", "Builtin", "Views", "iban_valid", "luhn_valid"]
@@ -23,6 +23,8 @@ class Builtin(NamedTuple):
     name: str
     marker: str
     find: Callable[[Views], list[tuple[int, int]]]
+    min_length: int
+    """Shorter texts cannot hold a match (the finder is not called)."""
 
 
 def luhn_valid(number: str) -> bool:
@@ -118,11 +120,19 @@ _LONG_TOKEN = b"w" * 16
 class Views:
     """One text and the byte views the finders share, each computed on first use."""
 
-    __slots__ = ("text", "_ascii", "_packed", "_classes", "_tokens")
+    __slots__ = ("text", "_ascii", "_packed", "_classes", "_tokens", "_digits")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self._ascii = self._packed = self._classes = self._tokens = b""
+        self._digits = -1
+
+    @property
+    def digits(self) -> int:
+        """How many ASCII digits the text holds."""
+        if self._digits < 0:
+            self._digits = self.classes.count(b"9")
+        return self._digits
 
     @property
     def ascii(self) -> bytes:
@@ -159,15 +169,31 @@ def _matches(pattern: re.Pattern[str], text: str, start: int, end: int, valid: C
     return [m.span() for m in pattern.finditer(text, max(start, 0), end) if valid is None or valid(m.group())]
 
 
-def _from_first(needle: bytes, pattern: re.Pattern[str], valid: Callable[[str], bool] | None) -> Callable[[Views], list[Span]]:
-    """A finder that runs ``pattern`` from the first place ``needle`` shows in the packed view (a lower
-    bound of its place in the text: packing only removes characters)."""
+def _runs(view: bytes, needle: re.Pattern[bytes], chars: bytes) -> Iterator[Span]:
+    """The maximal runs of ``chars`` in ``view`` that hold a match of ``needle`` (at most 48 bytes each side of it).
 
-    def find(views: Views) -> list[Span]:
-        first = views.packed.find(needle)
-        return [] if first < 0 else _matches(pattern, views.text, first - 4, len(views.text), valid)
+    ``needle`` is a compiled literal (or literal-first) pattern: sre's prefix search beats ``bytes.find``
+    for short needles."""
+    hit = needle.search(view)
+    while hit is not None:
+        at = hit.start()
+        head, tail = view[max(at - 48, 0) : at], view[at : at + 64]
+        start, end = at - (len(head) - len(head.rstrip(chars))), at + (len(tail) - len(tail.lstrip(chars)))
+        yield start, end
+        hit = needle.search(view, max(end, at + 1))
 
-    return find
+
+def _numbers(views: Views, needle: re.Pattern[bytes], digits: int, pattern: re.Pattern[str], valid: Callable[[str], bool]) -> list[Span]:
+    """Matches in the runs of digits and separators holding ``needle`` and at least ``digits`` digits; a text
+    without that many digits in a row once separators are removed is skipped at once."""
+    if views.digits < digits or b"9" * digits not in views.packed:
+        return []
+    classes = views.classes
+    text, spans = views.text, []
+    for start, end in _runs(classes, needle, b"9 .-()+"):
+        if classes.count(b"9", start, end) >= digits:
+            spans += _matches(pattern, text, start, min(end + 2, len(text)), valid)  # + 2: the lookahead sees what follows
+    return spans
 
 
 def _secrets(views: Views) -> list[Span]:
@@ -178,20 +204,21 @@ def _secrets(views: Views) -> list[Span]:
     while at >= 0:  # each whitespace-delimited word holding a run of 16 token characters, with some context
         start, end = tokens.rfind(b" ", 0, at) + 1, tokens.find(b" ", at)
         end = len(text) if end < 0 else end
-        spans.extend(_matches(_SECRETS, text, start - 24, min(end + 80, len(text))))
+        spans.extend(_matches(_SECRETS, text, start - 24, min(end + 48, len(text))))
         at = tokens.find(_LONG_TOKEN, end)
     return sorted(set(spans))  # neighbouring windows may find the same match
 
 
-def _around(view: bytes, needle: bytes, pattern: re.Pattern[str], text: str, before: int, after: int,
+def _around(view: bytes, needle: re.Pattern[bytes], pattern: re.Pattern[str], text: str, before: int, after: int,
             valid: Callable[[str], bool] | None = None) -> list[Span]:
-    """Matches of ``pattern`` in a window around each place ``needle`` shows in ``view`` (same length as ``text``)."""
+    """Matches of ``pattern`` in a window around each match of ``needle`` in ``view`` (same length as ``text``)."""
     spans: list[Span] = []
-    at = view.find(needle)
-    while at >= 0:
+    hit = needle.search(view)
+    while hit is not None:
+        at = hit.start()
         found = _matches(pattern, text, at - before, min(at + after, len(text)), valid)
         spans.extend(found)
-        at = view.find(needle, max([at + 1] + [end for _, end in found]))
+        hit = needle.search(view, max([at + 1] + [end for _, end in found]))
     return sorted(set(spans))  # neighbouring windows may find the same match
 
 
@@ -202,29 +229,51 @@ def _email_valid(candidate: str) -> bool:
     return not candidate.lower().endswith(_FILE_SUFFIXES)
 
 
+_LETTERS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789?"  # "?": any non-ASCII character
+_LOCAL_CHARS, _DOMAIN_CHARS = _LETTERS + b"._%+-", _LETTERS + b".-"
+
+
 def _emails(views: Views) -> list[Span]:
-    return _around(views.ascii, b"@", _EMAIL, views.text, 65, 256, _email_valid) if "@" in views.text else []
+    """The pattern runs on the characters an address may hold on each side of each ``@``."""
+    text = views.text
+    if "@" not in text:
+        return []
+    view, spans = views.ascii, []
+    at = view.find(b"@")
+    while at >= 0:
+        head, tail = view[max(at - 64, 0) : at], view[at + 1 : at + 256]
+        start, end = at - (len(head) - len(head.rstrip(_LOCAL_CHARS))), at + 1 + (len(tail) - len(tail.lstrip(_DOMAIN_CHARS)))
+        if start < at < end - 1:
+            spans += _matches(_EMAIL, text, start, min(end + 1, len(text)), _email_valid)
+        at = view.find(b"@", max(end, at + 1))
+    return spans
+
+
+_MIDDLE_OCTET = re.compile(rb"\.9{1,3}\.")  # every IPv4 address has one: ".168." in 192.168.1.10
+_NINES = re.compile(rb"9999")
+_PAIR = re.compile(rb"99")
+_IBAN_START = re.compile(rb"AA99")
 
 
 def _ips(views: Views) -> list[Span]:
     text = views.text
-    spans = _ipv4(views.classes, text) if "." in text else []
-    if "::" in text or text.count(":") >= 7:
+    spans = _ipv4(views.classes, text) if "." in text and views.digits >= 4 else []
+    colons = text.count(":") if ":" in text else 0
+    if colons >= 7 or (colons >= 2 and "::" in text):
         spans += _ipv6(text)
     return spans
 
 
 def _ipv4(classes: bytes, text: str) -> list[Span]:
-    """IPv4 addresses: the pattern runs where a digit, a dot and a digit have two more dots nearby
-    (a decimal number or a version ``1.2.3`` does not)."""
+    """IPv4 addresses: the pattern runs on a run of digits and dots with exactly three inner dots (a
+    decimal number, a version ``1.2.3`` or a section ``1.2.3.4.5`` has not)."""
     spans: list[Span] = []
-    at = classes.find(b"9.9")
-    while at >= 0:
-        found = []
-        if classes.count(b".", max(at - 8, 0), at + 10) >= 3:
-            found = _matches(_IPV4, text, at - 11, min(at + 16, len(text)))
-            spans += found
-        at = classes.find(b"9.9", max([at + 2] + [end for _, end in found]))
+    for start, end in _runs(classes, _MIDDLE_OCTET, b"9."):
+        run = classes[start:end]
+        core = run.strip(b".")
+        if core.count(b".") == 3 and len(core) <= 15:
+            start += len(run) - len(run.lstrip(b"."))
+            spans += _matches(_IPV4, text, start, min(start + len(core) + 2, len(text)))
     return spans
 
 
@@ -253,12 +302,12 @@ def _phone_valid(candidate: str) -> bool:
 BUILTINS: dict[str, Builtin] = {
     builtin.name: builtin
     for builtin in (
-        Builtin("secrets", "[SECRET]", _secrets),
-        Builtin("email", "[EMAIL]", _emails),
-        Builtin("card", "[CARD]", _from_first(b"9" * 13, _CARD, luhn_valid)),
-        Builtin("iban", "[IBAN]", _from_first(b"AA99", _IBAN, iban_valid)),
-        Builtin("phone", "[PHONE]", _from_first(b"9" * 9, _PHONE, _phone_valid)),
-        Builtin("ip", "[IP]", _ips),
+        Builtin("secrets", "[SECRET]", _secrets, 16),
+        Builtin("email", "[EMAIL]", _emails, 6),
+        Builtin("card", "[CARD]", lambda views: _numbers(views, _NINES, 13, _CARD, luhn_valid), 13),
+        Builtin("iban", "[IBAN]", lambda views: _around(views.classes, _IBAN_START, _IBAN, views.text, 0, 48, iban_valid), 15),
+        Builtin("phone", "[PHONE]", lambda views: _numbers(views, _PAIR, 9, _PHONE, _phone_valid), 9),
+        Builtin("ip", "[IP]", _ips, 3),
     )
 }
 """The built-ins by name, in the order they run: secrets first (a token may hold an e-mail-like part), cards

@@ -52,9 +52,15 @@ def _replace_builtins(builtins: tuple[Builtin, ...], text: str, counts: dict[str
     """Every span a built-in finds becomes its marker; where spans overlap, the earlier built-in wins."""
     views = Views(text)
     taken: list[tuple[int, int, str]] = []
+    length = len(text)
     for builtin in builtins:
+        if length < builtin.min_length:
+            continue
+        spans = builtin.find(views)
+        if not spans:
+            continue
         found = 0
-        for start, end in sorted(builtin.find(views)):
+        for start, end in sorted(spans):
             if all(end <= s or start >= e for s, e, _ in taken):
                 taken.append((start, end, builtin.marker))
                 found += 1
