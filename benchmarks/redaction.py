@@ -74,8 +74,9 @@ def per_event(rounds: int = 2000) -> dict[str, dict[str, float]]:
     """µs per rendered prompt event (text + messages) through the step: redaction, then hash mode with it."""
     from hilt._format import render_prompt
     from hilt._record import CallRecord
+    from hilt.privacy._hashing import TextHasher
 
-    protector = EventProtector(Redactor(BUILTIN_NAMES))
+    protector = EventProtector(Redactor(BUILTIN_NAMES), TextHasher(Path(tempfile.mkdtemp(prefix="hilt-key-")) / "hash.key"))
     figures = {}
     for name, text in prompts().items():
         record = CallRecord(endpoint="chat.completions.create", provider="openai", started_ns=0, request_model="gpt-4o-mini",

@@ -27,6 +27,7 @@ __all__ = [
     "RedactionError",
     "Redactor",
     "RedactorSpec",
+    "hash_text",
     "redact_text",
 ]
 
@@ -55,6 +56,18 @@ def __getattr__(name: str) -> Any:
 
 
 _redactors: dict[tuple[Any, ...], Any] = {}
+_hasher: Any = None
+
+
+def hash_text(text: str) -> str:
+    """The keyed hash the ``hash`` capture mode writes for ``text`` (``"hmac-sha256:<32 hex digits>"``), with
+    this user's key: hash a known text to find the events that hold it."""
+    global _hasher
+    if _hasher is None:
+        from ._hashing import TextHasher
+
+        _hasher = TextHasher()
+    return _hasher(text)  # type: ignore[no-any-return]
 
 
 def redact_text(text: str, redactors: tuple[RedactorSpec, ...] | list[RedactorSpec] = BUILTIN_NAMES) -> str:
