@@ -52,8 +52,10 @@ class Pipeline:
         self._response_steps = _guarded([("CostCalculator", self.cost), ("remember", self.threader.remember)])
         self._render_prompt = guard("render the prompt event")
         self._render_completion = guard("render the completion event")
+        # Redacts (and, for a call in hash mode, hashes) events before any writer sees them; None: no
+        # redactor, and a call in hash mode uses _hash_only.
         self.privacy = _protector(redactor) if redactor is not None else None
-        """Redacts (and hashes, per call) events before any writer sees them; ``None``: nothing to do."""
+        self._hash_only: Any = None
         self.closed = False
         self._lock = threading.Lock()
 
@@ -110,10 +112,11 @@ class Pipeline:
 
     def _protect(self, event: dict[str, Any], record: CallRecord) -> dict[str, Any] | None:
         """The event redacted (and hashed in ``hash`` mode); ``None`` (nothing written) if that failed: fail closed."""
-        if self.privacy is None:
-            self.privacy = _protector(None)
+        protector = self.privacy
+        if protector is None:
+            protector = self._hash_only = self._hash_only or _protector(None)
         try:
-            return self.privacy.protect(event, getattr(record, "capture_mode", "full") == "hash")  # type: ignore[no-any-return]
+            return protector.protect(event, getattr(record, "capture_mode", "full") == "hash")  # type: ignore[no-any-return]
         except Exception as exc:
             _PROTECT.failed(exc)
             return None

@@ -191,3 +191,27 @@ def test_conversation_context_is_not_redacted(client, log_path: Path):
     prompt = read_lines(log_path)[0]
     assert (prompt["actor"]["id"], prompt["extensions"]["user"], prompt["content"]["text"]) == ("ada@example.com", "ada@example.com", "hello [EMAIL]")
     assert json.loads(json.dumps(prompt["extensions"]["tags"])) == ["vip"]
+
+
+def test_a_fault_inside_hilts_redaction_drops_the_event(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture):
+    """A bug in a built-in finder: the event is not written at all (fail closed), one warning names the step."""
+    from hilt._pipeline import Pipeline
+    from hilt._record import CallRecord
+    from hilt.privacy._patterns import Builtin
+    from hilt.writers.jsonl import JsonlWriter
+
+    def broken(views: Any) -> list[tuple[int, int]]:
+        raise RuntimeError("finder bug")
+
+    monkeypatch.delenv("HILT_RAISE_INTERNAL_ERRORS")
+    redactor = Redactor(["email"])
+    redactor.builtins = (Builtin("email", "[EMAIL]", broken, 0),)
+    log = tmp_path / "events.jsonl"
+    pipeline = Pipeline([JsonlWriter(log)], redactor=redactor)
+    with caplog.at_level(logging.WARNING, logger="hilt"):
+        pipeline.begin(CallRecord(endpoint="chat.completions.create", provider="openai", started_ns=0, prompt_text="ada@example.com"))
+    pipeline.close()
+    assert not log.exists() or log.read_text() == ""
+    assert [r.getMessage() for r in caplog.records if r.name == "hilt"] == [
+        "HILT could not redact an event (it was not written) (RuntimeError: finder bug); the application is unaffected, only this telemetry is lost"
+    ]

@@ -110,11 +110,14 @@ def test_pipeline_hashes_a_hash_mode_call_and_fails_closed_on_a_bad_key(tmp_path
     record = _HashModeRecord(endpoint="chat.completions.create", provider="openai", started_ns=0, request_model="m", prompt_text="secret plan")
     pipeline.begin(record)
     key_path().write_bytes(b"broken")
-    monkeypatch.setattr(pipeline.privacy, "hasher", TextHasher())
+    monkeypatch.setattr(pipeline._hash_only, "hasher", TextHasher())
     with caplog.at_level(logging.WARNING, logger="hilt"):
         pipeline.begin(_HashModeRecord(endpoint="chat.completions.create", provider="openai", started_ns=0, prompt_text="secret plan"))
+    pipeline.begin(CallRecord(endpoint="chat.completions.create", provider="openai", started_ns=0, prompt_text="plain call"))
     pipeline.close()
-    first, second = read_lines(log)
+    assert pipeline.privacy is None  # a call in hash mode does not put later calls through the step
+    first, second, plain = read_lines(log)
+    assert plain["content"]["text"] == "plain call"
     assert first["content"]["text"].startswith("hmac-sha256:") and len(first["content"]["text"]) == 44
     assert second["content"]["text"] == REDACTION_FAILED
     assert "secret" not in log.read_text(encoding="utf-8")
