@@ -197,10 +197,12 @@ def _numbers(views: Views, needle: re.Pattern[bytes], digits: int, pattern: re.P
 
 
 def _secrets(views: Views) -> list[Span]:
-    text = views.text
-    spans = _matches(_PRIVATE_KEY, text, 0, len(text)) if "PRIVATE KEY" in text else []
-    tokens = views.tokens
+    """Every secret has a run of 16 token characters (a key, a token, a private key's base64 lines)."""
+    text, tokens = views.text, views.tokens
     at = tokens.find(_LONG_TOKEN)
+    if at < 0:
+        return []
+    spans = _matches(_PRIVATE_KEY, text, 0, len(text)) if "PRIVATE KEY" in text else []
     while at >= 0:  # each whitespace-delimited word holding a run of 16 token characters, with some context
         start, end = tokens.rfind(b" ", 0, at) + 1, tokens.find(b" ", at)
         end = len(text) if end < 0 else end
@@ -255,6 +257,11 @@ _PAIR = re.compile(rb"99")
 _IBAN_START = re.compile(rb"AA99")
 
 
+def _ibans(views: Views) -> list[Span]:
+    """Every IBAN has at least 8 digits (the shortest, Norway's, has 13)."""
+    return _around(views.classes, _IBAN_START, _IBAN, views.text, 0, 48, iban_valid) if views.digits >= 8 else []
+
+
 def _ips(views: Views) -> list[Span]:
     text = views.text
     spans = _ipv4(views.classes, text) if "." in text and views.digits >= 4 else []
@@ -305,7 +312,7 @@ BUILTINS: dict[str, Builtin] = {
         Builtin("secrets", "[SECRET]", _secrets, 16),
         Builtin("email", "[EMAIL]", _emails, 6),
         Builtin("card", "[CARD]", lambda views: _numbers(views, _NINES, 13, _CARD, luhn_valid), 13),
-        Builtin("iban", "[IBAN]", lambda views: _around(views.classes, _IBAN_START, _IBAN, views.text, 0, 48, iban_valid), 15),
+        Builtin("iban", "[IBAN]", _ibans, 15),
         Builtin("phone", "[PHONE]", lambda views: _numbers(views, _PAIR, 9, _PHONE, _phone_valid), 9),
         Builtin("ip", "[IP]", _ips, 3),
     )
