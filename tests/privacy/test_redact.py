@@ -13,6 +13,8 @@ import hilt
 from hilt.privacy import BUILTIN_NAMES, BUILTIN_REDACTORS, REDACTION_FAILED, Redactor, redact_text
 from hilt.testing import read_lines
 
+from tests._surfaces import needs_responses
+
 PII = (
     "I am ada@example.com, phone +44 20 7946 0958, card 4111 1111 1111 1111, IBAN GB82 WEST 1234 5698 7654 32, "
     "from 192.168.1.10, key sk-proj-Xy7dK2mQ9vL4pR8sT1wZ3bN6cF0hJ5gA2eD. Order 4111111111111112 ships 2024-05-01."
@@ -215,3 +217,30 @@ def test_a_fault_inside_hilts_redaction_drops_the_event(tmp_path: Path, monkeypa
     assert [r.getMessage() for r in caplog.records if r.name == "hilt"] == [
         "HILT could not redact an event (it was not written) (RuntimeError: finder bug); the application is unaffected, only this telemetry is lost"
     ]
+
+
+def test_a_streamed_answer_is_redacted_when_the_stream_ends(client, log_path: Path):
+    """The completion event of a stream holds the redacted text; the application read every chunk unchanged."""
+    hilt.instrument(filepath=str(log_path), redact=["email"])
+    stream = _chat(client, "who?", stream=True, extra_headers={"x-fake-reply": "write to ada@example.com today"})
+    received = "".join(chunk.choices[0].delta.content or "" for chunk in stream if chunk.choices)
+    hilt.uninstrument()
+    assert received == "write to ada@example.com today"
+    completion = read_lines(log_path)[1]
+    assert completion["content"]["text"] == "write to [EMAIL] today"
+    assert completion["extensions"]["redactions"] == {"email": 1}
+
+
+@needs_responses
+def test_responses_input_items_and_instructions_are_redacted(client, log_path: Path):
+    """A Responses call's instructions and input items are redacted; their roles and types stay."""
+    hilt.instrument(filepath=str(log_path), redact=["email", "phone"])
+    client.responses.create(
+        model="gpt-4o-mini", instructions="Reply to ada@example.com",
+        input=[{"role": "user", "content": [{"type": "input_text", "text": "Call +44 20 7946 0958"}]}],
+    )  # fmt: skip
+    hilt.uninstrument()
+    prompt = read_lines(log_path)[0]
+    assert prompt["content"]["instructions"] == "Reply to [EMAIL]"
+    assert "[PHONE]" in json.dumps(prompt["content"]) and "7946" not in json.dumps(prompt)
+    assert prompt["extensions"]["redactions"] == {"email": 1, "phone": 1}
