@@ -103,7 +103,8 @@ def instrument(
     if settings.redact:  # before any writer opens: a custom redactor that cannot be imported stops here
         from ..privacy import Redactor
 
-        redactor = Redactor(settings.redact, source=settings.sources.get("redact", "instrument()"))
+        source = settings.sources.get("redact", "argument")
+        redactor = Redactor(settings.redact, source="instrument()" if source == "argument" else source)
     set_max_field_chars(settings.max_field_chars)
     pipeline = Pipeline(build_writers(settings), prices=settings.prices, redactor=redactor)
     pipeline.warm_up()
