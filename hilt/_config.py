@@ -67,6 +67,7 @@ _DEFAULTS: dict[str, Any] = {
     "sample_rate": 1.0,
     "metadata": None,  # an empty dict, made fresh per Settings
     "integrity": False,  # the audit trail: a keyed hash chain through the JSONL log (hilt/_integrity.py)
+    "redact": (),
 }
 BOOL_FIELDS = frozenset({"propagate", "strict", "debug", "stream_usage", "compress", "dashboard", "integrity"})
 """Settings that are booleans (``hilt-agent`` gives them ``--x``/``--no-x`` flags)."""
@@ -121,6 +122,8 @@ class Settings:
     integrity: bool
     """Chain every line of the JSONL log with an HMAC so ``hilt logs verify`` detects edits (not settable
     by an untrusted project file: it adds state files and makes writers wait for the file lock)."""
+    redact: tuple[Any, ...]
+    """Redactors run over every recorded text: built-in names, ``"module:function"`` paths, functions."""
     sources: Mapping[str, str]
     """Where each value came from: ``"default"``, a TOML file path, ``"env HILT_X"``, ``"argument"`` or ``"flag"``."""
 
@@ -263,6 +266,8 @@ def coerce(key: str, value: Any, source: str) -> Any:
         return _coerce_secret(key, value, source)
     if key in _RETENTION_FIELDS:
         return _coerce_retention(key, value, source)
+    if key == "redact":
+        return _coerce_redact(value, source)
     if not isinstance(value, str):
         raise ConfigError(source, key, "a string", value)
     if key == "sheets_endpoint" and value != _DEFAULTS[key]:
@@ -361,6 +366,34 @@ def _coerce_retention(key: str, value: Any, source: str) -> Any:
     if type(days) is not int or days < 1:
         raise ConfigError(source, key, "a whole number of days, 1 or more", value)
     return days
+
+
+def _coerce_redact(value: Any, source: str) -> tuple[Any, ...]:
+    """``"email,card"`` or a list of built-in names, ``"module:function"`` paths and (from code) functions.
+
+    A path is only checked for its shape here; it is imported when HILT is instrumented.
+    """
+    from .privacy._names import BUILTIN_NAMES
+
+    items = value.split(",") if isinstance(value, str) else value
+    expected = "built-in redactor names (" + ", ".join(BUILTIN_NAMES) + '), "module:function" paths or functions'
+    if not isinstance(items, (list, tuple)):
+        raise ConfigError(source, "redact", expected, value)
+    chosen: list[Any] = []
+    for item in items:
+        if isinstance(item, str):
+            item = item.strip()
+            if not item:
+                continue
+            module, colon, function = item.partition(":")
+            is_path = colon and all(part.isidentifier() for part in (*module.split("."), *function.split(".")))
+            if item not in BUILTIN_NAMES and not is_path:
+                raise ConfigError(source, "redact", expected, item)
+        elif not callable(item):
+            raise ConfigError(source, "redact", expected, item)
+        if item not in chosen:
+            chosen.append(item)
+    return tuple(chosen)
 
 
 def _coerce_secret(key: str, value: Any, source: str) -> str:
@@ -474,6 +507,8 @@ def _check_file_value(key: str, value: Any, path: str) -> Any:
         raise ConfigError(path, key, "a whole number of days, 1 or more", value)
     if key == "prices" and not isinstance(value, dict):
         raise ConfigError(path, key, "a table of model → {input, output, cached_input}", value)
+    if key == "redact" and not isinstance(value, (str, list)):
+        raise ConfigError(path, key, 'an array of redactor names, e.g. ["email", "card"]', value)
     return coerce(key, value, path)
 
 

@@ -32,6 +32,15 @@ __all__ = ["Pipeline"]
 Step = Callable[[CallRecord], None]
 
 
+_PROTECT = guard("redact an event (it was not written)")
+
+
+def _protector(redactor: Any) -> Any:
+    from .privacy import EventProtector
+
+    return EventProtector(redactor)
+
+
 def _guarded(steps: Sequence[tuple[str, Step]]) -> tuple[tuple[guard, Step], ...]:
     return tuple((guard(f"run {name}"), step) for name, step in steps)
 
@@ -46,6 +55,7 @@ class Pipeline:
         prices: Any = None,
         metadata: Mapping[str, Any] | None = None,
         sample_rate: float = 1.0,
+        redactor: Any = None,
     ) -> None:
         self.writers = list(writers)
         self.metadata = dict(metadata or {})  # the ``metadata`` setting, under each conversation's own
@@ -56,6 +66,10 @@ class Pipeline:
         self._response_steps = _guarded([("CostCalculator", self.cost), ("remember", self.threader.remember)])
         self._render_prompt = guard("render the prompt event")
         self._render_completion = guard("render the completion event")
+        # Redacts (and, for a call in hash mode, hashes) events before any writer sees them; None: no
+        # redactor, and a call in hash mode uses _hash_only.
+        self.privacy = _protector(redactor) if redactor is not None else None
+        self._hash_only: Any = None
         self.closed = False
         self._lock = threading.Lock()
 
@@ -84,6 +98,10 @@ class Pipeline:
         except Exception as exc:
             self._render_prompt.failed(exc)
             return
+        if self.privacy is not None or record.capture_mode == "hash":
+            event = self._protect(event, record)
+            if event is None:
+                return
         if self.sampler is not None and self._hold(record, event):
             return
         self.emit(event)
@@ -119,10 +137,25 @@ class Pipeline:
             return
         if record.sample_rate is not None:
             event["extensions"]["sample_rate"] = record.sample_rate
-            if held is not None:
-                record.held_prompt = None
-                self.emit(held)
+        if self.privacy is not None or record.capture_mode == "hash":
+            event = self._protect(event, record)
+            if event is None:
+                return
+        if held is not None:
+            record.held_prompt = None
+            self.emit(held)
         self.emit(event)
+
+    def _protect(self, event: dict[str, Any], record: CallRecord) -> dict[str, Any] | None:
+        """The event redacted (and hashed in ``hash`` mode); ``None`` (nothing written) if that failed: fail closed."""
+        protector = self.privacy
+        if protector is None:
+            protector = self._hash_only = self._hash_only or _protector(None)
+        try:
+            return protector.protect(event, record.capture_mode == "hash")  # type: ignore[no-any-return]
+        except Exception as exc:
+            _PROTECT.failed(exc)
+            return None
 
     def emit(self, event: dict[str, Any]) -> None:
         """Hand one event to every writer (nothing once the pipeline is closed)."""

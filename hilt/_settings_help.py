@@ -123,6 +123,13 @@ SETTINGS_HELP: dict[str, tuple[str, str]] = {
         "`hilt logs verify` finds edited, removed, inserted or reordered lines and removed files "
         "([privacy](privacy.md#audit-trail)). Costs about 11 µs per event. Not from an untrusted project file.",
     ),
+    "redact": (
+        "built-in names (`email`, `phone`, `card`, `iban`, `ip`, `secrets`), `\"module:function\"` paths, or functions "
+        "from code; a TOML array or `email,card` in env",
+        "Redactors run over every recorded text and parameter before any writer sees the event; each match becomes a "
+        "typed marker such as `[EMAIL]` and `extensions.redactions` counts them ([privacy](privacy.md#redaction)). An "
+        "untrusted project file may only add built-in names to yours.",
+    ),
 }
 
 

@@ -78,7 +78,9 @@ class ConfigFile:
 SAFE_FILE_KEYS = frozenset({"capture_content", "prices"})
 """The keys an untrusted project file may set: none can send data or credentials elsewhere, write a file,
 or stop or stall a program. ``capture_content`` only records less: a value that keeps more text than the
-user's own config file (``full`` against their ``hash`` or ``metadata``, ``hash`` against ``metadata``) is ignored."""
+user's own config file (``full`` against their ``hash`` or ``metadata``, ``hash`` against ``metadata``) is
+ignored. ``redact`` is handled apart: an untrusted file may add built-in redactors to the user's own, and
+its ``"module:function"`` entries are ignored (never imported)."""
 
 
 MAX_PROJECT_FILE_BYTES = 1 << 20
@@ -134,7 +136,7 @@ def _project_files(cwd: str, user: ConfigFile, explicit_path: str) -> list[Confi
                 entries.append(ConfigFile(path, "project", f"read as {what}"))
                 break
         else:
-            entries.append(_project_file(path, is_pyproject, user.values.get("capture_content")))
+            entries.append(_project_file(path, is_pyproject, user.values.get("capture_content"), user.values.get("redact", ())))
     return entries
 
 
@@ -146,7 +148,7 @@ def _records_no_more(mode: str, user_mode: str | None) -> bool:
     return _CAPTURE_RANK[mode] <= _CAPTURE_RANK[user_mode or "full"]
 
 
-def _project_file(path: str, is_pyproject: bool, user_capture: str | None) -> ConfigFile:
+def _project_file(path: str, is_pyproject: bool, user_capture: str | None, user_redact: tuple[Any, ...] = ()) -> ConfigFile:
     """Read ``path``; an untrusted one contributes only its safe keys and never raises."""
     try:
         data = _read_bytes(path, MAX_PROJECT_FILE_BYTES)
@@ -164,6 +166,13 @@ def _project_file(path: str, is_pyproject: bool, user_capture: str | None) -> Co
         return ConfigFile(path, "project", "no [tool.hilt] table")
     safe, ignored = {}, []
     for key, value in table.items():
+        if key == "redact":
+            try:
+                safe[key], paths = _untrusted_redact(value, path, user_redact)
+                ignored.extend(f"redact {item!r}" for item in paths)
+                continue
+            except ConfigError:
+                pass
         if key in SAFE_FILE_KEYS:
             try:
                 checked = _check_file_value(key, value, path)
@@ -183,6 +192,17 @@ def _project_file(path: str, is_pyproject: bool, user_capture: str | None) -> Co
         why = "not valid TOML" if problem.key == "TOML syntax" else "[tool.hilt] is not a table"
         return ConfigFile(path, "project", "read", ignored=(f"the whole file ({why})",), trusted=False)
     return ConfigFile(path, "project", "read", safe, tuple(ignored), trusted=False)
+
+
+def _untrusted_redact(value: Any, path: str, user_redact: tuple[Any, ...]) -> tuple[tuple[Any, ...], list[str]]:
+    """An untrusted file may add built-in redactors to the user's own, never name code to import.
+
+    Returns the redactors that apply (the user file's, then the file's built-in names) and the file's
+    ``"module:function"`` entries, which are ignored (and reported with the other ignored keys).
+    """
+    chosen = _check_file_value("redact", value, path)
+    paths = [item for item in chosen if ":" in item]
+    return tuple(dict.fromkeys([*user_redact, *(item for item in chosen if ":" not in item)])), paths
 
 
 def _read_bytes(path: str, limit: int = -1) -> bytes | None:

@@ -83,7 +83,8 @@ def instrument(
         lazy: import nothing: patch the SDK modules already imported and leave the others to
             :func:`on_module_imported` (the agent's import hook calls it).
         settings: fully resolved settings (the agent passes them); ``options`` are ignored then.
-        **options: any other setting (``capture_content``, ``prices``, ``sheet_id``, ``columns``, ...).
+        **options: any other setting (``capture_content``, ``prices``, ``sheet_id``, ``columns``, ...);
+            ``redact=["email", my_function]`` mixes built-in redactor names and ``str -> str`` functions.
 
     Returns:
         The live :class:`Instrumentation`.
@@ -98,9 +99,19 @@ def instrument(
     from ..providers import set_max_field_chars
     from ..writers import build_writers
 
+    redactor = None
+    if settings.redact:  # before any writer opens: a custom redactor that cannot be imported stops here
+        from ..privacy import Redactor
+
+        source = settings.sources.get("redact", "argument")
+        redactor = Redactor(settings.redact, source="instrument()" if source == "argument" else source)
     set_max_field_chars(settings.max_field_chars)
     pipeline = Pipeline(
-        build_writers(settings), prices=settings.prices, metadata=settings.metadata, sample_rate=settings.sample_rate
+        build_writers(settings),
+        prices=settings.prices,
+        metadata=settings.metadata,
+        sample_rate=settings.sample_rate,
+        redactor=redactor,
     )
     pipeline.warm_up()
     with _lock:
