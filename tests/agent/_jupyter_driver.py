@@ -1,15 +1,18 @@
 """Drive a real Jupyter kernel (``python -m ipykernel_launcher``) through ``jupyter_client``, as a notebook does.
 
-``python _jupyter_driver.py KERNEL_DIRS PLAN``: PLAN is a JSON file ``{"env": {...}, "before": [cells], "after":
-[cells]}``. The driver starts the kernel spec ``hilt-test`` found under KERNEL_DIRS with ``env``, runs the
+``python _jupyter_driver.py KERNEL_DIRS PLAN``: PLAN is a JSON file ``{"cwd": folder, "before": [cells], "after":
+[cells]}``. The driver starts the kernel spec ``hilt-test`` found under KERNEL_DIRS in ``cwd`` with the driver's own
+environment (as a Jupyter server does), runs the
 ``before`` cells, restarts the kernel, runs the ``after`` cells, shuts the kernel down the way Jupyter does (a
 shutdown request, then waiting for the process) and prints, as JSON, ``[status, outputs]`` per cell, where
-outputs are ``[stream name or "result" or "error", text]`` in order.
+outputs are ``[stream name or "result" or "error", text]`` in order, and its own ``HILT_RUN_ID`` (set when HILT
+started in the driver itself).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -43,7 +46,7 @@ def main() -> None:
     kernel_dirs, plan_file = sys.argv[1:]
     plan = json.loads(Path(plan_file).read_text())
     manager = KernelManager(kernel_name="hilt-test", kernel_spec_manager=KernelSpecManager(kernel_dirs=[kernel_dirs]))
-    manager.start_kernel(env=plan["env"], cwd=plan["cwd"])
+    manager.start_kernel(cwd=plan["cwd"])
     client = manager.client()
     client.start_channels()
     try:
@@ -55,7 +58,7 @@ def main() -> None:
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=False)
-    print(json.dumps({"before": before, "after": after}))
+    print(json.dumps({"before": before, "after": after, "run_id": os.environ.get("HILT_RUN_ID")}))
 
 
 if __name__ == "__main__":

@@ -1,9 +1,10 @@
 """HILT in a real Jupyter kernel (ipykernel, driven by jupyter_client as a notebook front end drives it).
 
-Two ways in: ``hilt.instrument(...)`` in the first cell, or ``HILT_ENABLED=1`` in the kernel's environment
-(set before the kernel starts). Each test runs sync, ``await``-ed async and streamed calls in cells, restarts
-the kernel, makes one more call, and shuts the kernel down. ipykernel and jupyter_client are heavy, so they
-have their own extra and tox env (``tox -e processes``); without them the tests skip.
+Two ways in: ``hilt.instrument(...)`` in the first cell, or ``HILT_ENABLED=1`` in the environment of the front
+end that starts the kernels (``HILT_ENABLED=1 jupyter lab``; here the driver plays the front end). Each test runs
+sync, ``await``-ed async and streamed calls in cells, restarts the kernel, makes one more call, and shuts the
+kernel down. ipykernel and jupyter_client are heavy, so they have their own extra and tox env
+(``tox -e processes``); without them the tests skip.
 """
 
 from __future__ import annotations
@@ -45,19 +46,18 @@ AFTER_RESTART = [
 
 
 def run_notebook(venv, tmp_path: Path, workdir: Path, server, env: dict[str, str], first: list[str]) -> dict[str, Any]:
-    """Run the cells ``first + CALL_CELLS`` in a kernel, restart it, run ``AFTER_RESTART``, shut it down; what the
-    driver printed (the kernel's stderr, inherited by the driver, must hold nothing from HILT)."""
+    """Run the cells ``first + CALL_CELLS`` in a kernel started by a front end with ``env``, restart it, run
+    ``AFTER_RESTART``, shut it down; what the driver printed (the kernel's stderr, inherited by the driver, must
+    hold nothing from HILT)."""
     spec = tmp_path / "kernels" / "hilt-test"
     spec.mkdir(parents=True)
     argv = [str(venv.python), "-m", "ipykernel_launcher", "-f", "{connection_file}"]
     (spec / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": "HILT test", "language": "python"}))
-    jupyter = {"JUPYTER_PLATFORM_DIRS": "1", "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"), "IPYTHONDIR": str(tmp_path / "ipython")}
-    kernel_env = {**os.environ, **jupyter, "OPENAI_BASE_URL": server.base_url, "OPENAI_API_KEY": "k", **env}
     plan = tmp_path / "plan.json"
-    plan.write_text(json.dumps({"env": kernel_env, "cwd": str(workdir), "before": first + CALL_CELLS, "after": AFTER_RESTART}))
-    driven = subprocess.run(
-        [venv.python, DRIVER, spec.parent, plan], env={**os.environ, **jupyter}, capture_output=True, text=True, timeout=60
-    )
+    plan.write_text(json.dumps({"cwd": str(workdir), "before": first + CALL_CELLS, "after": AFTER_RESTART}))
+    jupyter = {"JUPYTER_PLATFORM_DIRS": "1", "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"), "IPYTHONDIR": str(tmp_path / "ipython")}
+    front_end = {**os.environ, **jupyter, "OPENAI_BASE_URL": server.base_url, "OPENAI_API_KEY": "k", **env}
+    driven = subprocess.run([venv.python, DRIVER, spec.parent, plan], env=front_end, capture_output=True, text=True, timeout=60)
     assert driven.returncode == 0, driven.stderr
     assert_no_hilt_noise(driven.stderr)
     return json.loads(driven.stdout)
@@ -68,20 +68,21 @@ def test_instrument_in_the_first_cell_logs_until_the_kernel_restarts(venv, tmp_p
     logged by the kernel process, all on disk after the kernel shut down; a restarted kernel logs nothing."""
     log = workdir / "notebook.jsonl"
     result = run_notebook(venv, tmp_path, workdir, server, {}, [f"import hilt\nhilt.instrument(filepath={str(log)!r})"])
-    pid = int(result["before"][1][1][0][1])
     (status, [(kind, shown)]), *rest = result["before"]  # the cell shows instrument()'s value, secrets masked
-    assert (status, kind) == ("ok", "result") and shown.startswith(f"Instrumentation(settings=Settings(backend=('local',), filepath={str(log)!r}")
+    pid = int(rest[0][1][0][1])
+    assert (status, kind) == ("ok", "result")
+    assert shown.startswith(f"Instrumentation(settings=Settings(backend=('local',), filepath={str(log)!r}")
     assert rest == [["ok", [["result", str(pid)]]]] + [["ok", [["result", repr(REPLY)]]]] * 3
     assert result["after"][0][0] == "ok" and result["after"][0][1][0][1].startswith(f"({REPLY!r}, ")
     assert [(prompt, reply, process) for prompt, reply, process, _ in calls(log)] == [
         ("async cell", REPLY, pid), ("stream cell", REPLY, pid), ("sync cell", REPLY, pid)
     ]
-    assert len({event["provenance"]["run_id"] for event in read_lines(log)}) == 1
+    assert result["run_id"] is None and len({event["provenance"]["run_id"] for event in read_lines(log)}) == 1
 
 
-def test_hilt_enabled_before_the_kernel_starts_logs_every_cell(venv, tmp_path: Path, workdir: Path, server) -> None:
-    """``HILT_ENABLED=1`` in the kernel's environment: no code in the notebook, every call is logged, the
-    restarted kernel too (a new process: its own pid and run id), all on disk after the kernel shut down."""
+def test_hilt_enabled_in_the_front_end_logs_every_kernel(venv, tmp_path: Path, workdir: Path, server) -> None:
+    """``HILT_ENABLED=1`` where the front end starts: no code in the notebook, every call is logged, the restarted
+    kernel's too (its own pid), all under the front end's run id and on disk after the kernel shut down."""
     log = workdir / "notebook.jsonl"
     result = run_notebook(venv, tmp_path, workdir, server, {"HILT_ENABLED": "1", "HILT_FILEPATH": str(log)}, [])
     pid = int(result["before"][0][1][0][1])
@@ -91,5 +92,4 @@ def test_hilt_enabled_before_the_kernel_starts_logs_every_cell(venv, tmp_path: P
     assert [(prompt, reply, process) for prompt, reply, process, _ in calls(log)] == [
         ("after restart", REPLY, restarted), ("async cell", REPLY, pid), ("stream cell", REPLY, pid), ("sync cell", REPLY, pid)
     ]
-    runs = {event["provenance"]["pid"]: event["provenance"]["run_id"] for event in read_lines(log)}
-    assert len(set(runs.values())) == 2
+    assert result["run_id"] and {event["provenance"]["run_id"] for event in read_lines(log)} == {result["run_id"]}
