@@ -57,7 +57,9 @@ def run_notebook(venv, tmp_path: Path, workdir: Path, server, env: dict[str, str
     plan.write_text(json.dumps({"cwd": str(workdir), "before": first + CALL_CELLS, "after": AFTER_RESTART}))
     jupyter = {"JUPYTER_PLATFORM_DIRS": "1", "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"), "IPYTHONDIR": str(tmp_path / "ipython")}
     front_end = {**os.environ, **jupyter, "OPENAI_BASE_URL": server.base_url, "OPENAI_API_KEY": "k", **env}
-    driven = subprocess.run([venv.python, DRIVER, spec.parent, plan], env=front_end, capture_output=True, text=True, timeout=60)
+    driven = subprocess.run(
+        [venv.python, DRIVER, spec.parent, plan], cwd=tmp_path, env=front_end, capture_output=True, text=True, timeout=60
+    )
     assert driven.returncode == 0, driven.stderr
     assert_no_hilt_noise(driven.stderr)
     return json.loads(driven.stdout)
