@@ -73,7 +73,11 @@ def test_celery_prefork_children_log_every_task(venv, run, workdir: Path, server
         sent = run([venv.python, "send.py"], timeout=30)
     finally:
         worker.send_signal(signal.SIGTERM)  # Celery's warm shutdown: finish the running tasks, stop the pool
-        output, errors = worker.communicate(timeout=20)
+        try:
+            _, errors = worker.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            raise
     assert (sent.returncode, sent.stdout, sent.stderr) == (0, f"{REPLY}\n" * 6, ""), (sent.stderr, errors)
     assert worker.returncode == 0, errors
     assert_no_hilt_noise(errors)

@@ -4,16 +4,16 @@ with and without --preload) and share a run id. Celery and Jupyter kernels: test
 from __future__ import annotations
 
 import socket
-from collections.abc import Callable
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from hilt.testing import read_lines, wait_for
 
-from tests.agent._calls import REPLY, calls
+from tests.agent._calls import REPLY, assert_no_hilt_noise, calls
 
 PARENT = """
 import subprocess, sys
@@ -153,6 +153,7 @@ import openai
 
 client = openai.OpenAI(max_retries=0)
 # gunicorn --preload imports this in the master: one instrumented call before the workers are forked
+# (without --preload each worker imports it: one call per worker)
 client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "warm up"}])
 
 
@@ -196,13 +197,15 @@ def test_gunicorn_workers_without_preload_log(venv, workdir: Path, server) -> No
     argv = [venv.bin / "hilt-agent", "--filepath", log, venv.python, "-m", "gunicorn", "-w", "2",
             "-b", f"127.0.0.1:{port}", "wsgi:app"]
 
-    def both_workers_booted() -> bool:  # each imported wsgi.py and made its call (a worker may get no request)
-        return sum(e["content"]["text"] == "warm up" for e in read_lines(log) if e["action"] == "completion" or e["action"] == "prompt") == 2
+    def both_workers_booted() -> bool:  # each imported wsgi.py and its call finished (a worker may get no request)
+        events = read_lines(log)
+        warm_ups = {e["event_id"] for e in events if e["action"] == "prompt" and e["content"]["text"] == "warm up"}
+        return sum(e["action"] == "completion" and e["extensions"]["reply_to"] in warm_ups for e in events) == 2
 
     pid, bodies, output, stop_seconds = serve_and_fetch(argv, workdir, server, port, 6, ready=both_workers_booted)
     assert bodies == [REPLY] * 6, output
     assert stop_seconds < 10, output
-    assert "HILT" not in output and "Traceback" not in output, output
+    assert_no_hilt_noise(output)
     found = calls(log)
     assert [(prompt, reply) for prompt, reply, _, _ in found] == [("hi", REPLY)] * 6 + [("warm up", REPLY)] * 2
     workers = {process for prompt, _, process, _ in found if prompt == "warm up"}
