@@ -1,16 +1,19 @@
-"""Child processes inherit the agent (subprocess, multiprocessing fork/spawn, uvicorn workers, gunicorn --preload)
-and share a run id."""
+"""Child processes inherit the agent (subprocess, multiprocessing fork/spawn/forkserver, uvicorn workers, gunicorn
+with and without --preload) and share a run id. Celery and Jupyter kernels: test_celery.py, test_jupyter.py."""
 
 from __future__ import annotations
 
 import socket
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from hilt.testing import read_lines
+from hilt.testing import read_lines, wait_for
+
+from tests.agent._calls import REPLY, assert_no_hilt_noise, calls
 
 PARENT = """
 import subprocess, sys
@@ -60,15 +63,16 @@ def run_logged(
 
 @pytest.mark.parametrize(
     "args",
-    [["-c", PARENT], ["multi.py", "fork"], ["multi.py", "spawn"]],
-    ids=["subprocess", "multiprocessing-fork", "multiprocessing-spawn"],
+    [["-c", PARENT], ["multi.py", "fork"], ["multi.py", "spawn"], ["multi.py", "forkserver"]],
+    ids=["subprocess", "multiprocessing-fork", "multiprocessing-spawn", "multiprocessing-forkserver"],
 )
 def test_children_log_under_the_parent_run_id(venv, run, workdir: Path, args: list[str]) -> None:
-    """A ``subprocess.run([sys.executable, ...])`` child and multiprocessing workers (fork and spawn) log one pair
-    each, with their own pid and the parent's run id."""
+    """A ``subprocess.run([sys.executable, ...])`` child and multiprocessing workers (fork, spawn and forkserver)
+    log one whole pair each, with their own pid and the parent's run id."""
     (workdir / "multi.py").write_text(MULTI)
     pids, runs = run_logged(venv, run, workdir, args)
     assert len(pids) == 4 and len(set(pids)) == 2 and len(runs) == 1
+    assert [(prompt, reply) for prompt, reply, _, _ in calls(workdir / "events.jsonl")] == [("hi", REPLY)] * 2
 
 
 def test_propagate_off_keeps_children_uninstrumented(venv, run, workdir: Path) -> None:
@@ -103,8 +107,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve_and_fetch(argv: list, workdir: Path, server, port: int, requests: int) -> tuple[int, list[str], str, float]:
-    """Start a web server under hilt-agent, GET / ``requests`` times, stop it: (pid, bodies, output, stop seconds)."""
+def serve_and_fetch(
+    argv: list, workdir: Path, server, port: int, requests: int, ready: Callable[[], object] | None = None
+) -> tuple[int, list[str], str, float]:
+    """Start a web server under hilt-agent, GET / ``requests`` times, wait for ``ready()`` (if given), stop it:
+    (pid, bodies, output, stop seconds)."""
     import os
     import subprocess
 
@@ -119,6 +126,8 @@ def serve_and_fetch(argv: list, workdir: Path, server, port: int, requests: int)
                     bodies.append(response.read().decode())
             except OSError:
                 time.sleep(0.2)
+        if ready is not None:
+            wait_for(ready, timeout=max(deadline - time.monotonic(), 0.1))
     finally:
         proc.terminate()
         started = time.monotonic()
@@ -144,6 +153,7 @@ import openai
 
 client = openai.OpenAI(max_retries=0)
 # gunicorn --preload imports this in the master: one instrumented call before the workers are forked
+# (without --preload each worker imports it: one call per worker)
 client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "warm up"}])
 
 
@@ -174,3 +184,31 @@ def test_gunicorn_preload_workers_log_after_fork(venv, workdir: Path, server) ->
     assert pid not in worker_pids and 1 <= len(worker_pids) <= 2
     for event in events[2:]:
         assert event["provenance"]["ppid"] == pid
+
+
+def test_gunicorn_workers_without_preload_log(venv, workdir: Path, server) -> None:
+    """``hilt-agent gunicorn -w 2`` (no ``--preload``): each worker, forked from a master that started HILT but
+    never imported the app, logs its own import-time call and the requests it served, every call once, all
+    under the master's run id, and the server stops promptly."""
+    pytest.importorskip("gunicorn", reason="gunicorn is not installed in the test environment")
+    (workdir / "wsgi.py").write_text(WSGI)
+    log = workdir / "events.jsonl"
+    port = free_port()
+    argv = [venv.bin / "hilt-agent", "--filepath", log, venv.python, "-m", "gunicorn", "-w", "2",
+            "-b", f"127.0.0.1:{port}", "wsgi:app"]
+
+    def both_workers_booted() -> bool:  # each imported wsgi.py and its call finished (a worker may get no request)
+        events = read_lines(log)
+        warm_ups = {e["event_id"] for e in events if e["action"] == "prompt" and e["content"]["text"] == "warm up"}
+        return sum(e["action"] == "completion" and e["extensions"]["reply_to"] in warm_ups for e in events) == 2
+
+    pid, bodies, output, stop_seconds = serve_and_fetch(argv, workdir, server, port, 6, ready=both_workers_booted)
+    assert bodies == [REPLY] * 6, output
+    assert stop_seconds < 10, output
+    assert_no_hilt_noise(output)
+    found = calls(log)
+    assert [(prompt, reply) for prompt, reply, _, _ in found] == [("hi", REPLY)] * 6 + [("warm up", REPLY)] * 2
+    workers = {process for prompt, _, process, _ in found if prompt == "warm up"}
+    assert len(workers) == 2 and pid not in workers
+    assert {process for _, _, process, _ in found} == workers and {ppid for _, _, _, ppid in found} == {pid}
+    assert len({event["provenance"]["run_id"] for event in read_lines(log)}) == 1
