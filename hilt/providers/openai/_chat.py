@@ -25,10 +25,11 @@ def capture_request(record: CallRecord, kwargs: dict[str, Any], capture_content:
         # a generator or other one-shot iterable belongs to the SDK: never consume it
         record.params["messages_not_captured"] = type(messages).__name__
         return
-    record.history = list(messages)
+    history = record.history = list(messages)
     if not capture_content:
         return
-    record.prompt_content["messages"] = message_copies(messages, wrap=True)
+    # the same list as record.history: threading then reuses the copies' comparison of the history
+    record.prompt_content["messages"] = message_copies(history, wrap=True)
     for message in reversed(messages):
         if get(message, "role") == "user":
             text = text_of_content(get(message, "content"))
