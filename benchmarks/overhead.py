@@ -10,7 +10,10 @@ before measuring (calls never wait for it; until it is loaded their cost is null
 Also measured: a streamed answer of ``--chunks`` words (end to end, and HILT's own work per chunk on
 pre-built chunks), a conversation of ``--turns`` turns resending its history, the same chat call on the
 SDK's in-memory mock transport (no network noise), and the first call of fresh processes (no HILT,
-``instrument()``, the agent) against the calls that follow.
+``instrument()``, the agent) against the calls that follow. For the chat call, on loopback and on the
+mock transport, it also shows where the overhead goes (:mod:`benchmarks._floor`): HILT with its
+events discarded (no ``write``), and the floor of any recorder that puts both events on disk before
+the call returns (two small ``orjson`` events, two ``write(2)``), with and without its writes.
 
 Usage: ``python -m benchmarks.overhead [--calls 1000] [--chunks 2000] [--turns 50] [--json]``
 """
@@ -30,7 +33,7 @@ from typing import Any
 import openai
 
 import hilt
-from benchmarks import _otlp, _surface
+from benchmarks import _floor, _otlp, _surface
 from hilt.pricing import wait_for_prices
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -103,6 +106,26 @@ def first_call(base_url: str, runs: int) -> dict[str, Any]:
     }
 
 
+def _decompose(client: openai.OpenAI, folder: Path, calls: int) -> dict[str, Any]:
+    plain = _surface.original("chat.completions.create")
+    return _floor.decompose(client.chat.completions, plain, folder, calls, model="gpt-4o-mini", messages=_surface.MESSAGES)
+
+
+def _decomposition_lines(name: str, d: dict[str, Any]) -> list[str]:
+    off = d["off"]
+    lines = [f"  {name} chat, where the overhead goes (off {off['median']:.0f} µs, p90 {off['p90']:.0f}, p99 {off['p99']:.0f}); "
+             "overhead median / mean / p90 / p99 (µs):"]
+    labels = {
+        "on": "HILT", "on_no_writes": "HILT, events discarded (no write)", "minimal": "floor: 2 orjson events + 2 write(2), same folder",
+        "minimal_no_writes": "floor without the writes", "minimal_tmpfs": "floor, writing to tmpfs (/dev/shm)",
+    }  # fmt: skip
+    for key, label in labels.items():
+        if key in d:
+            r = d[key]
+            lines.append(f"    {label:50} {r['median']:+7.1f} {r['mean']:+7.1f} {r['p90']:+7.1f} {r['p99']:+7.1f}")
+    return lines
+
+
 def _line(name: str, r: dict[str, Any]) -> str:
     off, on = r["off"], r["on"]
     floor = f"  floor {r['floor_overhead_median_us']:+.1f}" if "floor" in r else ""
@@ -118,6 +141,8 @@ def report(results: dict[str, Any]) -> None:
     for name, figures in results["loopback"].items():
         print(_line(f"loopback {name}", figures))
     print(_line("mock chat", results["mock"]))
+    for name, figures in results.get("decomposition", {}).items():
+        print("\n".join(_decomposition_lines(name, figures)))
     if "otlp" in results:
         o = results["otlp"]
         print(_line("mock local -> local+otlp", o))
@@ -161,6 +186,7 @@ def main() -> int:
     try:
         with openai.OpenAI(base_url=base_url, api_key="k", max_retries=0) as client:
             results["loopback"] = _surface.calls(client, args.calls)
+            results["decomposition"] = {"loopback": _decompose(client, log.parent, args.calls)}
             reply = {"x-fake-reply": " ".join(["wave"] * args.chunks)}
             results["stream"] = _surface.stream(client, args.streams, args.chunks, reply)
             results["conversation"] = _surface.conversation(client, args.turns, args.repeats)
@@ -168,6 +194,7 @@ def main() -> int:
             results["mock"] = _surface.three_ways(
                 client.chat.completions, "chat.completions.create", args.calls, model="gpt-4o-mini", messages=_surface.MESSAGES
             )
+            results["decomposition"]["mock"] = _decompose(client, log.parent, args.calls)
             results["own_work_call"] = _surface.own_work_per_call(client)
             if _otlp.available():
                 results["otlp"] = _otlp.otlp_overhead(client, args.calls)

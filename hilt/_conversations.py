@@ -114,6 +114,21 @@ def _snapshot(message: Any) -> Any:
     return dict(message) if type(message) is dict else message  # SDK models: compared by identity
 
 
+# The request list that the message-copy cache (``hilt/providers/openai/_message_copies.py``) has just
+# read: ``(messages, snapshots of all of them, the earlier snapshot list it found equal to messages'
+# head)``. The copies are made first, then the digests of the same list: reusing that comparison and
+# those snapshots compares a resent history once per call instead of twice.
+_NOTHING_COMPARED: tuple[Any, list[Any], Any] = (None, [], None)
+_compared = _NOTHING_COMPARED
+
+
+def share_comparison(messages: Sequence[Any], snapshots: list[Any], matched: Any) -> None:
+    """Tell :func:`prefix_digests` that ``messages`` were snapshotted as ``snapshots`` (``dict(m)`` for
+    each, all dicts) and that their head equals the earlier snapshot list ``matched`` (or None)."""
+    global _compared
+    _compared = (messages, snapshots, matched)
+
+
 def prefix_digests(messages: Sequence[Any]) -> list[int]:
     """``digests[i]`` identifies ``messages[:i + 1]`` (a list shared with the cache: read it, never change it).
 
@@ -123,19 +138,29 @@ def prefix_digests(messages: Sequence[Any]) -> list[int]:
     count = len(messages)
     digests: list[int] = []
     snapshots: list[Any] = []
+    global _compared
+    compared, shared, matched = _compared
+    _compared = _NOTHING_COMPARED  # used once: by the digests of the very list the copies just read
+    if compared is not messages or len(shared) != count:
+        shared = matched = None
     for last in range(count - 1, max(count - 1 - _LOOK_BACK, -1), -1):
         chain = _chains.get(id(messages[last]))
         if chain is None or len(chain[0]) != last + 1:
             continue
-        head = messages[: last + 1]
-        try:
-            same = (head if type(head) is list else list(head)) == chain[0]
-        except Exception:  # a field whose == misbehaves (an array...): read the messages again
-            same = False
+        if chain[0] is matched and matched is not None:  # compared by the message copies already
+            same = True
+        else:
+            head = messages[: last + 1]
+            try:
+                same = (head if type(head) is list else list(head)) == chain[0]
+            except Exception:  # a field whose == misbehaves (an array...): read the messages again
+                same = False
         if same:
             if last == count - 1:  # the very same request again: nothing new to read or store
                 return chain[1]
-            snapshots, digests = list(chain[0]), list(chain[1])
+            digests = list(chain[1])
+            if shared is None:
+                snapshots = list(chain[0])
             _chains.pop(id(messages[last]), None)  # the longer chain stored below replaces it
             break
     digest = digests[-1] if digests else _EMPTY_DIGEST
@@ -152,11 +177,12 @@ def prefix_digests(messages: Sequence[Any]) -> list[int]:
             form = _form_hash(message)
         digest = hash((digest, form))
         digests.append(digest)
-        snapshots.append(_snapshot(message))
+        if shared is None:
+            snapshots.append(_snapshot(message))
     if count:
         if len(_chains) >= _CHAIN_CACHE_SIZE:
             _chains.clear()
-        _chains[id(messages[-1])] = (snapshots, digests)
+        _chains[id(messages[-1])] = (shared if shared is not None else snapshots, digests)
     return digests
 
 

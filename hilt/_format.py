@@ -140,7 +140,7 @@ def render_prompt(record: CallRecord) -> dict[str, Any]:
         "prompt",
         content,
         None,
-        _provenance(record),
+        _provenance_cache.get((record.endpoint, record.server)) or _provenance(record),
         extensions,
     )
 
@@ -206,6 +206,6 @@ def render_completion(record: CallRecord) -> dict[str, Any]:
         action,
         content,
         metrics,
-        _provenance(record),
+        _provenance_cache.get((record.endpoint, record.server)) or _provenance(record),
         extensions,
     )

@@ -227,6 +227,9 @@ class PriceBook:
             return Priced(None, "unknown_model" if status == "ok" else status)
         if len(self._resolved) >= 4096:
             self._resolved.clear()
+        rates = found[1]
+        if type(rates) is _TableRates and rates._flat is not None:  # the usual case: one cost() call per price()
+            found = (found[0], rates._flat)
         self._resolved[(models, provider)] = found
         return Priced(found[1].cost(tokens), "ok", found[0])
 

@@ -162,3 +162,56 @@ def test_an_edited_earlier_message_is_noticed():
     assert after[0] == before[0]
     assert after[1] != before[1]
     assert after[2] != before[2]
+
+
+def _turns(count: int) -> list[dict[str, str]]:
+    return [{"role": "system", "content": "Be brief."}] + [
+        {"role": role, "content": f"{role} {i}"} for i in range(count) for role in ("user", "assistant")
+    ]
+
+
+def test_digests_reuse_the_comparison_the_message_copies_made(monkeypatch):
+    """A follow-up's history is compared once: the digests take the copies' snapshots instead of comparing again."""
+    import hilt._conversations as conversations
+    from hilt.providers.openai._message_copies import _chains as copy_chains
+    from hilt.providers.openai._message_copies import message_copies
+
+    history = _turns(20)
+    message_copies(history, wrap=True)
+    conversations.prefix_digests(history)
+    follow_up = history + [{"role": "user", "content": "And then?"}]
+    message_copies(follow_up, wrap=True)
+    digests = conversations.prefix_digests(follow_up)
+    snapshots = conversations._chains[id(follow_up[-1])][0]
+    assert snapshots is copy_chains[id(follow_up[-1])][2]  # one snapshot list for both caches
+    assert snapshots == follow_up and snapshots[0] is not follow_up[0]
+    monkeypatch.setattr(conversations, "_chains", {})
+    monkeypatch.setattr(conversations, "_forms", {})
+    assert conversations.prefix_digests(follow_up) == digests  # the same digests, computed from scratch
+
+
+def test_a_message_edited_between_the_copies_and_the_digests_of_another_list_is_noticed():
+    """The shared comparison only serves the very list the copies read: digests of an edited copy of it are recomputed."""
+    from hilt._conversations import prefix_digests
+    from hilt.providers.openai._message_copies import message_copies
+
+    history = _turns(3)
+    message_copies(history, wrap=True)
+    before = prefix_digests(history)
+    follow_up = history + [{"role": "user", "content": "next"}]
+    message_copies(follow_up, wrap=True)
+    edited = [dict(m) for m in follow_up]
+    edited[2]["content"] = "changed"
+    after = prefix_digests(edited)
+    assert after[:2] == before[:2]
+    assert after[2] != before[2]
+
+
+def test_threading_follows_a_long_plain_history(instrumented, client):
+    """Ten turns resending a plain-dict history, copies and digests sharing one comparison, stay one conversation."""
+    history = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}]
+    for turn in range(10):
+        reply = client.chat.completions.create(model="gpt-4o-mini", messages=history)
+        history = history + [{"role": "assistant", "content": reply.choices[0].message.content}, {"role": "user", "content": f"q{turn}"}]
+    ids = {session for _, session in sessions(instrumented)}
+    assert len(ids) == 1

@@ -9,6 +9,7 @@ switched back on by the next ``instrument()``: there is never more than one HILT
 
 from __future__ import annotations
 
+import functools
 import importlib
 import sys
 from collections.abc import Callable
@@ -26,15 +27,14 @@ _MISSING = object()
 
 
 class _Switch:
-    """A cheap on/off flag that ``wrapt`` consults on every call."""
+    """An on/off flag that ``wrapt`` consults on every call, through :attr:`check`: ``getattr(self, "on")``
+    bound with ``functools.partial``, so the check runs in C, with no Python frame per call."""
 
-    __slots__ = ("on",)
+    __slots__ = ("on", "check")
 
     def __init__(self) -> None:
         self.on = True
-
-    def __call__(self) -> bool:
-        return self.on
+        self.check: Callable[[], bool] = functools.partial(getattr, self, "on")
 
 
 @dataclass
@@ -109,7 +109,7 @@ class Patcher:
             if original is _MISSING:  # inherited: wrap what the MRO resolves to, on this class
                 resolved = next(vars(k)[target.method_name] for k in owner.__mro__ if target.method_name in vars(k))
             patch = AppliedPatch(target, owner, original, None)
-            patch.wrapper = wrapt.FunctionWrapper(resolved, make_wrapper(target), patch.switch)
+            patch.wrapper = wrapt.FunctionWrapper(resolved, make_wrapper(target), patch.switch.check)
             setattr(owner, target.method_name, patch.wrapper)
             self.applied[key] = patch
             return True

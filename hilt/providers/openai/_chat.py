@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..._record import CallRecord
-from ._common import fields_of, get, index_of, items, str_or_none, text_of_content
+from ._common import fields_of, get, index_of, str_or_none, text_of_content
 from ._message_copies import message_copies
 from ._params import capture_preamble
 from ._redact import TextBuffer, cap_text, jsonable
@@ -25,13 +25,15 @@ def capture_request(record: CallRecord, kwargs: dict[str, Any], capture_content:
         # a generator or other one-shot iterable belongs to the SDK: never consume it
         record.params["messages_not_captured"] = type(messages).__name__
         return
-    record.history = list(messages)
+    history = record.history = list(messages)
     if not capture_content:
         return
-    record.prompt_content["messages"] = message_copies(messages, wrap=True)
+    # the same list as record.history: threading then reuses the copies' comparison of the history
+    record.prompt_content["messages"] = message_copies(history, wrap=True)
     for message in reversed(messages):
-        if get(message, "role") == "user":
-            text = text_of_content(get(message, "content"))
+        if (message.get("role") if type(message) is dict else get(message, "role")) == "user":
+            content = message.get("content") if type(message) is dict else get(message, "content")
+            text = content if type(content) is str else text_of_content(content)
             record.prompt_text = cap_text(text) if text is not None else None
             break
 
@@ -39,8 +41,9 @@ def capture_request(record: CallRecord, kwargs: dict[str, Any], capture_content:
 def capture_response(record: CallRecord, response: Any, capture_content: bool) -> None:
     """Fill the response side of ``record`` from a ``ChatCompletion`` (or ``ParsedChatCompletion``)."""
     fields = fields_of(response)  # read by key: a missed attribute on a pydantic model is slow
-    record.response_model = str_or_none(fields.get("model"))
-    record.response_id = str_or_none(fields.get("id"))
+    model, response_id = fields.get("model"), fields.get("id")  # str_or_none, inline (per call)
+    record.response_model = model if isinstance(model, str) else None
+    record.response_id = response_id if isinstance(response_id, str) else None
     usage = fields.get("usage")
     if usage is not None:
         record.tokens = read_usage(usage)
@@ -54,9 +57,15 @@ def capture_response(record: CallRecord, response: Any, capture_content: bool) -
     choices = fields.get("choices")
     if not isinstance(choices, list) or not choices:
         return
-    summaries = [_choice_summary(choice) for choice in choices]
-    record.finish_reasons = [s["finish_reason"] for s in summaries if s.get("finish_reason")]
-    first = summaries[0]
+    if len(choices) == 1:  # the usual reply, without comprehensions (each is a function call before Python 3.12)
+        first = _choice_summary(choices[0])
+        summaries = [first]
+        reason = first.get("finish_reason")
+        record.finish_reasons = [reason] if reason else []
+    else:
+        summaries = [_choice_summary(choice) for choice in choices]
+        record.finish_reasons = [s["finish_reason"] for s in summaries if s.get("finish_reason")]
+        first = summaries[0]
     record.answer_message = answer_message(first)
     if capture_content:
         _apply_summaries(record, summaries)
@@ -64,13 +73,15 @@ def capture_response(record: CallRecord, response: Any, capture_content: bool) -
 
 def answer_message(summary: dict[str, Any]) -> dict[str, Any]:
     """The assistant message a client appends to its history, in the SDK's shape (for conversation threading)."""
-    calls = summary.get("tool_calls") or []
+    calls = summary.get("tool_calls")
     return {
         "role": "assistant",
         "content": summary.get("text"),
         "tool_calls": [
             {"id": c["id"], "type": c["type"], "function": {"name": c["name"], "arguments": c["arguments"]}} for c in calls
-        ],
+        ]
+        if calls
+        else [],
     }
 
 
@@ -92,15 +103,17 @@ def _choice_summary(choice: Any) -> dict[str, Any]:
     fields = fields_of(choice)
     message_object = fields.get("message")
     message = fields_of(message_object)
-    summary: dict[str, Any] = {"index": index_of(fields.get("index", 0))}
+    index = fields.get("index", 0)  # index_of(), items() and text_of_content()'s common case inline (per call)
+    summary: dict[str, Any] = {"index": index if type(index) is int else 0}
     reason = fields.get("finish_reason")
     if isinstance(reason, str):
         summary["finish_reason"] = reason
-    text = text_of_content(message.get("content"))
+    content = message.get("content")
+    text = content if type(content) is str else text_of_content(content)
     if text is not None:
         summary["text"] = text
     calls = message.get("tool_calls")
-    if items(calls):
+    if calls and (type(calls) is list or type(calls) is tuple):
         summary["tool_calls"] = [_tool_call(c) for c in calls]
     refusal = message.get("refusal")
     if refusal:

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ... import providers as _limits
+from ..._conversations import share_comparison
 from ._redact import jsonable
 
 __all__ = ["message_copies"]
@@ -48,6 +49,7 @@ def message_copies(messages: Sequence[Any], wrap: bool = False) -> list[Any]:
     count = len(messages)
     snapshots: list[dict[str, Any]] = []
     copies: list[Any] = []
+    matched = None
     for last in range(count - 1, max(count - 1 - _LOOK_BACK, -1), -1):
         chain = _chains.get(id(messages[last]))
         if chain is None or len(chain[2]) != last + 1 or chain[0] != limit or chain[1] is not wrap:
@@ -59,8 +61,10 @@ def message_copies(messages: Sequence[Any], wrap: bool = False) -> list[Any]:
             same = False
         if same:
             if last == count - 1:  # the very same messages again
+                share_comparison(messages, chain[2], chain[2])
                 return chain[3]
-            snapshots, copies = list(chain[2]), list(chain[3])
+            matched = chain[2]
+            snapshots, copies = list(matched), list(chain[3])
             _chains.pop(id(messages[last]), None)  # the longer chain stored below replaces it
             break
     plain = True
@@ -76,4 +80,5 @@ def message_copies(messages: Sequence[Any], wrap: bool = False) -> list[Any]:
         if len(_chains) >= _CHAIN_CACHE_SIZE:
             _chains.clear()
         _chains[id(messages[-1])] = (limit, wrap, snapshots, copies)
+        share_comparison(messages, snapshots, matched)  # the digests of this request reuse the comparison
     return copies
