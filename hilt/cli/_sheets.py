@@ -80,19 +80,26 @@ class ProgressBar:
         self.stream.flush()
 
 
-def _sync(args: argparse.Namespace) -> int:
+def _sheet_settings(args: argparse.Namespace) -> Any:
+    """The settings with the sheet named by the command's options (which override the configuration)."""
     from .._config import load_settings
+
+    return load_settings(
+        {
+            "backend": "sheets",
+            "sheet_id": args.sheet_id,
+            "credentials_path": args.credentials,
+            "worksheet_name": args.worksheet,
+            "columns": args.columns,
+            "sheets_endpoint": args.endpoint,
+        }
+    )
+
+
+def _sync(args: argparse.Namespace) -> int:
     from ..writers.sheets._sync import sync_to_sheet
 
-    overrides = {
-        "backend": "sheets",
-        "sheet_id": args.sheet_id,
-        "credentials_path": args.credentials,
-        "worksheet_name": args.worksheet,
-        "columns": args.columns,
-        "sheets_endpoint": args.endpoint,
-    }
-    settings = load_settings(overrides)
+    settings = _sheet_settings(args)
     report = sync_to_sheet(settings, args.file, progress=None if args.no_progress else ProgressBar())
     note = f", {report.skipped_lines} unreadable lines skipped" if report.skipped_lines else ""
     print(f"{report.rows} rows appended to worksheet {report.worksheet!r} in {report.requests} requests from {report.source}{note}")
@@ -100,19 +107,10 @@ def _sync(args: argparse.Namespace) -> int:
 
 
 def _dashboard(args: argparse.Namespace) -> int:
-    from .._config import load_settings
     from ..writers.sheets._dashboard import dashboard_for_settings
     from ..writers.sheets._settings import validate_sheets_settings
 
-    overrides = {
-        "backend": "sheets",
-        "sheet_id": args.sheet_id,
-        "credentials_path": args.credentials,
-        "worksheet_name": args.worksheet,
-        "columns": args.columns,
-        "sheets_endpoint": args.endpoint,
-    }
-    settings = load_settings(overrides)
+    settings = _sheet_settings(args)
     columns, credentials = validate_sheets_settings(settings)
     done = dashboard_for_settings(settings, credentials, columns)
     print(f"{'created' if done.created else 'found'} worksheet {done.title!r} over worksheet {done.log_title!r}")

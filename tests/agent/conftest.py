@@ -7,12 +7,12 @@ import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
-import platformdirs
 import pytest
 
 from hilt.testing import FakeOpenAIServer
 
 from tests.agent._venvs import APP, Venv, copy_project, make_venv, pip_install
+from tests._folders import cwd, user_toml  # noqa: F401  (fixtures)
 
 
 @pytest.fixture(scope="session")
@@ -40,23 +40,6 @@ def editable_venv(tmp_path_factory: pytest.TempPathFactory, project: Path) -> Ve
 def bare_venv(tmp_path_factory: pytest.TempPathFactory) -> Venv:
     """No HILT at all (the benchmark's baseline, and ``pip install --target`` tests)."""
     return make_venv(tmp_path_factory.mktemp("venvs") / "bare")
-
-
-@pytest.fixture
-def cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An empty project folder, the working directory for the test (a space in its name, as checkouts may have)."""
-    folder = tmp_path / "cloned repo"
-    folder.mkdir()
-    monkeypatch.chdir(folder)
-    return folder
-
-
-@pytest.fixture
-def user_toml() -> Path:
-    """Where the user's own hilt.toml goes (under the test's XDG_CONFIG_HOME); its folder exists, the file not yet."""
-    path = Path(platformdirs.user_config_dir("hilt", appauthor=False)) / "hilt.toml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 @pytest.fixture

@@ -6,31 +6,14 @@ import logging
 import sys
 from pathlib import Path
 
-import platformdirs
 import pytest
 
 from hilt._config import load_settings
 from hilt._trust import trust
 from hilt.exceptions import ConfigError
+from tests._folders import cwd, user_toml  # noqa: F401  (fixtures)
 
 MODULE = "hilt_test_redactor_module"
-
-
-@pytest.fixture
-def cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An empty project folder as the working directory."""
-    folder = tmp_path / "cloned repo"
-    folder.mkdir()
-    monkeypatch.chdir(folder)
-    return folder
-
-
-@pytest.fixture
-def user_toml() -> Path:
-    """The user's own hilt.toml (under the test's XDG_CONFIG_HOME)."""
-    path = Path(platformdirs.user_config_dir("hilt", appauthor=False)) / "hilt.toml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def test_forms_of_the_setting(monkeypatch: pytest.MonkeyPatch, cwd: Path) -> None:
