@@ -141,7 +141,9 @@ COMMANDS = [
     (
         "stats",
         "Calls, errors and error rate, tokens by kind, cost (and how many calls had no price), latency and "
-        "time-to-first-token percentiles.",
+        "time-to-first-token percentiles. A sampled log (events with `extensions.sample_rate`, see "
+        "[Sampling](privacy.md#sampling)) gives estimates: each kept call counts `1 / rate` times in calls, tokens and "
+        "cost (failed calls once), and a `sampled` line gives the recorded numbers.",
         "logs stats demo.jsonl",
         None,
     ),
@@ -155,7 +157,8 @@ COMMANDS = [
         "stats --json",
         "One object with `calls`, `errors`, `error_rate`, `tokens` (by kind), `cost_usd`, `unpriced_calls`, "
         "`latency_ms` and `ttft_ms` percentiles, `conversations`, `events`, `corrupt_lines`, and with `--by` a `groups` list "
-        "of the same objects, each with its `key`.",
+        "of the same objects, each with its `key`. For a sampled log also `sampled: true`, `sampled_calls` (the calls "
+        "that were scaled) and `recorded` (the exact `calls`, `tokens` and `cost_usd` in the file).",
         "logs stats demo.jsonl --by model --json",
         40,
     ),
@@ -187,7 +190,9 @@ COMMANDS = [
         "`pip install 'hilt[report]'`): headline numbers equal to `stats --json`, cost per day by model, calls and error "
         "rate over time, latency and time-to-first-token distributions and percentiles over time, tokens in/out/cached/"
         "reasoning, errors by type and status, the most expensive conversations and the slowest calls with their "
-        "transcripts a click away. It holds aggregates, not events: about 5 MB whatever the size of the log. "
+        "transcripts a click away. It holds aggregates, not events: about 5 MB whatever the size of the log. For a "
+        "sampled log the page says which numbers are estimates (as `stats`: the cards for calls, tokens and cost, and "
+        "the charts per day and model) and gives the recorded ones. "
         "`--serve` serves the same page on 127.0.0.1 (`--port`, default 8765) and rebuilds it when the log changes; "
         "the page reloads itself every `--refresh` seconds (default 15): a local live dashboard.\n\n"
         "![The report of a generated log of 20,000 events](images/report.png)",

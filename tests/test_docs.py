@@ -210,3 +210,20 @@ def test_tests_named_in_the_docs_exist():
             if test:
                 pattern = re.escape(test.rstrip("*")) + (r"\w*" if test.endswith("*") else r"\b")
                 assert any(re.search(rf"^(async )?def {pattern}", p.read_text(), re.M) for p in found), f"{page.name}: {name}::{test}"
+
+
+@pytest.mark.parametrize("module", ["hilt", "hilt.logs"])
+def test_every_public_name_is_on_the_api_page(module: str):
+    """Each name in ``hilt.__all__`` and ``hilt.logs.__all__`` (but ``__version__``) is documented in docs/api.md:
+    a ``::: module.name`` entry, or the name in backticks (constants, the error classes of ``::: hilt.exceptions``)."""
+    import importlib
+
+    page = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    names = [name for name in importlib.import_module(module).__all__ if name != "__version__"]
+    missing = [
+        name
+        for name in names
+        if not re.search(rf"^::: {re.escape(module)}(\.[\w.]+)?\.{name}$", page, re.M)
+        and not re.search(rf"`(hilt\.)?{name}`", page)
+    ]
+    assert missing == []

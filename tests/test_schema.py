@@ -267,6 +267,15 @@ INVALID = {
     "timestamp with 4 fraction digits": (
         lambda e: _set(e, ("timestamp",), "2026-01-01T00:00:00.1234+00:00"), ["timestamp"], "pattern"),
     "event_id not a UUID": (lambda e: _set(e, ("event_id",), "evt_123"), ["event_id"], "pattern"),
+    "sample rate 0": (lambda e: _set(e, ("extensions", "sample_rate"), 0), ["extensions", "sample_rate"], "exclusiveMinimum"),
+    "sample rate above 1": (lambda e: _set(e, ("extensions", "sample_rate"), 1.5), ["extensions", "sample_rate"], "maximum"),
+    "metadata as string": (lambda e: _set(e, ("extensions", "metadata"), "contract"), ["extensions", "metadata"], "type"),
+    "chain without mac": (lambda e: _set(e, ("extensions", "chain"), {"seq": 3}), ["extensions", "chain"], "required"),
+    "chain mac not hex": (
+        lambda e: _set(e, ("extensions", "chain"), {"seq": 3, "mac": "zz" * 32}), ["extensions", "chain", "mac"], "pattern"),
+    "erasure without count": (
+        lambda e: _set(e, ("extensions", "erasure"), {"at": "2026-11-30T05:30:00+00:00"}), ["extensions", "erasure"], "required"),
+    "trace id too short": (lambda e: _set(e, ("extensions", "trace_id"), "abc"), ["extensions", "trace_id"], "pattern"),
 }
 
 

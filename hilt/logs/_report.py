@@ -7,6 +7,11 @@
 
 One pass sums everything up (prompt lines counted, not parsed; large files in forked workers), a second
 pass fetches the transcripts of the few conversations the page shows.
+
+A sampled log (replies carry ``extensions.sample_rate``) gives estimates, as in ``stats``: the summary,
+the per-day and per-model series and the cost per day and model count each kept call ``1 / rate`` times
+(failed calls once). The conversation, slowest-call and error tables list what was recorded: sampling
+keeps or drops whole conversations, so a listed conversation's sums are exact.
 """
 
 from __future__ import annotations
@@ -53,12 +58,12 @@ class ReportCollector:
         facts = _facts(call)
         for summary in (self.summary, self.by_day, self.by_hour, self.by_model):
             summary.add_facts(call, facts)
-        stamp, replied, error, tokens, cost, latency, _ttft, _rate = facts
+        stamp, replied, error, tokens, cost, latency, _ttft, rate = facts
         if not replied:
             return
         if cost is not None:
             key = _day_model_key(call)
-            self.cost_day_model[key] = self.cost_day_model.get(key, 0.0) + cost
+            self.cost_day_model[key] = self.cost_day_model.get(key, 0.0) + (cost / rate if rate is not None else cost)
         sums = self.conversations.get(call.conversation_id)
         if sums is None:
             sums = self.conversations[call.conversation_id] = [0.0, 0, 0, 0]

@@ -20,10 +20,13 @@ from ..._safety import report
 from ...exceptions import WriterError
 from ._client import Credentials, credentials_error, explain_api_error, open_client
 from ._dashboard_plan import DASHBOARD_COLS, DASHBOARD_ROWS, NOTE_MARK, DashboardPlan, dashboard_title, plan_dashboard
-from ._rows import ALL_COLUMNS, column_letter, fallback_worksheet_title, resolve_columns
+from ._rows import ALL_COLUMNS, OPTIONAL_COLUMNS, column_letter, fallback_worksheet_title, resolve_columns
 from ._worksheet import a1, reply_values
 
 __all__ = ["DashboardReport", "build_dashboard", "dashboard_for_settings", "start_dashboard_once"]
+
+
+_HILT_COLUMNS = frozenset(ALL_COLUMNS + OPTIONAL_COLUMNS)
 
 
 @dataclass
@@ -48,12 +51,18 @@ def _header(spreadsheet: Any, title: str) -> list[str]:
 
 
 def _log_worksheet(spreadsheet: Any, titles: list[str], wanted: str, columns: tuple[str, ...]) -> tuple[str, list[str]]:
-    """The worksheet HILT logs to (``wanted``, else its fallback for ``columns``) and its header."""
+    """The worksheet HILT logs to and its header: of ``wanted`` and its fallback for ``columns``, the one whose
+    header is ``columns`` (where the writer appends), else the first whose header is made of HILT's columns."""
+    found = []
     for title in (wanted, fallback_worksheet_title(wanted, columns)):
         if title in titles:
             header = _header(spreadsheet, title)
-            if header and all(name in ALL_COLUMNS for name in header):
-                return title, header
+            if header and all(name in _HILT_COLUMNS for name in header):
+                if tuple(header) == tuple(columns):
+                    return title, header
+                found.append((title, header))
+    if found:
+        return found[0]
     raise WriterError(
         f"no HILT log worksheet {wanted!r} with HILT's header in this sheet yet: run your app once with "
         "backend = \"sheets\" or `hilt sheets sync`, then build the dashboard"
