@@ -101,12 +101,13 @@ def test_tool_calls_and_error_messages_are_redacted_ids_and_names_are_not(server
 def test_error_message_with_an_address_is_redacted(client, log_path: Path):
     """An error event's message (content.text and extensions.error_message) goes through the redactors too."""
     hilt.instrument(filepath=str(log_path), redact=["ip"])
-    with pytest.raises(Exception):
+    with pytest.raises(Exception) as raised:
         client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "x"}],
                                        extra_headers={"x-fake-status": "400"}, timeout=5)
     hilt.uninstrument()
     _, error = read_lines(log_path)
-    assert error["extensions"]["error_message"] == "Error code: 400 - Fake 400 error injected by x-fake-status."
+    assert error["extensions"]["error_message"] == str(raised.value)  # each SDK version words it its own way
+    assert "Fake 400 error injected by x-fake-status." in str(raised.value)
     assert "redactions" not in error["extensions"]
 
 

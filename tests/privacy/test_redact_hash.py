@@ -85,14 +85,14 @@ def test_hash_mode_hashes_text_and_keeps_structure(server, client, log_path: Pat
 
 def test_hash_mode_redacts_before_hashing_and_keeps_error_messages_readable(client, log_path: Path) -> None:
     """With redactors on, a text is redacted then hashed (the counts stay); an error message is only redacted."""
-    with pytest.raises(Exception):
+    with pytest.raises(Exception) as raised:
         _events(client, log_path, messages=[{"role": "user", "content": "mail ada@example.com"}], extra_headers={"x-fake-status": "400"})
     prompt, error = read_lines(log_path)
     protector = EventProtector(Redactor(["email"]))
     hashed = protector.protect(prompt, True)
     assert hashed["content"]["text"] == expected_hash("mail [EMAIL]")
     assert hashed["extensions"]["redactions"] == {"email": 1}
-    assert protector.protect(error, True)["content"]["text"] == "BadRequestError: Error code: 400 - Fake 400 error injected by x-fake-status."
+    assert protector.protect(error, True)["content"]["text"] == f"BadRequestError: {raised.value}"  # words vary by SDK version
 
 
 def test_pipeline_hashes_a_hash_mode_call_and_fails_closed_on_a_bad_key(tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
