@@ -22,6 +22,11 @@ import time
 from pathlib import Path
 
 from .._config import rotate_limit
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no flock (HILT does not rotate there)
+    fcntl = None  # type: ignore[assignment]
 from .._safety import guard, logger, report, report_exception
 
 __all__ = ["Rotation", "compress_rotated", "prune_rotated", "rotated_path"]
@@ -156,13 +161,39 @@ def prune_rotated(log: Path, older_than: float, *, dry_run: bool = False) -> lis
                 info = os.lstat(candidate)
                 if not _private_regular_file(info) or rotated_time(log, candidate) >= older_than:
                     continue
-                if not dry_run:
-                    _record_pruned(candidate, log)
-                    os.unlink(candidate)
+                if not dry_run and not _remove_locked(candidate, log):
+                    continue
             except FileNotFoundError:
                 continue
             removed.append((candidate, info.st_size))
     return removed
+
+
+def _remove_locked(path: Path, log: Path) -> bool:
+    """Delete ``path`` under its ``flock`` (so a compression or a forget of it finishes first); False when
+    ``path`` no longer names the file opened (compressed or replaced meanwhile: its successor is judged apart)."""
+    fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _CLOEXEC)
+    try:
+        if not _lock_if_still_named(fd, path):
+            return False
+        _record_pruned(path, log)
+        os.unlink(path)
+    finally:
+        os.close(fd)
+    return True
+
+
+def _lock_if_still_named(fd: int, path: Path) -> bool:
+    """Take ``fd``'s exclusive ``flock`` (held by ``hilt logs forget`` while it replaces a file, and by a
+    compression or a prune of it), then check that ``path`` still names that file."""
+    if fcntl is not None:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    info = os.fstat(fd)
+    try:
+        now = os.lstat(path)
+    except FileNotFoundError:
+        return False
+    return info.st_nlink > 0 and (info.st_dev, info.st_ino) == (now.st_dev, now.st_ino)
 
 
 def _record_pruned(path: Path, log: Path) -> None:
@@ -212,6 +243,8 @@ def _gzip_file(path: Path) -> Path | None:
     temporary = path.with_name(f".{path.name}.gz.{os.getpid()}-{threading.get_ident()}.tmp")
     source = os.open(path, os.O_RDONLY | _NOFOLLOW | _CLOEXEC)
     try:
+        if not _lock_if_still_named(source, path):  # held until the plain file is removed
+            return None
         before = os.fstat(source)
         out = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC, 0o600)
         try:
@@ -229,9 +262,9 @@ def _gzip_file(path: Path) -> Path | None:
         except BaseException:
             _unlink_quietly(temporary)
             raise
+        os.unlink(path)
     finally:
         os.close(source)
-    os.unlink(path)
     return target
 
 
