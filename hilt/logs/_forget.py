@@ -42,7 +42,7 @@ except ImportError:  # pragma: no cover - Windows: no flock; the rename is still
 __all__ = ["EventMatcher", "RewriteResult", "forget_events", "original_lines", "rewrite_log_file"]
 
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-_TEMP_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+_TEMP_FLAGS = os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 
 Drop = Callable[[Mapping[str, Any]], bool]
 
@@ -195,6 +195,9 @@ def rewrite_log_file(path: str | os.PathLike[str], drop: Drop, *, dry_run: bool 
             if temp is None:
                 return result
             seen = os.fstat(fd).st_size  # bytes past copied_end and before seen: a line still being written (or torn)
+            # The new file stays locked until it is re-sealed: a chained writer waits for the lock, so its
+            # next line follows the erasure event rather than an unsealed tail.
+            _locked(temp[1], True)
             try:
                 _replace(path, temp, fd)
             except BaseException:
@@ -203,22 +206,28 @@ def rewrite_log_file(path: str | os.PathLike[str], drop: Drop, *, dry_run: bool 
         finally:
             _locked(fd, False)
         result.rewritten = True
-        if not compressed:
-            _move_late_lines(fd, temp[1], (copied_end, seen, lines), sorter)
-        os.close(temp[1])
+        try:
+            if not compressed:
+                _move_late_lines(fd, temp[1], (copied_end, seen, lines), sorter)
+            _after_rewrite(path, result, temp[1])
+        finally:
+            _locked(temp[1], False)
+            os.close(temp[1])
     finally:
         os.close(fd)
-    _after_rewrite(path, result)
     return result
 
 
-def _after_rewrite(path: Path, result: RewriteResult) -> None:
+def _after_rewrite(path: Path, result: RewriteResult, rewritten: int | None) -> None:
     """Called once after each file rewrite: a chained log (``integrity = true``) is re-sealed, with an
-    erasure event saying when and how many events went (not whose), so ``hilt logs verify`` accepts it."""
-    if result.rewritten:
-        from ._reseal import reseal_after_erasure
+    erasure event saying when and how many events went (not whose), so ``hilt logs verify`` accepts it.
 
-        reseal_after_erasure(path, result.removed)
+    The file is re-sealed through ``rewritten``, its descriptor (locked): a writer may have rotated it away
+    from ``path`` since the rename (``path`` then names a newer file, which must not get this erasure).
+    """
+    from ._reseal import reseal_after_erasure
+
+    reseal_after_erasure(path, result.removed, rewritten=rewritten)
 
 
 @contextlib.contextmanager
@@ -311,15 +320,11 @@ def _move_late_lines(old_fd: int, new_fd: int, where: tuple[int, int, int], sort
         if sorter.keep(raw, number, offset):
             kept += raw if raw.endswith(b"\n") else raw + b"\n"
         offset += len(raw)
-    if kept:
-        _locked(new_fd, True)
-        try:
-            view = memoryview(bytes(kept))
-            while view:
-                view = view[os.write(new_fd, view) :]
-            os.fsync(new_fd)
-        finally:
-            _locked(new_fd, False)
+    if kept:  # the caller holds new_fd's lock
+        view = memoryview(bytes(kept))
+        while view:
+            view = view[os.write(new_fd, view) :]
+        os.fsync(new_fd)
 
 
 def forget_events(
