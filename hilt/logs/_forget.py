@@ -290,9 +290,13 @@ def _discard(temp: tuple[Path, int]) -> None:
 
 def _replace(path: Path, temp: tuple[Path, int], fd: int) -> None:
     """Rename the temporary file over ``path``, if ``path`` still names the file that was read."""
-    before, now = os.fstat(fd), os.lstat(path)
-    if (before.st_dev, before.st_ino) != (now.st_dev, now.st_ino):
-        raise OSError(errno.EAGAIN, "was replaced (rotated?) while being rewritten; run the command again", str(path))
+    before = os.fstat(fd)
+    try:
+        now = os.lstat(path)
+    except FileNotFoundError:
+        now = None
+    if now is None or (before.st_dev, before.st_ino) != (now.st_dev, now.st_ino):
+        raise OSError(errno.EAGAIN, "was replaced (rotated or compressed?) while being rewritten; run the command again", str(path))
     os.rename(temp[0], path)
     folder = os.open(path.parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     try:

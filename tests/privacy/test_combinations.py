@@ -207,6 +207,35 @@ def test_prune_racing_compression_leaves_no_pruned_data_behind(tmp_path: Path) -
         assert len(pruned) >= 4
 
 
+def test_forget_racing_compression_leaves_nothing_of_the_user(tmp_path: Path) -> None:
+    """forget --user and the background compression run at once over rotated files: once forget has succeeded, alice is in no file, plain or .gz, and every bob line is there once."""
+    for attempt in range(8):
+        log = tmp_path / f"run{attempt}" / "events.jsonl"
+        log.parent.mkdir()
+        log.write_bytes(b"")
+        lines = b"".join(json.dumps({"action": "prompt", "extensions": {"user": u}, "n": n}).encode() + b"\n" for n in range(20_000) for u in ("alice", "bob"))
+        for n in range(3):
+            path = log.with_name(f"{log.name}.2026110{n + 1}T000000Z")
+            path.write_bytes(lines)
+            os.chmod(path, 0o600)
+            os.utime(path, (time.time() - 3600, time.time() - 3600))
+        compressor = threading.Thread(target=compress_rotated, args=(log,), kwargs={"grace": 0.0})
+        compressor.start()
+        time.sleep(0.003 * attempt)
+        refused = []
+        while True:
+            try:
+                forget_events([log], EventMatcher(users=["alice"]))
+                break
+            except OSError as exc:  # the file was compressed under forget: it says to run it again
+                assert "run the command again" in str(exc)
+                refused.append(exc)
+        compressor.join()
+        events = list(iter_events([log]))
+        assert {e["extensions"]["user"] for e in events} == {"bob"}, f"attempt {attempt}"
+        assert sorted(e["n"] for e in events) == sorted(list(range(20_000)) * 3)
+
+
 # hilt logs commands: a rotated, gzipped, chained set reads as one log
 
 
@@ -236,9 +265,10 @@ def test_logs_commands_read_a_rotated_gzipped_chained_set_as_one_log(
     single.parent.mkdir()
     single.write_bytes(whole_text(log_path))
     assert verify_logs([log_path]).ok
-    for command in (["tail", "-n", "100"], ["stats", "--json"], ["show", "conv-1"], ["export", "--to", "jsonl", "-o", "-", "--no-progress"]):
+    for command in (["tail", "-n", "100"], ["stats", "--json"], ["show", "conv-1"], ["export", "--to", "csv", "--rows", "calls"]):
         rotated = _cli(capsys, "logs", *command, str(log_path))
         one = _cli(capsys, "logs", *command, str(single))
+        assert rotated.count("\n") >= 4
         assert rotated.replace(str(log_path), "LOG") == one.replace(str(single), "LOG"), command
     stats = json.loads(_cli(capsys, "logs", "stats", "--json", str(log_path)))
     assert (stats["calls"], stats["errors"]) == (15, 3)
