@@ -168,7 +168,7 @@ def _open_original(path: Path) -> tuple[int, os.stat_result]:
     info = os.fstat(fd)
     if not stat.S_ISREG(info.st_mode):
         os.close(fd)
-        raise OSError(errno.EINVAL, "not a regular file", str(path))
+        raise OSError(errno.EINVAL, "not a regular file; name the log file itself", str(path))
     return fd, info
 
 
@@ -345,7 +345,19 @@ def forget_events(
     """
     if not matcher:
         raise ValueError("name at least one --user or --conversation to forget")
-    return [rewrite_log_file(path, matcher, dry_run=dry_run) for path in expand_paths(paths, rotated=rotated)]
+    return [_rewrite_or_compressed(path, matcher, dry_run) for path in expand_paths(paths, rotated=rotated)]
+
+
+def _rewrite_or_compressed(path: Path, drop: Drop, dry_run: bool) -> RewriteResult:
+    """:func:`rewrite_log_file`; a rotated file that a writer's background compression turned into
+    ``NAME.gz`` since the files were listed (or while it was read) is rewritten as ``NAME.gz``."""
+    try:
+        return rewrite_log_file(path, drop, dry_run=dry_run)
+    except OSError as exc:
+        compressed = path.with_name(path.name + ".gz")
+        if exc.errno not in (errno.ENOENT, errno.EAGAIN) or os.path.lexists(path) or not os.path.lexists(compressed):
+            raise
+    return rewrite_log_file(compressed, drop, dry_run=dry_run)
 
 
 def original_lines(

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .._integrity import ChainLink, compute_mac, integrity_key, parse_link, read_anchor, read_pruned
-from ._files import _GLOB_CHARS, default_log, expand_paths, open_binary
+from ._files import default_log, expand_paths, is_glob, open_binary
 from ._reader import parse_line
 from ._reseal import erasure_of
 
@@ -86,7 +86,7 @@ def verify_logs(paths: Sequence[str | os.PathLike[str]] | None = None) -> Verify
     for item in list(paths or []) or [default_log()]:
         text = os.fspath(item)
         files = [path for path in expand_paths([text]) if str(path) not in report.files]  # each file once
-        live = None if _GLOB_CHARS.search(text) else Path(os.path.expanduser(text))
+        live = None if is_glob(text) else Path(os.path.expanduser(text))
         _ChainCheck(key, report, live).run(files)
     return report
 

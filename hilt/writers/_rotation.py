@@ -14,7 +14,6 @@ from __future__ import annotations
 import errno
 import gzip
 import os
-import re
 import shutil
 import stat
 import threading
@@ -33,7 +32,6 @@ __all__ = ["Rotation", "compress_rotated", "prune_rotated", "rotated_path"]
 
 DAY = 86400.0
 _STAMP = "%Y%m%dT%H%M%SZ"
-_HILT_ROTATED = re.compile(r"^\.\d{8}T\d{6}Z(?:-\d{1,4})?$")
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 
@@ -212,12 +210,12 @@ def compress_rotated(log: Path, *, grace: float = 1.0) -> list[Path]:
     private temporary file renamed to ``NAME.gz``; the plain file is removed only after, and only if it
     did not change meanwhile.
     """
-    from ..logs._files import rotated_siblings
+    from ..logs._files import rotated_by_hilt, rotated_siblings
 
     written = []
     _remove_stale_temporaries(log)
     for path in rotated_siblings(log):
-        if not _HILT_ROTATED.match(path.name[len(log.name) :]):
+        if not rotated_by_hilt(log, path):
             continue
         try:
             info = os.lstat(path)
