@@ -63,7 +63,7 @@ def integrity_key(*, create: bool = True) -> bytes:
 
     Raises ``FileNotFoundError`` when there is no key and ``create`` is false.
     """
-    from .writers.jsonl import make_private_dirs
+    from .writers._log_files import create_private_file, make_private_dirs
 
     path = _state_file("integrity.key")
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
@@ -76,7 +76,7 @@ def integrity_key(*, create: bool = True) -> bytes:
             ) from None
         make_private_dirs(path.parent)
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+            fd = create_private_file(path)
         except FileExistsError:  # another process created it first
             return integrity_key(create=False)
         try:
@@ -272,7 +272,7 @@ def _open_anchor(path: Path) -> int:
     try:
         return os.open(path, flags, 0o600)
     except FileNotFoundError:
-        from .writers.jsonl import make_private_dirs
+        from .writers._log_files import make_private_dirs
 
         make_private_dirs(path.parent)
         return os.open(path, flags, 0o600)

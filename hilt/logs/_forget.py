@@ -42,7 +42,7 @@ except ImportError:  # pragma: no cover - Windows: no flock; the rename is still
 __all__ = ["EventMatcher", "RewriteResult", "forget_events", "original_lines", "rewrite_log_file"]
 
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-_TEMP_FLAGS = os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+_TEMP_FLAGS = os.O_RDWR | os.O_APPEND  # read back by the re-seal of a chained log
 
 Drop = Callable[[Mapping[str, Any]], bool]
 
@@ -251,8 +251,10 @@ def _copy_kept(
 ) -> tuple[tuple[Path, int] | None, int, int]:
     """Write the kept lines to a new temporary file; returns it (``None`` when nothing is removed), the bytes
     of the original read, and the lines read."""
+    from ..writers._log_files import create_private_file
+
     temp_path = path.with_name(f".{path.name}.{os.getpid()}.{time.monotonic_ns()}.forget.tmp")
-    temp_fd = os.open(temp_path, _TEMP_FLAGS, 0o600)
+    temp_fd = create_private_file(temp_path, _TEMP_FLAGS)
     copied = number = 0
     try:
         os.fchmod(temp_fd, stat.S_IMODE(info.st_mode))

@@ -157,7 +157,9 @@ def _write_back(path: Path, fd: int, data: bytes, compressed: bool) -> None:
     import gzip
 
     temporary = path.with_name(f".{path.name}.{os.getpid()}.reseal.tmp")
-    out = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600)
+    from ..writers._log_files import create_private_file
+
+    out = create_private_file(temporary)
     try:
         os.write(out, gzip.compress(data))
         os.fsync(out)

@@ -27,6 +27,7 @@ try:
 except ImportError:  # pragma: no cover - Windows: no flock (HILT does not rotate there)
     fcntl = None  # type: ignore[assignment]
 from .._safety import guard, logger, report, report_exception
+from ._log_files import create_private_file
 
 __all__ = ["Rotation", "compress_rotated", "prune_rotated", "rotated_path"]
 
@@ -244,7 +245,7 @@ def _gzip_file(path: Path) -> Path | None:
         if not _lock_if_still_named(source, path):  # held until the plain file is removed
             return None
         before = os.fstat(source)
-        out = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC, 0o600)
+        out = create_private_file(temporary)
         try:
             with os.fdopen(out, "wb") as raw, gzip.GzipFile(path.name, "wb", fileobj=raw, mtime=int(before.st_mtime)) as zipped:
                 with os.fdopen(os.dup(source), "rb") as plain:
