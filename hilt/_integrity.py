@@ -39,7 +39,6 @@ __all__ = [
     "read_pruned",
     "record_pruned",
     "seal_line",
-    "seal_segment",
     "template_of",
     "write_anchor",
 ]
@@ -64,7 +63,7 @@ def integrity_key(*, create: bool = True) -> bytes:
 
     Raises ``FileNotFoundError`` when there is no key and ``create`` is false.
     """
-    from .writers.jsonl import make_private_dirs
+    from .writers._log_files import create_private_file, make_private_dirs
 
     path = _state_file("integrity.key")
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
@@ -72,10 +71,12 @@ def integrity_key(*, create: bool = True) -> bytes:
         fd = os.open(path, flags)
     except FileNotFoundError:
         if not create:
-            raise FileNotFoundError(f"no integrity key at {path}: it is created by the first chained write") from None
+            raise FileNotFoundError(
+                f"no integrity key at {path}: it is created by the first chained write; verify as the user who wrote the log"
+            ) from None
         make_private_dirs(path.parent)
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+            fd = create_private_file(path)
         except FileExistsError:  # another process created it first
             return integrity_key(create=False)
         try:
@@ -95,7 +96,7 @@ def integrity_key(*, create: bool = True) -> bytes:
         time.sleep(0.01)
         key = path.read_bytes()
         if len(key) != 32:
-            raise ValueError(f"the integrity key {path} is not 32 bytes")
+            raise ValueError(f"the integrity key {path} is not 32 bytes (damaged?): restore it from your backup")
     return key
 
 
@@ -271,7 +272,7 @@ def _open_anchor(path: Path) -> int:
     try:
         return os.open(path, flags, 0o600)
     except FileNotFoundError:
-        from .writers.jsonl import make_private_dirs
+        from .writers._log_files import make_private_dirs
 
         make_private_dirs(path.parent)
         return os.open(path, flags, 0o600)
@@ -316,8 +317,3 @@ def read_pruned(log_path: str | os.PathLike[str]) -> int:
 def _pruned_path(log_path: str | os.PathLike[str]) -> Path:
     return anchor_path(log_path).with_suffix(".pruned")
 
-
-def seal_segment(path: str | os.PathLike[str]) -> None:
-    """Rotation hook: nothing to do. Every chained write records its ``seq`` and mac in the anchor, and
-    the first line of a new file continues from it (naming the previous mac), so the chain crosses
-    rotated files by itself; kept so that a rotation can call it without knowing that."""

@@ -101,8 +101,8 @@ SETTINGS_HELP: dict[str, tuple[str, str]] = {
     ),
     "metadata": (
         "a TOML table, or a JSON object in `HILT_METADATA`, of string, number or boolean values",
-        "Compliance labels (a legal basis, a retention class) written to `extensions.metadata` of every event, under "
-        "each conversation's own, and sent to OpenTelemetry and Sheets ([privacy](privacy.md#compliance-metadata)). "
+        "Compliance labels (a legal basis, a retention class) written to `extensions.metadata` of every prompt, "
+        "completion and error event, under each conversation's own, and sent to OpenTelemetry and Sheets ([privacy](privacy.md#compliance-metadata)). "
         "Trusted sources only.",
     ),
     "rotate": (

@@ -24,7 +24,7 @@ def logs_prune(args: argparse.Namespace) -> int:
     total_files = total_bytes = 0
     for log in logs:
         if not log.exists() and not rotated_siblings(log):
-            raise FileNotFoundError(f"HILT log not found: {log}")
+            raise FileNotFoundError(f"HILT log not found: {log} (name a log file; `hilt logs path` prints the configured one)")
         for path, size in prune_rotated(log, cutoff, dry_run=args.dry_run):
             print(f"{verb} {escape_controls(str(path))} ({_size(size)})")
             total_files += 1

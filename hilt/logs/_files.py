@@ -17,14 +17,34 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import IO
 
-__all__ = ["default_log", "expand_paths", "is_gzip", "open_binary", "rotated_siblings", "rotated_time"]
+__all__ = [
+    "default_log",
+    "expand_paths",
+    "is_glob",
+    "is_gzip",
+    "open_binary",
+    "rotated_by_hilt",
+    "rotated_siblings",
+    "rotated_time",
+]
 
 _GLOB_CHARS = re.compile(r"[*?\[]")
 # What rotation tools append to a log's name: a generation number or a date, optionally gzipped.
-# HILT's own rotation writes ``.YYYYMMDDTHHMMSSZ`` plus ``-N`` when two rotations share a second.
 _ROTATED_SUFFIX = re.compile(
     r"^[.-](?P<key>\d{1,4}|\d{4}-?\d{2}-?\d{2}(?:[T_-]?\d{2,6})?Z?)(?:-(?P<seq>\d{1,4}))?(?P<gz>\.gz)?$"
 )
+# HILT's own rotation (hilt/writers/_rotation.py): ``.YYYYMMDDTHHMMSSZ``, plus ``-N`` when two rotations share a second.
+_HILT_ROTATED_SUFFIX = re.compile(r"^\.\d{8}T\d{6}Z(?:-\d{1,4})?$")
+
+
+def is_glob(text: str) -> bool:
+    """Whether a FILE argument is a glob pattern (``*``, ``?`` or ``[``) rather than a file name."""
+    return _GLOB_CHARS.search(text) is not None
+
+
+def rotated_by_hilt(log: Path, rotated: Path) -> bool:
+    """Whether ``rotated`` is a plain (not yet compressed) file HILT's own rotation made from ``log``."""
+    return rotated.name.startswith(log.name) and _HILT_ROTATED_SUFFIX.match(rotated.name[len(log.name) :]) is not None
 
 
 def default_log() -> Path:
@@ -34,8 +54,10 @@ def default_log() -> Path:
     return Path(load_settings().log_path)
 
 
-def _rotated_siblings(path: Path) -> list[Path]:
-    """``path``'s rotated siblings, oldest first (``.3`` before ``.1``; dates in ascending order)."""
+def rotated_siblings(path: str | os.PathLike[str]) -> list[Path]:
+    """The rotated files of the log ``path`` (not ``path`` itself), oldest first (``.3`` before ``.1``;
+    dates in ascending order)."""
+    path = Path(path)
     try:
         names = set(os.listdir(path.parent if str(path.parent) else "."))
     except OSError:
@@ -63,11 +85,6 @@ def _rotated_siblings(path: Path) -> list[Path]:
     numbered.sort(key=lambda item: -item[0])
     dated.sort()
     return [p for *_, p in dated] + [p for _, p in numbered] + plain_gz
-
-
-def rotated_siblings(path: str | os.PathLike[str]) -> list[Path]:
-    """The rotated files of the log ``path`` (not ``path`` itself), oldest first."""
-    return _rotated_siblings(Path(path))
 
 
 def rotated_time(log: Path, rotated: Path) -> float:
@@ -107,16 +124,16 @@ def expand_paths(paths: Sequence[str | os.PathLike[str]] | None = None, *, rotat
         named = [default_log()]
     for item in named:
         text = os.fspath(item)
-        if _GLOB_CHARS.search(text):
+        if is_glob(text):
             matches = sorted(glob.glob(os.path.expanduser(text)))
             if not matches:
                 raise FileNotFoundError(f"no file matches {text}")
             chosen.extend(Path(m) for m in matches)
             continue
         path = Path(os.path.expanduser(text))
-        siblings = _rotated_siblings(path) if rotated else []
+        siblings = rotated_siblings(path) if rotated else []
         if not path.exists() and not siblings:
-            raise FileNotFoundError(f"HILT log not found: {path}")
+            raise FileNotFoundError(f"HILT log not found: {path} (name a log file; `hilt logs path` prints the configured one)")
         chosen.extend(siblings)
         if path.exists():
             chosen.append(path)

@@ -42,7 +42,7 @@ except ImportError:  # pragma: no cover - Windows: no flock; the rename is still
 __all__ = ["EventMatcher", "RewriteResult", "forget_events", "original_lines", "rewrite_log_file"]
 
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-_TEMP_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+_TEMP_FLAGS = os.O_RDWR | os.O_APPEND  # read back by the re-seal of a chained log
 
 Drop = Callable[[Mapping[str, Any]], bool]
 
@@ -168,7 +168,7 @@ def _open_original(path: Path) -> tuple[int, os.stat_result]:
     info = os.fstat(fd)
     if not stat.S_ISREG(info.st_mode):
         os.close(fd)
-        raise OSError(errno.EINVAL, "not a regular file", str(path))
+        raise OSError(errno.EINVAL, "not a regular file; name the log file itself", str(path))
     return fd, info
 
 
@@ -195,6 +195,9 @@ def rewrite_log_file(path: str | os.PathLike[str], drop: Drop, *, dry_run: bool 
             if temp is None:
                 return result
             seen = os.fstat(fd).st_size  # bytes past copied_end and before seen: a line still being written (or torn)
+            # The new file stays locked until it is re-sealed: a chained writer waits for the lock, so its
+            # next line follows the erasure event rather than an unsealed tail.
+            _locked(temp[1], True)
             try:
                 _replace(path, temp, fd)
             except BaseException:
@@ -203,22 +206,28 @@ def rewrite_log_file(path: str | os.PathLike[str], drop: Drop, *, dry_run: bool 
         finally:
             _locked(fd, False)
         result.rewritten = True
-        if not compressed:
-            _move_late_lines(fd, temp[1], (copied_end, seen, lines), sorter)
-        os.close(temp[1])
+        try:
+            if not compressed:
+                _move_late_lines(fd, temp[1], (copied_end, seen, lines), sorter)
+            _after_rewrite(path, result, temp[1])
+        finally:
+            _locked(temp[1], False)
+            os.close(temp[1])
     finally:
         os.close(fd)
-    _after_rewrite(path, result)
     return result
 
 
-def _after_rewrite(path: Path, result: RewriteResult) -> None:
+def _after_rewrite(path: Path, result: RewriteResult, rewritten: int | None) -> None:
     """Called once after each file rewrite: a chained log (``integrity = true``) is re-sealed, with an
-    erasure event saying when and how many events went (not whose), so ``hilt logs verify`` accepts it."""
-    if result.rewritten:
-        from ._reseal import reseal_after_erasure
+    erasure event saying when and how many events went (not whose), so ``hilt logs verify`` accepts it.
 
-        reseal_after_erasure(path, result.removed)
+    The file is re-sealed through ``rewritten``, its descriptor (locked): a writer may have rotated it away
+    from ``path`` since the rename (``path`` then names a newer file, which must not get this erasure).
+    """
+    from ._reseal import reseal_after_erasure
+
+    reseal_after_erasure(path, result.removed, rewritten=rewritten)
 
 
 @contextlib.contextmanager
@@ -242,8 +251,10 @@ def _copy_kept(
 ) -> tuple[tuple[Path, int] | None, int, int]:
     """Write the kept lines to a new temporary file; returns it (``None`` when nothing is removed), the bytes
     of the original read, and the lines read."""
+    from ..writers._log_files import create_private_file
+
     temp_path = path.with_name(f".{path.name}.{os.getpid()}.{time.monotonic_ns()}.forget.tmp")
-    temp_fd = os.open(temp_path, _TEMP_FLAGS, 0o600)
+    temp_fd = create_private_file(temp_path, _TEMP_FLAGS)
     copied = number = 0
     try:
         os.fchmod(temp_fd, stat.S_IMODE(info.st_mode))
@@ -281,9 +292,13 @@ def _discard(temp: tuple[Path, int]) -> None:
 
 def _replace(path: Path, temp: tuple[Path, int], fd: int) -> None:
     """Rename the temporary file over ``path``, if ``path`` still names the file that was read."""
-    before, now = os.fstat(fd), os.lstat(path)
-    if (before.st_dev, before.st_ino) != (now.st_dev, now.st_ino):
-        raise OSError(errno.EAGAIN, "was replaced (rotated?) while being rewritten; run the command again", str(path))
+    before = os.fstat(fd)
+    try:
+        now = os.lstat(path)
+    except FileNotFoundError:
+        now = None
+    if now is None or (before.st_dev, before.st_ino) != (now.st_dev, now.st_ino):
+        raise OSError(errno.EAGAIN, "was replaced (rotated or compressed?) while being rewritten; run the command again", str(path))
     os.rename(temp[0], path)
     folder = os.open(path.parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     try:
@@ -311,15 +326,11 @@ def _move_late_lines(old_fd: int, new_fd: int, where: tuple[int, int, int], sort
         if sorter.keep(raw, number, offset):
             kept += raw if raw.endswith(b"\n") else raw + b"\n"
         offset += len(raw)
-    if kept:
-        _locked(new_fd, True)
-        try:
-            view = memoryview(bytes(kept))
-            while view:
-                view = view[os.write(new_fd, view) :]
-            os.fsync(new_fd)
-        finally:
-            _locked(new_fd, False)
+    if kept:  # the caller holds new_fd's lock
+        view = memoryview(bytes(kept))
+        while view:
+            view = view[os.write(new_fd, view) :]
+        os.fsync(new_fd)
 
 
 def forget_events(
@@ -336,7 +347,19 @@ def forget_events(
     """
     if not matcher:
         raise ValueError("name at least one --user or --conversation to forget")
-    return [rewrite_log_file(path, matcher, dry_run=dry_run) for path in expand_paths(paths, rotated=rotated)]
+    return [_rewrite_or_compressed(path, matcher, dry_run) for path in expand_paths(paths, rotated=rotated)]
+
+
+def _rewrite_or_compressed(path: Path, drop: Drop, dry_run: bool) -> RewriteResult:
+    """:func:`rewrite_log_file`; a rotated file that a writer's background compression turned into
+    ``NAME.gz`` since the files were listed (or while it was read) is rewritten as ``NAME.gz``."""
+    try:
+        return rewrite_log_file(path, drop, dry_run=dry_run)
+    except OSError as exc:
+        compressed = path.with_name(path.name + ".gz")
+        if exc.errno not in (errno.ENOENT, errno.EAGAIN) or os.path.lexists(path) or not os.path.lexists(compressed):
+            raise
+    return rewrite_log_file(compressed, drop, dry_run=dry_run)
 
 
 def original_lines(

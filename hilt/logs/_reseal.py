@@ -17,6 +17,9 @@ from .._integrity import PLACEHOLDER, ZERO_MAC, anchor_path, integrity_key, pars
 
 __all__ = ["erasure_event", "erasure_of", "reseal_after_erasure"]
 
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+
 
 def erasure_event(when: str, removed: int) -> dict[str, Any]:
     """The ``system`` event that records an erasure in the chain: when and how many, never whose."""
@@ -49,17 +52,22 @@ def erasure_of(raw: bytes) -> dict[str, Any] | None:
     return erasure if isinstance(erasure, dict) else None
 
 
-def reseal_after_erasure(path: str | os.PathLike[str], removed_count: int, when: str | None = None) -> int:
+def reseal_after_erasure(
+    path: str | os.PathLike[str], removed_count: int, when: str | None = None, *, rewritten: int | None = None
+) -> int:
     """Re-chain ``path`` after an erasure rewrote it and append the erasure event; returns the lines sealed
     (0, changing nothing, when the file carries no chain: safe to call after every rewrite).
 
     Each chained line keeps its ``seq`` (the erased ones leave gaps that the erasure event accounts
     for); the erasure event takes the last ``seq`` again. Runs under the file's ``flock``; a plain file
     is rewritten in place (writers keep their descriptor), a gzipped (rotated) one replaced.
+
+    ``rewritten``: a read-write descriptor of the file to re-seal (its ``flock`` may be held by the caller),
+    used instead of opening ``path``, which a writer may have rotated meanwhile; the anchor is then updated
+    only if ``path`` still names that file.
     """
     from .._ids import utc_now_iso
     from ..writers.jsonl import dumps_event
-    from ._files import is_gzip
 
     path = Path(path)
     try:
@@ -67,10 +75,10 @@ def reseal_after_erasure(path: str | os.PathLike[str], removed_count: int, when:
     except FileNotFoundError:  # integrity was never on for this user: nothing to re-seal
         return 0
     when = when or utc_now_iso()
-    fd = os.open(path, os.O_RDWR | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
+    fd = _own_descriptor(rewritten) if rewritten is not None else os.open(path, os.O_RDWR | _NOFOLLOW | _CLOEXEC)
     try:
         _lock(fd)
-        compressed = is_gzip(path)
+        compressed = os.pread(fd, 2, 0) == b"\x1f\x8b"
         data = _read_all(fd, compressed)
         if not any(parse_link(raw) for raw in data.splitlines()):
             return 0  # not a chained log
@@ -95,11 +103,31 @@ def reseal_after_erasure(path: str | os.PathLike[str], removed_count: int, when:
         line, mac = seal_line(key, dumps_event(erasure_event(when, removed_count)), last_seq, mac, first)
         out.append(line if not out or out[-1].endswith(b"\n") else b"\n" + line)
         _write_back(path, fd, b"".join(out), compressed)
-        if anchor_path(path).exists():
+        if anchor_path(path).exists() and _names(path, fd):
             write_anchor(path, last_seq, mac)
     finally:
         os.close(fd)
     return sealed + 1
+
+
+def _own_descriptor(fd: int) -> int:
+    """A duplicate of ``fd`` without ``O_APPEND`` (the rewrite writes from offset 0)."""
+    own = os.dup(fd)
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        return own
+    fcntl.fcntl(own, fcntl.F_SETFL, fcntl.fcntl(own, fcntl.F_GETFL) & ~os.O_APPEND)
+    return own
+
+
+def _names(path: Path, fd: int) -> bool:
+    """Whether ``path`` still names the file open as ``fd``."""
+    try:
+        now, info = os.lstat(path), os.fstat(fd)
+    except FileNotFoundError:
+        return False
+    return (now.st_dev, now.st_ino) == (info.st_dev, info.st_ino)
 
 
 def _lock(fd: int) -> None:
@@ -129,7 +157,9 @@ def _write_back(path: Path, fd: int, data: bytes, compressed: bool) -> None:
     import gzip
 
     temporary = path.with_name(f".{path.name}.{os.getpid()}.reseal.tmp")
-    out = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    from ..writers._log_files import create_private_file
+
+    out = create_private_file(temporary)
     try:
         os.write(out, gzip.compress(data))
         os.fsync(out)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .._integrity import ChainLink, compute_mac, integrity_key, parse_link, read_anchor, read_pruned
-from ._files import _GLOB_CHARS, default_log, expand_paths, open_binary
+from ._files import default_log, expand_paths, is_glob, open_binary
 from ._reader import parse_line
 from ._reseal import erasure_of
 
@@ -86,7 +86,7 @@ def verify_logs(paths: Sequence[str | os.PathLike[str]] | None = None) -> Verify
     for item in list(paths or []) or [default_log()]:
         text = os.fspath(item)
         files = [path for path in expand_paths([text]) if str(path) not in report.files]  # each file once
-        live = None if _GLOB_CHARS.search(text) else Path(os.path.expanduser(text))
+        live = None if is_glob(text) else Path(os.path.expanduser(text))
         _ChainCheck(key, report, live).run(files)
     return report
 
@@ -217,15 +217,18 @@ class _ChainCheck:
         allowance: dict[str, int] = {}
         for erasure in self.report.erasures:
             allowance[erasure.file] = allowance.get(erasure.file, 0) + erasure.events_removed
-        # Gaps inside one file first: a gap at a file boundary may belong to either file's erasure.
-        gaps.sort(key=lambda gap: gap[2] is not None and gap[2].file != gap[3].file)
+        # Gaps inside one file first. A gap at a file boundary may be the end of the file before and the start
+        # of the next (a prompt and its reply on both sides of a rotation): in chain order, the file before
+        # (whose allowance nothing later can use) accounts for what it can, the next file for the rest.
+        gaps.sort(key=lambda gap: (gap[2] is not None and gap[2].file != gap[3].file, gap[0]))
         for low, high, before, after in gaps:
-            # A gap an erasure of the same file (or of the file before, at a file boundary) accounts for is no problem.
             count = high - low + 1
-            for file in (after.file, before.file if before is not None else None):
-                if file is not None and allowance.get(file, 0) >= count:
-                    allowance[file] -= count
-                    break
+            spans_files = before is not None and before.file != after.file
+            from_before = min(count, allowance.get(before.file, 0)) if spans_files else 0
+            if allowance.get(after.file, 0) >= count - from_before:
+                if spans_files:
+                    allowance[before.file] -= from_before  # type: ignore[union-attr]
+                allowance[after.file] = allowance.get(after.file, 0) - (count - from_before)
             else:
                 self._report_gap(low, high, before, after)
         if self.live is not None:

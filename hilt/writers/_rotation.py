@@ -14,7 +14,6 @@ from __future__ import annotations
 import errno
 import gzip
 import os
-import re
 import shutil
 import stat
 import threading
@@ -22,13 +21,18 @@ import time
 from pathlib import Path
 
 from .._config import rotate_limit
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no flock (HILT does not rotate there)
+    fcntl = None  # type: ignore[assignment]
 from .._safety import guard, logger, report, report_exception
+from ._log_files import create_private_file
 
 __all__ = ["Rotation", "compress_rotated", "prune_rotated", "rotated_path"]
 
 DAY = 86400.0
 _STAMP = "%Y%m%dT%H%M%SZ"
-_HILT_ROTATED = re.compile(r"^\.\d{8}T\d{6}Z(?:-\d{1,4})?$")
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 
@@ -156,13 +160,39 @@ def prune_rotated(log: Path, older_than: float, *, dry_run: bool = False) -> lis
                 info = os.lstat(candidate)
                 if not _private_regular_file(info) or rotated_time(log, candidate) >= older_than:
                     continue
-                if not dry_run:
-                    _record_pruned(candidate, log)
-                    os.unlink(candidate)
+                if not dry_run and not _remove_locked(candidate, log):
+                    continue
             except FileNotFoundError:
                 continue
             removed.append((candidate, info.st_size))
     return removed
+
+
+def _remove_locked(path: Path, log: Path) -> bool:
+    """Delete ``path`` under its ``flock`` (so a compression or a forget of it finishes first); False when
+    ``path`` no longer names the file opened (compressed or replaced meanwhile: its successor is judged apart)."""
+    fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _CLOEXEC)
+    try:
+        if not _lock_if_still_named(fd, path):
+            return False
+        _record_pruned(path, log)
+        os.unlink(path)
+    finally:
+        os.close(fd)
+    return True
+
+
+def _lock_if_still_named(fd: int, path: Path) -> bool:
+    """Take ``fd``'s exclusive ``flock`` (held by ``hilt logs forget`` while it replaces a file, and by a
+    compression or a prune of it), then check that ``path`` still names that file."""
+    if fcntl is not None:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    info = os.fstat(fd)
+    try:
+        now = os.lstat(path)
+    except FileNotFoundError:
+        return False
+    return info.st_nlink > 0 and (info.st_dev, info.st_ino) == (now.st_dev, now.st_ino)
 
 
 def _record_pruned(path: Path, log: Path) -> None:
@@ -181,12 +211,12 @@ def compress_rotated(log: Path, *, grace: float = 1.0) -> list[Path]:
     private temporary file renamed to ``NAME.gz``; the plain file is removed only after, and only if it
     did not change meanwhile.
     """
-    from ..logs._files import rotated_siblings
+    from ..logs._files import rotated_by_hilt, rotated_siblings
 
     written = []
     _remove_stale_temporaries(log)
     for path in rotated_siblings(log):
-        if not _HILT_ROTATED.match(path.name[len(log.name) :]):
+        if not rotated_by_hilt(log, path):
             continue
         try:
             info = os.lstat(path)
@@ -212,8 +242,10 @@ def _gzip_file(path: Path) -> Path | None:
     temporary = path.with_name(f".{path.name}.gz.{os.getpid()}-{threading.get_ident()}.tmp")
     source = os.open(path, os.O_RDONLY | _NOFOLLOW | _CLOEXEC)
     try:
+        if not _lock_if_still_named(source, path):  # held until the plain file is removed
+            return None
         before = os.fstat(source)
-        out = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC, 0o600)
+        out = create_private_file(temporary)
         try:
             with os.fdopen(out, "wb") as raw, gzip.GzipFile(path.name, "wb", fileobj=raw, mtime=int(before.st_mtime)) as zipped:
                 with os.fdopen(os.dup(source), "rb") as plain:
@@ -229,9 +261,9 @@ def _gzip_file(path: Path) -> Path | None:
         except BaseException:
             _unlink_quietly(temporary)
             raise
+        os.unlink(path)
     finally:
         os.close(source)
-    os.unlink(path)
     return target
 
 

@@ -20,11 +20,9 @@ line lands whole in exactly one file.
 
 from __future__ import annotations
 
-import errno
 import json
 import math
 import os
-import stat
 import threading
 import time
 import weakref
@@ -32,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._safety import report
+from ._log_files import UnsafeLogFileError, make_private_dirs, open_log_file, open_log_for_reading
 
 if TYPE_CHECKING:
     from ._rotation import Rotation
@@ -53,24 +52,6 @@ except ImportError:  # pragma: no cover - orjson is a dependency, but HILT works
 # allow_nan=False: ``NaN``/``Infinity`` are not JSON; _plain() turns them into null first, as orjson does.
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str, allow_nan=False).encode
 _dumps_ascii = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), default=str, allow_nan=False).encode
-
-
-def make_private_dirs(folder: Path) -> None:
-    """Create ``folder`` and every missing parent with mode 0700 (``Path.mkdir(parents=True)`` would give
-    the parents the default mode). Raises ``OSError`` when a folder cannot be created."""
-    missing: list[Path] = []
-    current = folder
-    while not current.is_dir():
-        missing.append(current)
-        if current.parent == current:
-            break
-        current = current.parent
-    for path in reversed(missing):
-        try:
-            os.mkdir(path, 0o700)
-        except FileExistsError:
-            if not path.is_dir():
-                raise
 
 
 def dumps_event(event: dict[str, Any]) -> bytes:
@@ -107,108 +88,6 @@ def _plain_key(key: Any) -> str:
     if key is None or isinstance(key, (bool, int)) or (isinstance(key, float) and math.isfinite(key)):
         return json.dumps(key)  # None -> "null", True -> "true", 1.5 -> "1.5": what orjson writes
     return str(key)
-
-
-class UnsafeLogFileError(OSError):
-    """The log path names something HILT must not write to: a symbolic link, a FIFO, a device, a
-    folder, a file owned by another user or with several hard links."""
-
-
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
-_APPEND_FLAGS = os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0) | _NOFOLLOW | _NONBLOCK
-
-
-def _kind(mode: int) -> str:
-    for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISDIR, "a folder"), (stat.S_ISSOCK, "a socket"),
-                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device")):
-        if test(mode):
-            return name
-    return "not a regular file"
-
-
-def _is_null_device(info: os.stat_result) -> bool:
-    """``/dev/null`` is the one non-file a log may be: writing to it discards, as the user asked."""
-    if not stat.S_ISCHR(info.st_mode):
-        return False
-    try:
-        null = os.stat(os.devnull)
-    except OSError:
-        return False
-    return stat.S_ISCHR(null.st_mode) and info.st_rdev == null.st_rdev
-
-
-def _refused(path: Path, error: OSError) -> OSError:
-    """Turn the errors ``O_NOFOLLOW | O_NONBLOCK`` give into a clear refusal."""
-    if error.errno in (errno.ELOOP, errno.EMLINK) and os.path.islink(path):
-        return UnsafeLogFileError(error.errno, "the log path is a symbolic link; HILT does not follow it", str(path))
-    if error.errno == errno.ENXIO:  # O_WRONLY | O_NONBLOCK on a FIFO without a reader
-        return UnsafeLogFileError(error.errno, "the log path is a FIFO, not a regular file", str(path))
-    return error
-
-
-def _check_writable(fd: int, path: Path) -> os.stat_result:
-    """Require a private regular file on an opened descriptor; then clear ``O_NONBLOCK``."""
-    info = os.fstat(fd)
-    if stat.S_ISREG(info.st_mode):
-        problem = None
-        if hasattr(os, "geteuid") and info.st_uid != os.geteuid():
-            problem = f"the log file is owned by uid {info.st_uid}, not by the current user"
-        elif info.st_nlink > 1:
-            problem = f"the log file has {info.st_nlink} hard links (another name could be anywhere)"
-        if problem:
-            raise UnsafeLogFileError(errno.EPERM, problem, str(path))
-        if info.st_mode & 0o044:
-            report(f"jsonl-mode:{path}", "HILT log %s is readable by other users (mode %04o); `chmod 600` keeps "
-                   "prompts private", path, stat.S_IMODE(info.st_mode))
-    elif not _is_null_device(info):
-        raise UnsafeLogFileError(errno.EPERM, f"the log path is {_kind(info.st_mode)}, not a regular file", str(path))
-    _clear_nonblock(fd)
-    return info
-
-
-def _clear_nonblock(fd: int) -> None:
-    """``O_NONBLOCK`` was only for the open; it changes nothing for regular files on Linux, but elsewhere
-    it could make reads and writes short, so it is cleared once the file is known to be safe."""
-    if _NONBLOCK and fcntl is not None:
-        fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~_NONBLOCK)
-
-
-def open_log_file(path: Path) -> tuple[int, os.stat_result, bool]:
-    """Open ``path`` for appending (created 0600, parents 0700), never following a link or blocking.
-
-    Returns the descriptor, its ``fstat`` and whether it is readable (read-write unless the file
-    forbids reading). Raises :class:`UnsafeLogFileError` for anything but a private regular file.
-    """
-    make_private_dirs(path.parent)
-    readable = True
-    try:
-        try:
-            fd = os.open(path, os.O_RDWR | _APPEND_FLAGS, 0o600)
-        except PermissionError:  # a write-only file: append without the torn-line check
-            fd, readable = os.open(path, os.O_WRONLY | _APPEND_FLAGS, 0o600), False
-    except OSError as exc:
-        raise _refused(path, exc) from None
-    try:
-        return fd, _check_writable(fd, path), readable
-    except BaseException:
-        os.close(fd)
-        raise
-
-
-def open_log_for_reading(path: str | os.PathLike[str]) -> int:
-    """Open a log for reading without blocking on a FIFO; raises :class:`UnsafeLogFileError` if it is
-    not a regular file (links are followed: the reader chose the path)."""
-    fd = os.open(path, os.O_RDONLY | _NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise UnsafeLogFileError(errno.EPERM, f"the log path is {_kind(info.st_mode)}, not a regular file", str(path))
-        _clear_nonblock(fd)
-    except BaseException:
-        os.close(fd)
-        raise
-    return fd
 
 
 _live_writers: weakref.WeakSet[JsonlWriter] = weakref.WeakSet()

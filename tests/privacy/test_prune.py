@@ -90,7 +90,9 @@ def test_prune_defaults_to_the_configured_log(tmp_path: Path, monkeypatch: pytes
 def test_prune_missing_log_and_bad_age_are_clear_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A log with no file and no rotated file exits 1; an unreadable --older-than exits 2 naming the forms."""
     assert main(["logs", "prune", "--older-than", "30d", str(tmp_path / "none.jsonl")]) == 1
-    assert capsys.readouterr().err == f"hilt: HILT log not found: {tmp_path / 'none.jsonl'}\n"
+    assert capsys.readouterr().err == (
+        f"hilt: HILT log not found: {tmp_path / 'none.jsonl'} (name a log file; `hilt logs path` prints the configured one)\n"
+    )
     assert main(["logs", "prune", "--older-than", "soon", str(tmp_path / "none.jsonl")]) == 2
     assert "cannot read the time 'soon'" in capsys.readouterr().err
 

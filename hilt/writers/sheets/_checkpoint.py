@@ -23,7 +23,7 @@ import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ..jsonl import make_private_dirs
+from .._log_files import make_private_dirs
 
 try:
     import fcntl
