@@ -189,7 +189,7 @@ def _add_data_commands(commands: Any, shared: argparse.ArgumentParser) -> tuple[
         default="csv",
         help="output format (default csv; parquet needs hilt[analytics])",
     )
-    export.add_argument("-o", "--output", metavar="OUT", help="output file (default: stdout; required for parquet)")
+    export.add_argument("-o", "--output", metavar="OUT", help="output file (default, or -: stdout; a file is required for parquet)")
     export.add_argument(
         "--rows",
         choices=("events", "calls", "original"),

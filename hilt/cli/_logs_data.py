@@ -209,6 +209,8 @@ def logs_export(args: argparse.Namespace) -> int:
     """Write flat rows as CSV, Parquet or JSON lines (or, with ``--otlp``, send the calls as spans)."""
     if args.otlp:
         return _export_otlp(args)
+    if args.output == "-":  # the usual spelling of "standard output"
+        args.output = None
     report = ReadReport()
     if args.rows == "original":
         return _export_original(args, report)
@@ -216,7 +218,7 @@ def logs_export(args: argparse.Namespace) -> int:
     rows = _with_progress(args, report, rows)
     if args.to == "parquet":
         if not args.output:
-            raise ValueError("--to parquet needs -o OUT")
+            raise ValueError("--to parquet needs -o OUT (a file, not standard output)")
         if args.rows == "events":
             _export_events_parquet(args, report)
             report_corrupt(report)

@@ -39,6 +39,17 @@ def test_export_jsonl_events_have_the_sheets_columns(hilt_cli, known_log: Path, 
     assert rows[1]["session"] == "Conv.aaa111" and rows[1]["reply_to"] == rows[0]["event_id"]
 
 
+def test_export_to_dash_writes_standard_output(hilt_cli, known_log: Path, tmp_path: Path) -> None:
+    """-o - writes to standard output (no file named "-"), the same bytes as no -o; parquet refuses it."""
+    plain = hilt_cli("logs", "export", "--to", "jsonl", str(known_log))
+    dashed = hilt_cli("logs", "export", "--to", "jsonl", "-o", "-", str(known_log))
+    assert (dashed.returncode, dashed.stdout) == (0, plain.stdout)
+    assert len(dashed.stdout.splitlines()) == 10
+    assert not (Path.cwd() / "-").exists()
+    refused = hilt_cli("logs", "export", "--to", "parquet", "-o", "-", str(known_log))
+    assert refused.returncode == 2 and "needs -o OUT (a file, not standard output)" in refused.stderr
+
+
 def test_event_rows_match_the_sheets_writer(known_log: Path) -> None:
     """Each flat event row holds the values the Sheets writer puts in the same columns (numbers as numbers)."""
     from hilt.writers.sheets._rows import event_to_row
