@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
-__all__ = ["BUILTINS", "Builtin", "Views", "iban_valid", "luhn_valid"]
+__all__ = ["BUILTINS", "TOKEN_RUN", "Builtin", "Views", "iban_valid", "luhn_valid"]
 
 
 class Builtin(NamedTuple):
@@ -25,6 +25,12 @@ class Builtin(NamedTuple):
     find: Callable[[Views], list[tuple[int, int]]]
     min_length: int
     """Shorter texts cannot hold a match (the finder is not called)."""
+    needs: str = ""
+    """A cheap test a text must pass for ``find`` to find anything: one of these characters in it, or
+    ``TOKEN_RUN`` (16 token characters in a row); empty: no test, ``find`` always runs."""
+
+
+TOKEN_RUN = "token run"
 
 
 def luhn_valid(number: str) -> bool:
@@ -120,17 +126,17 @@ _LONG_TOKEN = b"w" * 16
 class Views:
     """One text and the byte views the finders share, each computed on first use."""
 
-    __slots__ = ("text", "_ascii", "_packed", "_classes", "_tokens", "_digits")
+    __slots__ = ("text", "_ascii", "_packed", "_classes", "_tokens", "_digits", "_long_token")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self._ascii = self._packed = self._classes = self._tokens = b""
-        self._digits = -1
+        self._digits = self._long_token = -2
 
     @property
     def digits(self) -> int:
         """How many ASCII digits the text holds."""
-        if self._digits < 0:
+        if self._digits < -1:
             self._digits = self.classes.count(b"9")
         return self._digits
 
@@ -153,6 +159,13 @@ class Views:
         if not self._classes:
             self._classes = self.ascii.translate(_PACKED)
         return self._classes
+
+    @property
+    def long_token(self) -> int:
+        """Where the first run of 16 token characters starts (-1: none; every secret has one)."""
+        if self._long_token < -1:
+            self._long_token = self.tokens.find(_LONG_TOKEN)
+        return self._long_token
 
     @property
     def tokens(self) -> bytes:
@@ -198,8 +211,7 @@ def _numbers(views: Views, needle: re.Pattern[bytes], digits: int, pattern: re.P
 
 def _secrets(views: Views) -> list[Span]:
     """Every secret has a run of 16 token characters (a key, a token, a private key's base64 lines)."""
-    text, tokens = views.text, views.tokens
-    at = tokens.find(_LONG_TOKEN)
+    text, tokens, at = views.text, views.tokens, views.long_token
     if at < 0:
         return []
     spans = _matches(_PRIVATE_KEY, text, 0, len(text)) if "PRIVATE KEY" in text else []
@@ -302,6 +314,9 @@ def _ipv6(text: str) -> list[Span]:
     return spans
 
 
+_DIGITS = "0123456789"
+
+
 def _phone_valid(candidate: str) -> bool:
     return 9 <= sum(c.isdigit() for c in candidate) <= 15
 
@@ -309,12 +324,12 @@ def _phone_valid(candidate: str) -> bool:
 BUILTINS: dict[str, Builtin] = {
     builtin.name: builtin
     for builtin in (
-        Builtin("secrets", "[SECRET]", _secrets, 16),
-        Builtin("email", "[EMAIL]", _emails, 6),
-        Builtin("card", "[CARD]", lambda views: _numbers(views, _NINES, 13, _CARD, luhn_valid), 13),
-        Builtin("iban", "[IBAN]", _ibans, 15),
-        Builtin("phone", "[PHONE]", lambda views: _numbers(views, _PAIR, 9, _PHONE, _phone_valid), 9),
-        Builtin("ip", "[IP]", _ips, 3),
+        Builtin("secrets", "[SECRET]", _secrets, 16, TOKEN_RUN),
+        Builtin("email", "[EMAIL]", _emails, 6, "@"),
+        Builtin("card", "[CARD]", lambda views: _numbers(views, _NINES, 13, _CARD, luhn_valid), 13, _DIGITS),
+        Builtin("iban", "[IBAN]", _ibans, 15, _DIGITS),
+        Builtin("phone", "[PHONE]", lambda views: _numbers(views, _PAIR, 9, _PHONE, _phone_valid), 9, _DIGITS),
+        Builtin("ip", "[IP]", _ips, 3, ":" + _DIGITS),  # IPv6 needs two colons, IPv4 four digits
     )
 }
 """The built-ins by name, in the order they run: secrets first (a token may hold an e-mail-like part), cards
