@@ -33,19 +33,17 @@ class Builtin(NamedTuple):
 TOKEN_RUN = "token run"
 
 
+_DOUBLED = {str(digit): 2 * digit - 9 if digit > 4 else 2 * digit for digit in range(10)}
+
+
 def luhn_valid(number: str) -> bool:
     """The Luhn checksum of a card number (separators ignored), plus a plausible issuer prefix and length."""
-    digits = [int(c) for c in number if c.isdigit()]
-    if not 13 <= len(digits) <= 19 or digits[0] not in (2, 3, 4, 5, 6):
+    digits = number.replace(" ", "").replace("-", "")
+    if not (digits.isascii() and digits.isdigit()):  # other separators, or digits of another script
+        digits = "".join(str(int(c)) for c in number if c.isdigit())
+    if not 13 <= len(digits) <= 19 or digits[0] not in "23456":
         return False
-    total = 0
-    for position, digit in enumerate(reversed(digits)):
-        if position % 2:
-            digit *= 2
-            if digit > 9:
-                digit -= 9
-        total += digit
-    return total % 10 == 0
+    return (sum(map(int, digits[-1::-2])) + sum(map(_DOUBLED.__getitem__, digits[-2::-2]))) % 10 == 0
 
 
 # ISO 13616 lengths per country (the registry's list); an IBAN of another length is not one.
@@ -318,7 +316,7 @@ _DIGITS = "0123456789"
 
 
 def _phone_valid(candidate: str) -> bool:
-    return 9 <= sum(c.isdigit() for c in candidate) <= 15
+    return 9 <= sum(map(str.isdigit, candidate)) <= 15
 
 
 BUILTINS: dict[str, Builtin] = {
