@@ -294,21 +294,22 @@ def _ipv4(classes: bytes, text: str) -> list[Span]:
     return spans
 
 
+_COLON_PAIR = re.compile(r":.{0,4}:", re.S)  # every colon of an address has another within 5 characters after it
+
+
 def _ipv6(text: str) -> list[Span]:
     """IPv6 addresses: the run of hex digits, colons and dots around each colon, checked by ``ipaddress``."""
     spans: list[Span] = []
-    at = text.find(":")
-    while at >= 0:
-        if text.find(":", at + 1, at + 6) < 0:  # every colon of an address has another within 5 characters
-            at = text.find(":", at + 1)
-            continue
+    hit = _COLON_PAIR.search(text)
+    while hit is not None:
+        at = hit.start()
         before, after = text[max(at - 45, 0) : at], text[at : at + 45]
         start, end = at - (len(before) - len(before.rstrip(_IPV6_CHARS))), at + (len(after) - len(after.lstrip(_IPV6_CHARS)))
         candidate = text[start:end].rstrip(".")
         bounded = (start == 0 or not text[start - 1].isalnum()) and (end >= len(text) or not text[end].isalnum())
         if bounded and ("::" in candidate or candidate.count(":") == 7) and _ipv6_valid(candidate):
             spans.append((start, start + len(candidate)))
-        at = text.find(":", max(end, at + 1))
+        hit = _COLON_PAIR.search(text, max(end, at + 1))
     return spans
 
 
