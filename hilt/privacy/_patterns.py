@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
-__all__ = ["BUILTINS", "Builtin", "Views", "iban_valid", "luhn_valid"]
+__all__ = ["BUILTINS", "TOKEN_RUN", "Builtin", "Views", "iban_valid", "luhn_valid"]
 
 
 class Builtin(NamedTuple):
@@ -25,21 +25,25 @@ class Builtin(NamedTuple):
     find: Callable[[Views], list[tuple[int, int]]]
     min_length: int
     """Shorter texts cannot hold a match (the finder is not called)."""
+    needs: str = ""
+    """A cheap test a text must pass for ``find`` to find anything: one of these characters in it, or
+    ``TOKEN_RUN`` (16 token characters in a row); empty: no test, ``find`` always runs."""
+
+
+TOKEN_RUN = "token run"
+
+
+_DOUBLED = {str(digit): 2 * digit - 9 if digit > 4 else 2 * digit for digit in range(10)}
 
 
 def luhn_valid(number: str) -> bool:
     """The Luhn checksum of a card number (separators ignored), plus a plausible issuer prefix and length."""
-    digits = [int(c) for c in number if c.isdigit()]
-    if not 13 <= len(digits) <= 19 or digits[0] not in (2, 3, 4, 5, 6):
+    digits = number.replace(" ", "").replace("-", "")
+    if not (digits.isascii() and digits.isdigit()):  # other separators, or digits of another script
+        digits = "".join(str(int(c)) for c in number if c.isdigit())
+    if not 13 <= len(digits) <= 19 or digits[0] not in "23456":
         return False
-    total = 0
-    for position, digit in enumerate(reversed(digits)):
-        if position % 2:
-            digit *= 2
-            if digit > 9:
-                digit -= 9
-        total += digit
-    return total % 10 == 0
+    return (sum(map(int, digits[-1::-2])) + sum(map(_DOUBLED.__getitem__, digits[-2::-2]))) % 10 == 0
 
 
 # ISO 13616 lengths per country (the registry's list); an IBAN of another length is not one.
@@ -120,17 +124,17 @@ _LONG_TOKEN = b"w" * 16
 class Views:
     """One text and the byte views the finders share, each computed on first use."""
 
-    __slots__ = ("text", "_ascii", "_packed", "_classes", "_tokens", "_digits")
+    __slots__ = ("text", "_ascii", "_packed", "_classes", "_tokens", "_digits", "_long_token")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self._ascii = self._packed = self._classes = self._tokens = b""
-        self._digits = -1
+        self._digits = self._long_token = -2
 
     @property
     def digits(self) -> int:
         """How many ASCII digits the text holds."""
-        if self._digits < 0:
+        if self._digits < -1:
             self._digits = self.classes.count(b"9")
         return self._digits
 
@@ -153,6 +157,13 @@ class Views:
         if not self._classes:
             self._classes = self.ascii.translate(_PACKED)
         return self._classes
+
+    @property
+    def long_token(self) -> int:
+        """Where the first run of 16 token characters starts (-1: none; every secret has one)."""
+        if self._long_token < -1:
+            self._long_token = self.tokens.find(_LONG_TOKEN)
+        return self._long_token
 
     @property
     def tokens(self) -> bytes:
@@ -198,8 +209,7 @@ def _numbers(views: Views, needle: re.Pattern[bytes], digits: int, pattern: re.P
 
 def _secrets(views: Views) -> list[Span]:
     """Every secret has a run of 16 token characters (a key, a token, a private key's base64 lines)."""
-    text, tokens = views.text, views.tokens
-    at = tokens.find(_LONG_TOKEN)
+    text, tokens, at = views.text, views.tokens, views.long_token
     if at < 0:
         return []
     spans = _matches(_PRIVATE_KEY, text, 0, len(text)) if "PRIVATE KEY" in text else []
@@ -284,37 +294,41 @@ def _ipv4(classes: bytes, text: str) -> list[Span]:
     return spans
 
 
+_COLON_PAIR = re.compile(r":.{0,4}:", re.S)  # every colon of an address has another within 5 characters after it
+
+
 def _ipv6(text: str) -> list[Span]:
     """IPv6 addresses: the run of hex digits, colons and dots around each colon, checked by ``ipaddress``."""
     spans: list[Span] = []
-    at = text.find(":")
-    while at >= 0:
-        if text.find(":", at + 1, at + 6) < 0:  # every colon of an address has another within 5 characters
-            at = text.find(":", at + 1)
-            continue
+    hit = _COLON_PAIR.search(text)
+    while hit is not None:
+        at = hit.start()
         before, after = text[max(at - 45, 0) : at], text[at : at + 45]
         start, end = at - (len(before) - len(before.rstrip(_IPV6_CHARS))), at + (len(after) - len(after.lstrip(_IPV6_CHARS)))
         candidate = text[start:end].rstrip(".")
         bounded = (start == 0 or not text[start - 1].isalnum()) and (end >= len(text) or not text[end].isalnum())
         if bounded and ("::" in candidate or candidate.count(":") == 7) and _ipv6_valid(candidate):
             spans.append((start, start + len(candidate)))
-        at = text.find(":", max(end, at + 1))
+        hit = _COLON_PAIR.search(text, max(end, at + 1))
     return spans
 
 
+_DIGITS = "0123456789"
+
+
 def _phone_valid(candidate: str) -> bool:
-    return 9 <= sum(c.isdigit() for c in candidate) <= 15
+    return 9 <= sum(map(str.isdigit, candidate)) <= 15
 
 
 BUILTINS: dict[str, Builtin] = {
     builtin.name: builtin
     for builtin in (
-        Builtin("secrets", "[SECRET]", _secrets, 16),
-        Builtin("email", "[EMAIL]", _emails, 6),
-        Builtin("card", "[CARD]", lambda views: _numbers(views, _NINES, 13, _CARD, luhn_valid), 13),
-        Builtin("iban", "[IBAN]", _ibans, 15),
-        Builtin("phone", "[PHONE]", lambda views: _numbers(views, _PAIR, 9, _PHONE, _phone_valid), 9),
-        Builtin("ip", "[IP]", _ips, 3),
+        Builtin("secrets", "[SECRET]", _secrets, 16, TOKEN_RUN),
+        Builtin("email", "[EMAIL]", _emails, 6, "@"),
+        Builtin("card", "[CARD]", lambda views: _numbers(views, _NINES, 13, _CARD, luhn_valid), 13, _DIGITS),
+        Builtin("iban", "[IBAN]", _ibans, 15, _DIGITS),
+        Builtin("phone", "[PHONE]", lambda views: _numbers(views, _PAIR, 9, _PHONE, _phone_valid), 9, _DIGITS),
+        Builtin("ip", "[IP]", _ips, 3, ":" + _DIGITS),  # IPv6 needs two colons, IPv4 four digits
     )
 }
 """The built-ins by name, in the order they run: secrets first (a token may hold an e-mail-like part), cards

@@ -29,7 +29,8 @@ FAILED_COUNT = "redaction_failed"
 
 _STRUCTURAL_KEYS = frozenset({"role", "type", "id", "call_id", "tool_call_id", "index", "finish_reason", "status", "detail", "model"})
 _NAME_KEYS = frozenset({"name"})  # a tool or function name: redacted, but readable in hash mode
-_PARAMS_KEPT = "content_omitted"
+_PARAMS_SKIPPED = _STRUCTURAL_KEYS | {"content_omitted"}
+_SCALARS = frozenset({int, float, bool, type(None)})
 
 
 def _settings_params() -> frozenset[str]:
@@ -83,33 +84,35 @@ class _Walk:
         if type(item) is str:
             return self.text(item, hash_it)
         if isinstance(item, dict):
-            changed: dict[Any, Any] | None = None
-            for key, value in item.items():
-                if key in _STRUCTURAL_KEYS:
-                    continue
-                new = self.value(value, hash_it and key not in _NAME_KEYS)
-                if new is not value:
-                    if changed is None:
-                        changed = dict(item)
-                    changed[key] = new
-            return item if changed is None else changed
+            return self.mapping(item, hash_it, _STRUCTURAL_KEYS, _NAME_KEYS)
         if isinstance(item, (list, tuple)):
-            items = [self.value(value, hash_it) for value in item]
-            return item if all(new is old for new, old in zip(items, item)) else items
+            changed: list[Any] | None = None
+            for index, old in enumerate(item):
+                new = self.text(old, hash_it) if type(old) is str else old if type(old) in _SCALARS else self.value(old, hash_it)
+                if new is not old:
+                    if changed is None:
+                        changed = list(item)
+                    changed[index] = new
+            return item if changed is None else changed
         return item
 
-    def params(self, params: dict[str, Any], hash_mode: bool) -> dict[str, Any]:
-        settings = _settings_params() if hash_mode else frozenset()
-        changed: dict[str, Any] | None = None
-        for key, value in params.items():
-            if key == _PARAMS_KEPT or key in _STRUCTURAL_KEYS:
+    def mapping(self, item: dict[Any, Any], hash_it: bool, skipped: frozenset[str], readable: frozenset[str]) -> dict[Any, Any]:
+        """``item`` with the values under ``skipped`` keys kept as they are and those under ``readable``
+        keys redacted but not hashed; numbers, booleans and ``None`` are passed over without a call."""
+        changed: dict[Any, Any] | None = None
+        for key, old in item.items():
+            if key in skipped or type(old) in _SCALARS:
                 continue
-            new = self.value(value, hash_mode and key not in settings)
-            if new is not value:
+            hash_this = hash_it and key not in readable
+            new = self.text(old, hash_this) if type(old) is str else self.value(old, hash_this)
+            if new is not old:
                 if changed is None:
-                    changed = dict(params)
+                    changed = dict(item)
                 changed[key] = new
-        return params if changed is None else changed
+        return item if changed is None else changed
+
+    def params(self, params: dict[str, Any], hash_mode: bool) -> dict[str, Any]:
+        return self.mapping(params, hash_mode, _PARAMS_SKIPPED, _settings_params() if hash_mode else _NAME_KEYS)
 
 
 class EventProtector:
