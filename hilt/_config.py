@@ -478,6 +478,14 @@ def _coerce_prices(value: Any, source: str) -> dict[str, dict[str, float]]:
     expected = "a table of model → {input, output, cached_input} in USD per million tokens"
     if not hasattr(value, "items") or not all(hasattr(v, "items") for v in value.values()):
         raise ConfigError(source, "prices", expected, value)
+    from .pricing import ModelRates
+
+    for model, rates in value.items():
+        try:
+            ModelRates.from_mapping(str(model), rates)
+        except ValueError:
+            expected = f"a table with 'input' and 'output' (and optionally 'cached_input', 'cache_write') for {str(model)!r}, in USD per million tokens"
+            raise ConfigError(source, "prices", expected, dict(rates)) from None
     return {str(k): dict(v) for k, v in value.items()}
 
 
