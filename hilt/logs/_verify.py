@@ -220,14 +220,17 @@ class _ChainCheck:
         # Gaps inside one file first: a gap at a file boundary may belong to either file's erasure.
         gaps.sort(key=lambda gap: gap[2] is not None and gap[2].file != gap[3].file)
         for low, high, before, after in gaps:
-            # A gap an erasure of the same file (or of the file before, at a file boundary) accounts for is no problem.
+            # A gap the erasures of its file account for is no problem; at a file boundary, the erasures of both
+            # files together (the end of one file and the start of the next may both have been erased).
             count = high - low + 1
-            for file in (after.file, before.file if before is not None else None):
-                if file is not None and allowance.get(file, 0) >= count:
-                    allowance[file] -= count
-                    break
-            else:
+            files = [after.file] if before is None or before.file == after.file else [before.file, after.file]
+            if sum(allowance.get(file, 0) for file in files) < count:
                 self._report_gap(low, high, before, after)
+                continue
+            for file in files:  # the earlier file first: its allowance can serve no later gap
+                taken = min(allowance.get(file, 0), count)
+                allowance[file] = allowance.get(file, 0) - taken
+                count -= taken
         if self.live is not None:
             self._check_tail(ordered[-1] if ordered else -1)
 
