@@ -14,7 +14,7 @@ from typing import Any, TextIO
 from ..logs import ReadReport, expand_paths, iter_calls, iter_events, summarize
 from ..logs._rows import CALL_COLUMNS, EVENT_COLUMNS, call_row, event_row
 from ._logs import EXIT_BAD_INPUT, EXIT_OK, filters_from, report_corrupt
-from ._logs_output import Output, escape_controls, format_cost, format_ms, one_line
+from ._logs_output import Output, create_private, escape_controls, format_cost, format_ms, one_line
 
 __all__ = ["logs_export", "logs_sql", "logs_stats", "logs_validate"]
 
@@ -201,6 +201,7 @@ def _export_events_parquet(args: argparse.Namespace, report: ReadReport) -> None
 
 def _text_output(args: argparse.Namespace) -> contextlib.AbstractContextManager[TextIO]:
     if args.output:
+        create_private(args.output)
         return open(args.output, "w", encoding="utf-8", newline="")
     return contextlib.nullcontext(sys.stdout)
 
@@ -217,13 +218,14 @@ def logs_export(args: argparse.Namespace) -> int:
     if args.to == "parquet":
         if not args.output:
             raise ValueError("--to parquet needs -o OUT")
+        from ..logs._arrow import arrow_schema, record_batches, require
+
+        parquet = require("pyarrow.parquet", "export --to parquet")
+        create_private(args.output)
         if args.rows == "events":
             _export_events_parquet(args, report)
             report_corrupt(report)
             return EXIT_OK
-        from ..logs._arrow import arrow_schema, record_batches, require
-
-        parquet = require("pyarrow.parquet", "export --to parquet")
         with parquet.ParquetWriter(args.output, arrow_schema(columns)) as writer:
             for batch in record_batches(rows, columns):
                 writer.write_batch(batch)
@@ -256,6 +258,8 @@ def _export_original(args: argparse.Namespace, report: ReadReport) -> int:
     if args.to != "jsonl":
         raise ValueError("--rows original writes the log lines themselves: use it with --to jsonl")
     lines = original_lines(expand_paths(args.files, rotated=args.rotated), filters_from(args), report, rotated=False)
+    if args.output:
+        create_private(args.output)
     with open(args.output, "wb") if args.output else contextlib.nullcontext(sys.stdout.buffer) as stream:
         for line in lines:
             stream.write(line)
