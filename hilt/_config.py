@@ -484,7 +484,10 @@ def _coerce_prices(value: Any, source: str) -> dict[str, dict[str, float]]:
         try:
             ModelRates.from_mapping(str(model), rates)
         except ValueError:
-            expected = f"a table with 'input' and 'output' (and optionally 'cached_input', 'cache_write') for {str(model)!r}, in USD per million tokens"
+            expected = (
+                f"a table with 'input' and 'output' (and optionally 'cached_input', 'cache_write') for {str(model)!r}, "
+                "in USD per million tokens"
+            )
             raise ConfigError(source, "prices", expected, dict(rates)) from None
     return {str(k): dict(v) for k, v in value.items()}
 

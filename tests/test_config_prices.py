@@ -28,7 +28,9 @@ def test_bad_price_table_in_hilt_config_names_file_and_key(cwd: Path, monkeypatc
     )
 
 
-def test_untrusted_bad_price_table_is_ignored_and_calls_are_logged(cwd: Path, client, caplog: pytest.LogCaptureFixture) -> None:  # noqa: F811
+def test_untrusted_bad_price_table_is_ignored_and_calls_are_logged(
+    cwd: Path, client, caplog: pytest.LogCaptureFixture  # noqa: F811
+) -> None:
     """A malformed price table in an untrusted ./hilt.toml is ignored with the warning; instrument() works and logs the call."""
     (cwd / "hilt.toml").write_text(BAD_PRICES)
     with caplog.at_level("WARNING", logger="hilt"):

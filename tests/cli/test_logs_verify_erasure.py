@@ -1,4 +1,5 @@
-"""``hilt logs forget`` on a rotated, chained log: ``hilt logs verify`` accounts for every erased event, at file boundaries too."""
+"""``hilt logs forget`` on a rotated, chained log: ``hilt logs verify`` accounts for every erased event,
+at file boundaries too."""
 
 from __future__ import annotations
 
