@@ -355,7 +355,7 @@ def logs_sql(args: argparse.Namespace) -> int:
         columns = [d[0] for d in result.description or ()]
         rows = result.fetchall()
     except duckdb.Error as exc:
-        print(f"hilt: SQL error: {escape_controls(str(exc))}", file=sys.stderr)
+        print(f"hilt: SQL error: {escape_controls(str(exc), keep_newlines=True)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     if out.json_mode:
         out.json([dict(zip(columns, row)) for row in rows])
