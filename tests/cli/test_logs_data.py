@@ -138,7 +138,8 @@ def test_sql_error_keeps_its_lines(hilt_cli, known_log: Path) -> None:
     done = hilt_cli("logs", "sql", "selec 1", str(known_log))
     assert done.returncode == 1
     assert "\\x0a" not in done.stderr
-    assert done.stderr.splitlines()[-2:] == ["LINE 1: selec 1", "        ^^^^^"]
+    query, caret = done.stderr.splitlines()[-2:]
+    assert (query, caret.strip("^")) == ("LINE 1: selec 1", " " * 8)  # the caret's width varies with DuckDB
 
 
 def test_rotated_gz_and_glob_files(hilt_cli, tmp_path: Path) -> None:
