@@ -59,6 +59,8 @@ def format_cost(value: float | None) -> str:
         return "n/a"
     if value == 0:
         return "$0"
+    if 0 < value < 0.0000005:  # would round to $0.000000: a real price is never shown as free
+        return "<$0.000001"
     return f"${value:.6f}" if value < 1 else f"${value:,.2f}"
 
 
