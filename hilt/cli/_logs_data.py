@@ -100,7 +100,7 @@ def print_stats(summary: dict[str, Any], out: Output) -> None:
             "cost",
             format_cost(summary["cost_usd"])
             + (
-                f"  ({summary['unpriced_calls']} calls without a price, not counted)"
+                f"  ({summary['unpriced_calls']} call{'s' if summary['unpriced_calls'] != 1 else ''} without a price, not counted)"
                 if summary["unpriced_calls"]
                 else ""
             ),
