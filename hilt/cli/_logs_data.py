@@ -100,7 +100,8 @@ def print_stats(summary: dict[str, Any], out: Output) -> None:
             "cost",
             format_cost(summary["cost_usd"])
             + (
-                f"  ({summary['unpriced_calls']} call{'s' if summary['unpriced_calls'] != 1 else ''} without a price, not counted)"
+                f"  ({summary['unpriced_calls']} call{'' if summary['unpriced_calls'] == 1 else 's'} "
+                "without a price, not counted)"
                 if summary["unpriced_calls"]
                 else ""
             ),
