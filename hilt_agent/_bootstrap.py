@@ -52,7 +52,13 @@ class _Agent:
                         instrument(settings=self.settings, lazy=True)
                     except ConfigError as exc:  # a redactor's "module:function", imported only now
                         self._failed = True
-                        _fail(exc, self.settings)  # the start-up warning line (HILT_STRICT: exit status 78)
+                        if self.settings.strict:
+                            _fail(exc, self.settings)  # the start-up error line and exit status 78
+                        # Inside the application now: the hilt logger (stderr unless the app routes it), once.
+                        from hilt._safety import logger
+
+                        os.environ.pop("HILT_ENABLED", None)  # children would only repeat the warning
+                        logger.warning("hilt: warning: %s; this run is not instrumented", exc)
                         return
         if name == _TRIGGER:
             self.watched = watched_modules()

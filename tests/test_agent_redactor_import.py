@@ -21,8 +21,8 @@ EXPECTED = (
 )
 
 
-def _run(server: FakeOpenAIServer, folder: Path, **extra: str) -> subprocess.CompletedProcess[str]:
-    (folder / "app.py").write_text(APP)
+def _run(server: FakeOpenAIServer, folder: Path, app: str = APP, **extra: str) -> subprocess.CompletedProcess[str]:
+    (folder / "app.py").write_text(app)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HILT_", "OPENAI_"))}
     env.update(HILT_ENABLED="1", HILT_REDACT="nosuchmod:fn", OPENAI_BASE_URL=server.base_url, OPENAI_API_KEY="k", **extra)
     return subprocess.run([sys.executable, "app.py"], cwd=folder, capture_output=True, text=True, env=env, timeout=60)
@@ -41,3 +41,11 @@ def test_unimportable_redactor_with_strict_stops_the_program(server: FakeOpenAIS
     result = _run(server, tmp_path, HILT_FILEPATH=str(tmp_path / "events.jsonl"), HILT_STRICT="1")
     assert (result.returncode, result.stdout) == (78, "")
     assert result.stderr == f"hilt: error: {EXPECTED}; HILT_STRICT is set, so the program does not run\n"
+
+
+def test_unimportable_redactor_warning_goes_through_the_hilt_logger(server: FakeOpenAIServer, tmp_path: Path) -> None:
+    """Inside the running program the warning is a record of the hilt logger, formatted by the app's own handler."""
+    app = "import logging\nlogging.basicConfig(format='%(name)s|%(levelname)s|%(message)s')\n" + APP
+    result = _run(server, tmp_path, app, HILT_FILEPATH=str(tmp_path / "events.jsonl"))
+    assert result.returncode == 0
+    assert result.stderr == f"hilt|WARNING|hilt: warning: {EXPECTED}; this run is not instrumented\n"
