@@ -262,7 +262,10 @@ def _export_original(args: argparse.Namespace, report: ReadReport) -> int:
     if args.output:
         create_private(args.output)
     with open(args.output, "wb") if args.output else contextlib.nullcontext(sys.stdout.buffer) as stream:
+        to_terminal = stream.isatty()
         for line in lines:
+            if to_terminal:  # shown, not stored: C1 controls and bidi overrides escaped like every other output
+                line = escape_controls(line.decode("utf-8", "replace"), keep_newlines=True).encode("utf-8")
             stream.write(line)
     report_corrupt(report)
     return EXIT_OK

@@ -302,3 +302,12 @@ def test_tail_follow_prints_the_calls_of_a_log_rotated_before_it_was_seen(tmp_pa
         process.terminate()
         lines = process.stdout.read().splitlines()
     assert [line.rsplit("  ", 1)[-1] for line in lines] == ["first → one", "second → two"]
+
+
+def test_export_original_to_a_terminal_escapes_controls(tmp_path: Path) -> None:
+    """export --rows original to a terminal shows C1 controls and bidi overrides escaped, as every other output does."""
+    log = write_log(tmp_path / "hostile.jsonl", call("conv_x", "2026-11-29T10:00:00Z", HOSTILE, "ok"))
+    shown = _run_in_terminal(["logs", "export", "--rows", "original", "--to", "jsonl", str(log)], {})
+    for raw in ("\x1b", "\x07", "\x9b", "\u202e"):
+        assert raw not in shown
+    assert shown.count("\n") == 2  # the prompt's line and the completion's line
