@@ -328,7 +328,9 @@ def _coerce_field_chars(value: Any, source: str) -> int:
 
 
 _RETENTION_FIELDS = frozenset({"rotate", "retention_days"})
-_ROTATE_EXPECTED = '"daily" or a size such as "100 MB", "500KB", "1 GiB" (KB/MB/GB: powers of 1000; KiB/MiB/GiB: of 1024)'
+_ROTATE_EXPECTED = (
+    '"daily" or a size such as "100 MB", "500KB", "1 GiB", "200B" (KB/MB/GB: powers of 1000; KiB/MiB/GiB: of 1024)'
+)
 _SIZE_UNITS = {"": 1, "B": 1, "KB": 1000, "MB": 1000**2, "GB": 1000**3, "KIB": 1024, "MIB": 1024**2, "GIB": 1024**3}
 
 
@@ -343,7 +345,7 @@ def rotate_limit(value: str | int) -> int | str:
         return "daily"
     digits = text.rstrip("BKMGI ")
     unit = text[len(digits) :].strip()
-    if not digits.replace(".", "", 1).isdigit():
+    if not unit or not digits.replace(".", "", 1).isdigit():  # "100" alone: 100 bytes or 100 MB? Ask for the unit
         raise ValueError(value)
     number = float(digits)
     if unit not in _SIZE_UNITS or not number > 0 or int(number * _SIZE_UNITS[unit]) < 1:
@@ -512,7 +514,7 @@ def _check_file_value(key: str, value: Any, path: str) -> Any:
         raise ConfigError(path, key, "a whole number of characters", value)
     if key == "columns" and not isinstance(value, list):
         raise ConfigError(path, key, "an array of column names", value)
-    if key == "rotate" and (isinstance(value, bool) or not isinstance(value, (str, int))):
+    if key == "rotate" and not isinstance(value, str):
         raise ConfigError(path, key, _ROTATE_EXPECTED, value)
     if key == "retention_days" and (isinstance(value, bool) or not isinstance(value, int)):
         raise ConfigError(path, key, "a whole number of days, 1 or more", value)

@@ -1,4 +1,5 @@
-"""A malformed ``prices`` table is a configuration error: it names the file and key, and an untrusted file never raises."""
+"""Configuration mistakes a user makes: each is an error naming the source, the key and what is expected
+(and an untrusted file with one never raises)."""
 
 from __future__ import annotations
 
@@ -41,3 +42,19 @@ def test_untrusted_bad_price_table_is_ignored_and_calls_are_logged(
     lines = (cwd / "events.jsonl").read_text().splitlines()
     assert [json.loads(line)["action"] for line in lines] == ["prompt", "completion"]
     assert [r.getMessage().split(" from ")[0] for r in caplog.records if r.name == "hilt"] == ["HILT ignored prices"]
+
+
+@pytest.mark.parametrize("source", ["file", "env"])
+def test_a_rotate_size_without_unit_is_an_error(cwd: Path, monkeypatch: pytest.MonkeyPatch, source: str) -> None:  # noqa: F811
+    """rotate = 100 (meant as 100 MB?) is not taken as 100 bytes, a new file per event: the error asks for a unit."""
+    if source == "file":
+        (cwd / "mine.toml").write_text("rotate = 100\n")
+        monkeypatch.setenv("HILT_CONFIG", "mine.toml")
+        where = str(cwd / "mine.toml")
+    else:
+        monkeypatch.setenv("HILT_ROTATE", "100")
+        where = "environment variable HILT_ROTATE"
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert (info.value.source, info.value.key) == (where, "rotate")
+    assert "a size such as" in info.value.expected
