@@ -328,9 +328,7 @@ def _coerce_field_chars(value: Any, source: str) -> int:
 
 
 _RETENTION_FIELDS = frozenset({"rotate", "retention_days"})
-_ROTATE_EXPECTED = (
-    '"daily" or a size such as "100 MB", "500KB", "1 GiB", "200B" (KB/MB/GB: powers of 1000; KiB/MiB/GiB: of 1024)'
-)
+_ROTATE_EXPECTED = '"daily" or a size such as "100 MB", "500KB", "1 GiB" (KB/MB/GB: powers of 1000; KiB/MiB/GiB: of 1024)'
 _SIZE_UNITS = {"": 1, "B": 1, "KB": 1000, "MB": 1000**2, "GB": 1000**3, "KIB": 1024, "MIB": 1024**2, "GIB": 1024**3}
 
 
