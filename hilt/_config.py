@@ -343,7 +343,7 @@ def rotate_limit(value: str | int) -> int | str:
         return "daily"
     digits = text.rstrip("BKMGI ")
     unit = text[len(digits) :].strip()
-    if not digits.replace(".", "", 1).isdigit():
+    if not unit or not digits.replace(".", "", 1).isdigit():  # "100" alone: 100 bytes or 100 MB? Ask for the unit
         raise ValueError(value)
     number = float(digits)
     if unit not in _SIZE_UNITS or not number > 0 or int(number * _SIZE_UNITS[unit]) < 1:
@@ -478,6 +478,17 @@ def _coerce_prices(value: Any, source: str) -> dict[str, dict[str, float]]:
     expected = "a table of model → {input, output, cached_input} in USD per million tokens"
     if not hasattr(value, "items") or not all(hasattr(v, "items") for v in value.values()):
         raise ConfigError(source, "prices", expected, value)
+    from .pricing import ModelRates
+
+    for model, rates in value.items():
+        try:
+            ModelRates.from_mapping(str(model), rates)
+        except ValueError:
+            expected = (
+                f"a table with 'input' and 'output' (and optionally 'cached_input', 'cache_write') for {str(model)!r}, "
+                "in USD per million tokens"
+            )
+            raise ConfigError(source, "prices", expected, dict(rates)) from None
     return {str(k): dict(v) for k, v in value.items()}
 
 
@@ -501,7 +512,7 @@ def _check_file_value(key: str, value: Any, path: str) -> Any:
         raise ConfigError(path, key, "a whole number of characters", value)
     if key == "columns" and not isinstance(value, list):
         raise ConfigError(path, key, "an array of column names", value)
-    if key == "rotate" and (isinstance(value, bool) or not isinstance(value, (str, int))):
+    if key == "rotate" and not isinstance(value, str):
         raise ConfigError(path, key, _ROTATE_EXPECTED, value)
     if key == "retention_days" and (isinstance(value, bool) or not isinstance(value, int)):
         raise ConfigError(path, key, "a whole number of days, 1 or more", value)

@@ -34,16 +34,32 @@ class _Agent:
         self.finder = None
         self.watched: frozenset[str] = frozenset()
         self._active = False
+        self._failed = False
         self._lock = _thread.RLock()
 
     def on_import(self, name: str) -> None:
         from hilt.instrumentation import current, instrument, on_module_imported, watched_modules
 
+        from hilt.exceptions import ConfigError
+
         with self._lock:
+            if self._failed:
+                return
             if not self._active:
                 self._active = True
                 if current() is None:  # an explicit instrument() call came first: its settings win
-                    instrument(settings=self.settings, lazy=True)
+                    try:
+                        instrument(settings=self.settings, lazy=True)
+                    except ConfigError as exc:  # a redactor's "module:function", imported only now
+                        self._failed = True
+                        if self.settings.strict:
+                            _fail(exc, self.settings)  # the start-up error line and exit status 78
+                        # Inside the application now: the hilt logger (stderr unless the app routes it), once.
+                        from hilt._safety import logger
+
+                        os.environ.pop("HILT_ENABLED", None)  # children would only repeat the warning
+                        logger.warning("hilt: warning: %s; this run is not instrumented", exc)
+                        return
         if name == _TRIGGER:
             self.watched = watched_modules()
             self.finder.watch(self.watched)  # fires at once for the modules already imported
@@ -117,6 +133,7 @@ def _fail(exc: Exception, settings: Settings | None) -> None:
         if strict:
             sys.stderr.write(f"hilt: error: {what}; HILT_STRICT is set, so the program does not run\n")
             sys.stderr.flush()
+            sys.stdout.flush()  # when openai is imported mid-program, what it printed so far still shows
             os._exit(STRICT_EXIT_STATUS)  # SystemExit would abort site initialisation with a fatal error
         sys.stderr.write(f"hilt: warning: {what}; this run is not instrumented\n")
         if os.environ.get("HILT_DEBUG", "").strip().lower() in ("1", "true", "yes", "on"):

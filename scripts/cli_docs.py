@@ -47,6 +47,7 @@ SDK against a local fake server) and then each command on the log it wrote.
   `--tag TAG` (each repeatable), `--errors`, `--conversation ID` (an id or a prefix).
 - **Output.** On a terminal: aligned tables, colour unless `NO_COLOR` is set. In a pipe: plain text.
   `--json` prints JSON (`tail` and `search`: one object per line).
+  A file written with `-o` (`export`, `report`) is created 0600, like the log: it holds the prompts.
 - **Untrusted text.** Prompts and answers can contain terminal control sequences (`ESC[2J`, an OSC
   window title, BEL, C1 controls, bidi overrides). They are printed escaped (`\\x1b[2J`), never
   interpreted; in JSON they are `\\u` escapes, so the data still reads back unchanged. `export` to a file

@@ -14,7 +14,7 @@ from typing import Any, TextIO
 from ..logs import ReadReport, expand_paths, iter_calls, iter_events, summarize
 from ..logs._rows import CALL_COLUMNS, EVENT_COLUMNS, call_row, event_row
 from ._logs import EXIT_BAD_INPUT, EXIT_OK, filters_from, report_corrupt
-from ._logs_output import Output, escape_controls, format_cost, format_ms, one_line
+from ._logs_output import Output, create_private, escape_controls, format_cost, format_ms, one_line
 
 __all__ = ["logs_export", "logs_sql", "logs_stats", "logs_validate"]
 
@@ -100,7 +100,8 @@ def print_stats(summary: dict[str, Any], out: Output) -> None:
             "cost",
             format_cost(summary["cost_usd"])
             + (
-                f"  ({summary['unpriced_calls']} calls without a price, not counted)"
+                f"  ({summary['unpriced_calls']} call{'' if summary['unpriced_calls'] == 1 else 's'} "
+                "without a price, not counted)"
                 if summary["unpriced_calls"]
                 else ""
             ),
@@ -201,6 +202,7 @@ def _export_events_parquet(args: argparse.Namespace, report: ReadReport) -> None
 
 def _text_output(args: argparse.Namespace) -> contextlib.AbstractContextManager[TextIO]:
     if args.output:
+        create_private(args.output)
         return open(args.output, "w", encoding="utf-8", newline="")
     return contextlib.nullcontext(sys.stdout)
 
@@ -219,13 +221,14 @@ def logs_export(args: argparse.Namespace) -> int:
     if args.to == "parquet":
         if not args.output:
             raise ValueError("--to parquet needs -o OUT (a file, not standard output)")
+        from ..logs._arrow import arrow_schema, record_batches, require
+
+        parquet = require("pyarrow.parquet", "export --to parquet")
+        create_private(args.output)
         if args.rows == "events":
             _export_events_parquet(args, report)
             report_corrupt(report)
             return EXIT_OK
-        from ..logs._arrow import arrow_schema, record_batches, require
-
-        parquet = require("pyarrow.parquet", "export --to parquet")
         with parquet.ParquetWriter(args.output, arrow_schema(columns)) as writer:
             for batch in record_batches(rows, columns):
                 writer.write_batch(batch)
@@ -258,8 +261,13 @@ def _export_original(args: argparse.Namespace, report: ReadReport) -> int:
     if args.to != "jsonl":
         raise ValueError("--rows original writes the log lines themselves: use it with --to jsonl")
     lines = original_lines(expand_paths(args.files, rotated=args.rotated), filters_from(args), report, rotated=False)
+    if args.output:
+        create_private(args.output)
     with open(args.output, "wb") if args.output else contextlib.nullcontext(sys.stdout.buffer) as stream:
+        to_terminal = stream.isatty()
         for line in lines:
+            if to_terminal:  # shown, not stored: C1 controls and bidi overrides escaped like every other output
+                line = escape_controls(line.decode("utf-8", "replace"), keep_newlines=True).encode("utf-8")
             stream.write(line)
     report_corrupt(report)
     return EXIT_OK
@@ -353,7 +361,7 @@ def logs_sql(args: argparse.Namespace) -> int:
         columns = [d[0] for d in result.description or ()]
         rows = result.fetchall()
     except duckdb.Error as exc:
-        print(f"hilt: SQL error: {escape_controls(str(exc))}", file=sys.stderr)
+        print(f"hilt: SQL error: {escape_controls(str(exc), keep_newlines=True)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     if out.json_mode:
         out.json([dict(zip(columns, row)) for row in rows])

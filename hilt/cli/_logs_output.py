@@ -23,6 +23,11 @@ _CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2
 _CONTROLS_WITH_LAYOUT = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
+def create_private(path: str | os.PathLike[str]) -> None:
+    """Create the output file ``path`` with mode 0600 when it does not exist (it will hold prompts and answers)."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600))
+
+
 def _visible(match: re.Match[str]) -> str:
     code = ord(match.group())
     return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
@@ -54,6 +59,8 @@ def format_cost(value: float | None) -> str:
         return "n/a"
     if value == 0:
         return "$0"
+    if 0 < value < 0.0000005:  # would round to $0.000000: a real price is never shown as free
+        return "<$0.000001"
     return f"${value:.6f}" if value < 1 else f"${value:,.2f}"
 
 

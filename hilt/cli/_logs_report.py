@@ -17,6 +17,7 @@ from typing import Any
 
 from ..logs import LiveReport, expand_paths
 from ._logs import EXIT_OK, filters_from, report_corrupt
+from ._logs_output import create_private
 
 __all__ = ["logs_report", "render_report"]
 
@@ -54,6 +55,7 @@ def logs_report(args: argparse.Namespace) -> int:
     live = _live_report(args)
     page = render_report(live.update())
     report_corrupt(live.report)
+    create_private(args.output)
     Path(args.output).write_text(page, encoding="utf-8")
     print(f"wrote {args.output} ({len(page.encode()) / 1e6:.1f} MB)")
     return EXIT_OK

@@ -2,7 +2,8 @@
 
 Reading backwards in blocks keeps ``tail -n 20`` instant on a 1 GB file. :class:`Follower` polls the
 file every 50 ms and survives rotation (the name now points to a new file: the old one is read to its
-end first) and truncation (the file got shorter: reading restarts at its beginning).
+end first, then any file rotated after it) and truncation (the file got shorter: reading restarts at its
+beginning).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from ._calls import Call, get, is_reply
-from ._files import expand_paths, is_gzip, open_binary
+from ._files import expand_paths, is_gzip, open_binary, rotated_siblings
 from ._filters import Filters
 from ._reader import ReadReport, parse_line
 
@@ -132,6 +133,7 @@ class Follower:
         self._position = 0
         self._partial = b""
         self._open(from_end=from_end)
+        self._rotated_at_start = set(rotated_siblings(self.path)) if self._file is None else set()
 
     def _open(self, *, from_end: bool) -> None:
         try:
@@ -173,11 +175,40 @@ class Follower:
                 lines += self._drain()
                 self._file.close()
                 self._file = None
+                lines += self._whole_files(self._rotated_after(self._inode))
+            elif self._inode is None:  # the log did not exist yet: it may have been rotated before this poll
+                lines += self._whole_files(self._rotated_after(None))
             self._open(from_end=False)
             return lines + self._drain()
         if info.st_size < self._position:  # truncated in place
             self._position, self._partial = 0, b""
             lines += self._drain()
+        return lines
+
+    def _rotated_after(self, inode: tuple[int, int] | None) -> list[Path]:
+        """The files rotated after the one followed so far (several rotations between two polls), oldest first;
+        before the log first existed, the rotated files that were not there when following began."""
+        siblings = rotated_siblings(self.path)
+        if inode is None:
+            return [sibling for sibling in siblings if sibling not in self._rotated_at_start]
+        for index, sibling in enumerate(siblings):
+            try:
+                info = os.stat(sibling)
+            except OSError:
+                continue
+            if (info.st_dev, info.st_ino) == inode:
+                return siblings[index + 1 :]
+        return []
+
+    @staticmethod
+    def _whole_files(paths: list[Path]) -> list[bytes]:
+        lines = []
+        for path in paths:
+            try:
+                with open_binary(path) as stream:
+                    lines += [line if line.endswith(b"\n") else line + b"\n" for line in stream if line.strip()]
+            except OSError:
+                continue  # removed or compressed meanwhile
         return lines
 
     @property

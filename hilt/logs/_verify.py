@@ -222,15 +222,17 @@ class _ChainCheck:
         # (whose allowance nothing later can use) accounts for what it can, the next file for the rest.
         gaps.sort(key=lambda gap: (gap[2] is not None and gap[2].file != gap[3].file, gap[0]))
         for low, high, before, after in gaps:
+            # A gap the erasures of its file account for is no problem; at a file boundary, the erasures of both
+            # files together (the end of one file and the start of the next may both have been erased).
             count = high - low + 1
-            spans_files = before is not None and before.file != after.file
-            from_before = min(count, allowance.get(before.file, 0)) if spans_files else 0
-            if allowance.get(after.file, 0) >= count - from_before:
-                if spans_files:
-                    allowance[before.file] -= from_before  # type: ignore[union-attr]
-                allowance[after.file] = allowance.get(after.file, 0) - (count - from_before)
-            else:
+            files = [after.file] if before is None or before.file == after.file else [before.file, after.file]
+            if sum(allowance.get(file, 0) for file in files) < count:
                 self._report_gap(low, high, before, after)
+                continue
+            for file in files:  # the earlier file first: its allowance can serve no later gap
+                taken = min(allowance.get(file, 0), count)
+                allowance[file] = allowance.get(file, 0) - taken
+                count -= taken
         if self.live is not None:
             self._check_tail(ordered[-1] if ordered else -1)
 

@@ -48,8 +48,6 @@ def build_writers(settings: Settings) -> list[Writer]:
 
 
 def _local_writer(settings: Settings) -> JsonlWriter:
-    if settings.rotate is None:
-        return JsonlWriter(settings.log_path, integrity=settings.integrity)
     return JsonlWriter(
         settings.log_path,
         rotate=settings.rotate,

@@ -146,6 +146,11 @@ class JsonlWriter:
             from ._rotation import Rotation
 
             self.rotation = Rotation(rotate, compress=compress, retention_days=retention_days)
+        elif compress or retention_days is not None:
+            wanted = (("compress", compress), ("retention_days", retention_days is not None))
+            ignored = ", ".join(name for name, on in wanted if on)
+            report("jsonl-needs-rotate", "HILT ignores %s: they act on the files HILT rotates, and rotate is not set",
+                   ignored)
         if integrity:  # the audit trail: each line chained to the previous one (hilt/_integrity.py)
             from .._integrity import Chain
 

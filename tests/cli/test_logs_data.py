@@ -143,6 +143,16 @@ def test_sql_error_exits_1(hilt_cli, known_log: Path) -> None:
     assert done.returncode == 1 and done.stderr.startswith("hilt: SQL error:")
 
 
+def test_sql_error_keeps_its_lines(hilt_cli, known_log: Path) -> None:
+    """DuckDB's several-line error (the message, then the query with a caret) prints as lines, not as \\x0a escapes."""
+    pytest.importorskip("duckdb")
+    done = hilt_cli("logs", "sql", "selec 1", str(known_log))
+    assert done.returncode == 1
+    assert "\\x0a" not in done.stderr
+    query, caret = done.stderr.splitlines()[-2:]
+    assert (query, caret.strip("^")) == ("LINE 1: selec 1", " " * 8)  # the caret's width varies with DuckDB
+
+
 def test_rotated_gz_and_glob_files(hilt_cli, tmp_path: Path) -> None:
     """A log's rotated siblings (.1, .2.gz) are read oldest first with it; --no-rotated reads the file alone;
     a glob expands; a missing file exits 1."""

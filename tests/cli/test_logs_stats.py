@@ -140,3 +140,29 @@ def test_stats_of_the_default_log(hilt_cli, known_log: Path) -> None:
     """Without a FILE, stats reads the configured log (HILT_FILEPATH)."""
     summary = stats_json(hilt_cli, env={"HILT_FILEPATH": str(known_log)})
     assert summary["calls"] == 5
+
+
+def test_a_cost_below_a_millionth_of_a_dollar_is_not_shown_as_zero(hilt_cli, tmp_path: Path) -> None:
+    """An embeddings call costing $0.00000004 shows as <$0.000001 in tail and stats, never as a free $0.000000."""
+    from tests.cli._make import call, write_log
+
+    log = write_log(tmp_path / "cheap.jsonl", call("conv_e", "2026-11-29T10:00:00Z", "embed me", "", cost=4e-08))
+    tail = hilt_cli("logs", "tail", str(log)).stdout
+    stats = hilt_cli("logs", "stats", str(log)).stdout
+    assert "<$0.000001" in tail and "$0.000000" not in tail
+    assert [line for line in stats.splitlines() if line.startswith("cost")] == ["cost           <$0.000001"]
+
+
+def test_one_call_without_a_price_is_singular(hilt_cli, tmp_path: Path) -> None:
+    """stats says "1 call without a price", not "1 calls"."""
+    from tests.cli._make import call, write_log
+
+    log = write_log(
+        tmp_path / "one.jsonl",
+        call("conv_a", "2026-11-29T10:00:00Z", "priced", "yes", cost=0.001),
+        call("conv_b", "2026-11-29T10:00:01Z", "unpriced", "no", cost=None),
+    )
+    stats = hilt_cli("logs", "stats", str(log)).stdout
+    assert [line for line in stats.splitlines() if line.startswith("cost")] == [
+        "cost           $0.001000  (1 call without a price, not counted)"
+    ]

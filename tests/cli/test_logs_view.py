@@ -271,3 +271,43 @@ def test_tail_follow_shows_the_prompt_of_a_call_in_flight(tmp_path: Path) -> Non
         assert _wait_for_lines(process.stdout, 1)[0].endswith("earlier → done")
         append_events(log, [reply])
         assert _wait_for_lines(process.stdout, 1)[0].endswith("asked before → answered after")
+
+
+def test_tail_follow_prints_the_calls_of_a_file_rotated_between_two_polls(tmp_path: Path) -> None:
+    """Two rotations within one poll (rotate = "2KB" under a burst): tail -f prints the call of the file in between too."""
+    log = tmp_path / "app.jsonl"
+    log.write_text("")
+    with running_cli("logs", "tail", "-f", str(log)) as process:
+        time.sleep(1.0)  # the command is up and following the empty log
+        append_events(log, call("conv_1", "2026-11-29T10:00:00Z", "first", "one"))
+        os.rename(log, tmp_path / "app.jsonl.20261129T100001Z")
+        append_events(log, call("conv_2", "2026-11-29T10:00:01Z", "second", "two"))
+        os.rename(log, tmp_path / "app.jsonl.20261129T100001Z-1")
+        append_events(log, call("conv_3", "2026-11-29T10:00:02Z", "third", "three"))
+        time.sleep(1.0)  # twenty polls: every line that will come has come
+        process.terminate()
+        lines = process.stdout.read().splitlines()
+    assert [line.rsplit("  ", 1)[-1] for line in lines] == ["first → one", "second → two", "third → three"]
+
+
+def test_tail_follow_prints_the_calls_of_a_log_rotated_before_it_was_seen(tmp_path: Path) -> None:
+    """tail -f on a log not written yet: a file created and rotated between two polls is printed too."""
+    log = tmp_path / "app.jsonl"
+    with running_cli("logs", "tail", "-f", str(log)) as process:
+        time.sleep(1.0)  # the command is up and waiting for the log
+        append_events(log, call("conv_1", "2026-11-29T10:00:00Z", "first", "one"))
+        os.rename(log, tmp_path / "app.jsonl.20261129T100001Z")
+        append_events(log, call("conv_2", "2026-11-29T10:00:01Z", "second", "two"))
+        time.sleep(1.0)  # twenty polls: every line that will come has come
+        process.terminate()
+        lines = process.stdout.read().splitlines()
+    assert [line.rsplit("  ", 1)[-1] for line in lines] == ["first → one", "second → two"]
+
+
+def test_export_original_to_a_terminal_escapes_controls(tmp_path: Path) -> None:
+    """export --rows original to a terminal shows C1 controls and bidi overrides escaped, as every other output does."""
+    log = write_log(tmp_path / "hostile.jsonl", call("conv_x", "2026-11-29T10:00:00Z", HOSTILE, "ok"))
+    shown = _run_in_terminal(["logs", "export", "--rows", "original", "--to", "jsonl", str(log)], {})
+    for raw in ("\x1b", "\x07", "\x9b", "\u202e"):
+        assert raw not in shown
+    assert shown.count("\n") == 2  # the prompt's line and the completion's line
