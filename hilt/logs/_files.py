@@ -117,6 +117,7 @@ def expand_paths(paths: Sequence[str | os.PathLike[str]] | None = None, *, rotat
     Raises:
         FileNotFoundError: a named file (or a pattern matching nothing) that does not exist; the
             default log is allowed to be missing only if it has rotated siblings.
+        IsADirectoryError: a named path is a folder (the message suggests a pattern).
     """
     chosen: list[Path] = []
     named = list(paths or [])
@@ -131,6 +132,8 @@ def expand_paths(paths: Sequence[str | os.PathLike[str]] | None = None, *, rotat
             chosen.extend(Path(m) for m in matches)
             continue
         path = Path(os.path.expanduser(text))
+        if path.is_dir():
+            raise IsADirectoryError(f"{path} is a folder: name a log file in it, or a pattern such as '{path / '*.jsonl'}'")
         siblings = rotated_siblings(path) if rotated else []
         if not path.exists() and not siblings:
             raise FileNotFoundError(f"HILT log not found: {path} (name a log file; `hilt logs path` prints the configured one)")

@@ -173,6 +173,8 @@ def test_rotated_gz_and_glob_files(hilt_cli, tmp_path: Path) -> None:
     assert "user: oldest" in shown.stdout
     missing = hilt_cli("logs", "stats", str(folder / "nope.jsonl"))
     assert missing.returncode == 1 and "HILT log not found" in missing.stderr
+    folder_named = hilt_cli("logs", "stats", str(folder))
+    assert (folder_named.returncode, folder_named.stderr) == (1, f"hilt: {folder} is a folder: name a log file in it, or a pattern such as '{folder / '*.jsonl'}'\n")
 
 
 def test_bad_time_is_a_usage_error(hilt_cli, known_log: Path) -> None:
