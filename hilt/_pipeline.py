@@ -9,8 +9,11 @@ stream the application is still reading) loses its completion event, with a DEBU
 logger, rather than reopening a writer that nobody would close again. At interpreter exit the writers
 are closed too, but a stream finalised afterwards still writes its event (the process is ending).
 
-With ``sample_rate`` below 1, the events of a call whose conversation is out of the sample are not
-written, unless the call fails: then its held prompt event is written with its error event.
+Before a rendered event reaches any writer, the privacy step (:mod:`hilt.privacy`) runs on it when a
+redactor is configured or the call is in ``hash`` capture mode: texts are redacted, or hashed, on a
+copy; if that step fails, the event is not written (fail closed). With ``sample_rate`` below 1, the
+events of a call whose conversation is out of the sample are not written, unless the call fails: then
+its held (already protected) prompt event is written with its error event.
 """
 
 from __future__ import annotations
