@@ -87,7 +87,6 @@ def make_lowlevel_wrapper(recorder: Any, is_async: bool) -> Callable[..., Any]:
     """
     extractors = recorder._provider.EXTRACTORS
     routes = {key: (extractors[name], endpoint) for key, (name, endpoint) in ROUTES.items()}
-    begin, succeed, fail = recorder._begin, recorder._succeed, recorder._fail
     usage = UsageSwitch()
 
     if is_async:
@@ -110,16 +109,8 @@ def make_lowlevel_wrapper(recorder: Any, is_async: bool) -> Callable[..., Any]:
             if selected is None:
                 return await async_send(wrapped, args, kwargs)
             extractor, endpoint = routes[selected[0]]
-            record = begin(extractor, endpoint, _ClientAsResource(instance), selected[1])
-            token = inside_recorded_call.set(True)
-            try:
-                result = await async_send(wrapped, args, kwargs)
-            except BaseException as exc:
-                inside_recorded_call.reset(token)
-                fail(record, exc)
-                raise
-            inside_recorded_call.reset(token)
-            return succeed(extractor, record, result, True)
+            client = _ClientAsResource(instance)
+            return await recorder.record_async(extractor, endpoint, client, selected[1], async_send, (wrapped, args, kwargs), {})
 
         return async_wrapper
 
@@ -141,15 +132,7 @@ def make_lowlevel_wrapper(recorder: Any, is_async: bool) -> Callable[..., Any]:
         if selected is None:
             return send(wrapped, args, kwargs)
         extractor, endpoint = routes[selected[0]]
-        record = begin(extractor, endpoint, _ClientAsResource(instance), selected[1])
-        token = inside_recorded_call.set(True)
-        try:
-            result = send(wrapped, args, kwargs)
-        except BaseException as exc:
-            inside_recorded_call.reset(token)
-            fail(record, exc)
-            raise
-        inside_recorded_call.reset(token)
-        return succeed(extractor, record, result, False)
+        client = _ClientAsResource(instance)
+        return recorder.record_sync(extractor, endpoint, client, selected[1], send, (wrapped, args, kwargs), {})
 
     return wrapper

@@ -64,7 +64,7 @@ class Recorder:
             return make_lowlevel_wrapper(self, target.is_async)
         extractor = self._provider.EXTRACTORS[target.extractor]
         endpoint = target.endpoint
-        begin, succeed, fail = self._begin, self._succeed, self._fail
+        record_sync, record_async = self.record_sync, self.record_async
         select = extractor.select
         is_async = target.is_async
 
@@ -76,16 +76,7 @@ class Recorder:
                 captured = kwargs if select is None else _selected(select, args, kwargs)
                 if captured is None:
                     return await wrapped(*args, **kwargs)
-                record = begin(extractor, endpoint, instance, captured)
-                token = inside_recorded_call.set(True)
-                try:
-                    result = await wrapped(*args, **kwargs)
-                except BaseException as exc:
-                    inside_recorded_call.reset(token)
-                    fail(record, exc)
-                    raise
-                inside_recorded_call.reset(token)
-                return succeed(extractor, record, result, True)
+                return await record_async(extractor, endpoint, instance, captured, wrapped, args, kwargs)
 
             return async_wrapper
 
@@ -95,18 +86,39 @@ class Recorder:
             captured = kwargs if select is None else _selected(select, args, kwargs)
             if captured is None:
                 return wrapped(*args, **kwargs)
-            record = begin(extractor, endpoint, instance, captured)
-            token = inside_recorded_call.set(True)
-            try:
-                result = wrapped(*args, **kwargs)
-            except BaseException as exc:
-                inside_recorded_call.reset(token)
-                fail(record, exc)
-                raise
-            inside_recorded_call.reset(token)
-            return succeed(extractor, record, result, False)
+            return record_sync(extractor, endpoint, instance, captured, wrapped, args, kwargs)
 
         return wrapper
+
+    def record_sync(
+        self, extractor: Any, endpoint: str, instance: Any, captured: dict, call: Any, args: tuple, kwargs: dict
+    ) -> Any:
+        """Record ``call(*args, **kwargs)``: the prompt before it, the reply (or the error, re-raised) after it."""
+        record = self._begin(extractor, endpoint, instance, captured)
+        token = inside_recorded_call.set(True)
+        try:
+            result = call(*args, **kwargs)
+        except BaseException as exc:
+            inside_recorded_call.reset(token)
+            self._fail(record, exc)
+            raise
+        inside_recorded_call.reset(token)
+        return self._succeed(extractor, record, result, False)
+
+    async def record_async(
+        self, extractor: Any, endpoint: str, instance: Any, captured: dict, call: Any, args: tuple, kwargs: dict
+    ) -> Any:
+        """:meth:`record_sync` for a coroutine function ``call``."""
+        record = self._begin(extractor, endpoint, instance, captured)
+        token = inside_recorded_call.set(True)
+        try:
+            result = await call(*args, **kwargs)
+        except BaseException as exc:
+            inside_recorded_call.reset(token)
+            self._fail(record, exc)
+            raise
+        inside_recorded_call.reset(token)
+        return self._succeed(extractor, record, result, True)
 
     # _begin and _succeed run on every call: ``try`` + ``guard.failed`` (free) rather than ``with guard``.
 
