@@ -6,7 +6,6 @@ from __future__ import annotations
 import fcntl
 import json
 import logging
-import multiprocessing
 import os
 import stat
 import subprocess
@@ -23,11 +22,11 @@ from hilt.session import read_events
 from hilt.writers.jsonl import JsonlWriter, UnsafeLogFileError, dumps_event
 
 from tests._fifo import run_or_unblock
+from tests._processes import fork_ok, run_processes
 
 PROCESSES, THREADS, EVENTS = 8, 4, 500
 
 # Forking a process that runs other threads (the loopback server of other test modules) warns on 3.12+.
-fork_ok = pytest.mark.filterwarnings("ignore:.*fork.*:DeprecationWarning")
 
 
 def _event(worker: str, thread: int, index: int) -> dict[str, Any]:
@@ -123,15 +122,9 @@ def test_write_after_close_reopens(tmp_path: Path) -> None:
 def test_processes_and_threads_append_whole_lines(tmp_path: Path, method: str) -> None:
     """8 processes x 4 threads x 500 events give exactly 16,000 whole JSON lines with unique ids."""
     path = tmp_path / "shared" / "events.jsonl"
-    context = multiprocessing.get_context(method)
     workers = [f"{method}-{n}" for n in range(PROCESSES)]
     started = time.monotonic()
-    processes = [context.Process(target=_write_many, args=(str(path), w)) for w in workers]
-    for process in processes:
-        process.start()
-    for process in processes:
-        process.join(60)
-    assert [p.exitcode for p in processes] == [0] * PROCESSES
+    assert run_processes(method, _write_many, [(str(path), w) for w in workers], timeout=60) == [0] * PROCESSES
     assert time.monotonic() - started < 20
     _check_lines(path, workers)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import multiprocessing
 import os
 import subprocess
 import sys
@@ -27,6 +26,7 @@ from hilt.writers._rotation import compress_rotated, prune_rotated
 
 from tests.privacy._backends import every_backend
 from tests.privacy._calls import rotate
+from tests._processes import run_processes
 from tests.privacy.test_sampling import conversation_ids
 
 _APPENDER = Path(__file__).with_name("_appender.py")
@@ -370,13 +370,7 @@ def _chained_writer(path: str, worker: str) -> None:
 def test_processes_sharing_a_rotating_chained_log_keep_one_valid_chain(tmp_path: Path, method: str) -> None:
     """3 processes append 120 events each to one log with rotate, compress and integrity: one chain of 360 events, no gap, verify passes."""
     log = tmp_path / "shared" / "events.jsonl"
-    context = multiprocessing.get_context(method)
-    processes = [context.Process(target=_chained_writer, args=(str(log), f"{method}-{n}")) for n in range(PROCESSES)]
-    for process in processes:
-        process.start()
-    for process in processes:
-        process.join(120)
-    assert [p.exitcode for p in processes] == [0] * PROCESSES
+    assert run_processes(method, _chained_writer, [(str(log), f"{method}-{n}") for n in range(PROCESSES)]) == [0] * PROCESSES
     events = list(iter_events([log]))
     assert len(log_set(log)) >= 3
     assert [e["extensions"]["chain"]["seq"] for e in events] == list(range(PROCESSES * EVENTS))

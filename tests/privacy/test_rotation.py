@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-import multiprocessing
 import os
 import re
 import stat
@@ -21,10 +20,10 @@ from hilt import Session
 from hilt.cli import main
 from hilt.logs import expand_paths, open_binary
 from hilt.writers.jsonl import JsonlWriter
+from tests._processes import fork_ok, run_processes
 
 MESSAGES = [{"role": "user", "content": "Say hello"}]
 HILT_NAME = re.compile(r"^events\.jsonl\.\d{8}T\d{6}Z(?:-\d+)?(?:\.gz)?$")
-fork_ok = pytest.mark.filterwarnings("ignore:.*fork.*:DeprecationWarning")
 
 
 def _rotated(log: Path) -> list[Path]:
@@ -206,14 +205,8 @@ def _write_rotating(path: str, worker: str) -> None:
 def test_processes_writing_while_the_log_rotates_lose_and_split_nothing(tmp_path: Path, method: str) -> None:
     """4 processes x 3 threads x 250 events with 16 KB rotation and gzip: every line is in exactly one file, whole, and every file is 0600."""
     log = tmp_path / "shared" / "events.jsonl"
-    context = multiprocessing.get_context(method)
     workers = [f"{method}-{n}" for n in range(PROCESSES)]
-    processes = [context.Process(target=_write_rotating, args=(str(log), w)) for w in workers]
-    for process in processes:
-        process.start()
-    for process in processes:
-        process.join(120)
-    assert [p.exitcode for p in processes] == [0] * PROCESSES
+    assert run_processes(method, _write_rotating, [(str(log), w) for w in workers]) == [0] * PROCESSES
     files = sorted(log.parent.iterdir())
     assert len(files) >= 10
     assert [f.name for f in files if not (f == log or HILT_NAME.match(f.name))] == []
