@@ -59,44 +59,21 @@ def _state_file(*parts: str) -> Path:
 
 
 def integrity_key(*, create: bool = True) -> bytes:
-    """The user's chain key (32 random bytes, created 0600 in a 0700 folder on first use).
+    """The user's chain key (32 random bytes, created 0600 in a 0700 folder on first use: :mod:`hilt._keys`).
 
     Raises ``FileNotFoundError`` when there is no key and ``create`` is false.
     """
-    from .writers._log_files import create_private_file, make_private_dirs
+    from ._keys import load_key, read_key
 
     path = _state_file("integrity.key")
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-    try:
-        fd = os.open(path, flags)
-    except FileNotFoundError:
-        if not create:
-            raise FileNotFoundError(
-                f"no integrity key at {path}: it is created by the first chained write; verify as the user who wrote the log"
-            ) from None
-        make_private_dirs(path.parent)
-        try:
-            fd = create_private_file(path)
-        except FileExistsError:  # another process created it first
-            return integrity_key(create=False)
-        try:
-            key = os.urandom(32)
-            os.write(fd, key)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        return key
-    try:
-        key = os.read(fd, 64)
-    finally:
-        os.close(fd)
-    if len(key) != 32:  # a concurrent creator may not have written yet
-        import time
-
-        time.sleep(0.01)
-        key = path.read_bytes()
-        if len(key) != 32:
-            raise ValueError(f"the integrity key {path} is not 32 bytes (damaged?): restore it from your backup")
+    damaged = "restore it from your backup (a new key cannot verify what the old one sealed)"
+    if create:
+        return load_key(path, damaged=damaged)
+    key = read_key(path, damaged=damaged)
+    if key is None:
+        raise FileNotFoundError(
+            f"no integrity key at {path}: it is created by the first chained write; verify as the user who wrote the log"
+        )
     return key
 
 
