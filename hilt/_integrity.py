@@ -276,11 +276,9 @@ def record_pruned(path: str | os.PathLike[str], log_path: str | os.PathLike[str]
             if link is not None:
                 last = link.seq
     if last is not None and last > read_pruned(log_path):
-        fd = os.open(_pruned_path(log_path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
-        try:
-            os.write(fd, b"%d\n" % last)
-        finally:
-            os.close(fd)
+        from .writers._log_files import replace_private_file
+
+        replace_private_file(_pruned_path(log_path), b"%d\n" % last)
 
 
 def read_pruned(log_path: str | os.PathLike[str]) -> int:

@@ -36,14 +36,14 @@ def read_key(path: Path, *, damaged: str) -> bytes | None:
 
 def load_key(path: Path, *, damaged: str) -> bytes:
     """The key at ``path``, created (race-safely, 0600 in a 0700 folder) when missing."""
-    from .writers._log_files import make_private_dirs
+    from .writers._log_files import create_private_file, make_private_dirs
 
     key = read_key(path, damaged=damaged)
     if key is not None:
         return key
     make_private_dirs(path.parent)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600)
+    fd = create_private_file(temporary)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(secrets.token_bytes(KEY_BYTES))

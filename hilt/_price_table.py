@@ -222,13 +222,10 @@ def save_price_table(table: PriceTable, provider_id: str = "openai") -> None:
     if key is None:
         return
     rows = [[_rule_to_json(rule), None if rates is None else list(rates)] for rule, rates in table.rows]
-    path = cache_path(provider_id)
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump({"key": key, "saved_at": time.time(), "rows": rows}, handle)
-    os.replace(temporary, path)
+    from .writers._log_files import replace_private_file
+
+    data = json.dumps({"key": key, "saved_at": time.time(), "rows": rows}).encode("utf-8")
+    replace_private_file(cache_path(provider_id), data)
 
 
 def read_cached_price_table(provider_id: str = "openai") -> PriceTable | None:

@@ -307,18 +307,12 @@ def _write_store(store: dict[str, str]) -> None:
     folder = os.path.dirname(path)
     os.makedirs(folder, mode=0o700, exist_ok=True)
     os.chmod(folder, 0o700)
-    temporary = f"{path}.{os.getpid()}.tmp"
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.writelines(f"{digest}  {file}\n" for file, digest in sorted(store.items()))
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
+    from pathlib import Path
+
+    from .writers._log_files import replace_private_file
+
+    lines = "".join(f"{digest}  {file}\n" for file, digest in sorted(store.items()))
+    replace_private_file(Path(path), lines.encode("utf-8"))
 
 
 def is_trusted(path: str, data: bytes) -> bool:

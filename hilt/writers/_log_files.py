@@ -30,6 +30,7 @@ __all__ = [
     "make_private_dirs",
     "open_log_file",
     "open_log_for_reading",
+    "replace_private_file",
 ]
 
 
@@ -55,6 +56,24 @@ def create_private_file(path: Path, flags: int = os.O_WRONLY) -> int:
     """Create ``path``, which must not exist yet (a temporary file, a key), mode 0600, without following a
     symbolic link; returns the descriptor opened with ``flags`` (``os.O_WRONLY`` by default)."""
     return os.open(path, flags | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC, 0o600)
+
+
+def replace_private_file(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically: a 0600 temporary file in the same (0700) folder, synced, then
+    renamed over ``path``; a reader sees the old content or the new, never part of it."""
+    make_private_dirs(path.parent)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+    fd = create_private_file(temporary)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.lexists(temporary):
+            os.unlink(temporary)
+        raise
 
 
 class UnsafeLogFileError(OSError):
