@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import stat
 from pathlib import Path
 
 __all__ = ["KEY_BYTES", "load_key", "read_key"]
@@ -24,9 +23,10 @@ def read_key(path: Path, *, damaged: str) -> bytes | None:
         fd = os.open(path, os.O_RDONLY | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
         return None
+    from .writers._log_files import is_own_regular_file
+
     with os.fdopen(fd, "rb") as f:
-        info = os.fstat(f.fileno())
-        if not stat.S_ISREG(info.st_mode) or (hasattr(os, "getuid") and info.st_uid != os.getuid()):
+        if not is_own_regular_file(os.fstat(f.fileno())):
             raise PermissionError(f"{path} is not a regular file of the current user; HILT does not use it as a key")
         key = f.read(KEY_BYTES + 1)
     if len(key) != KEY_BYTES:

@@ -27,6 +27,7 @@ _APPEND_FLAGS = os.O_APPEND | os.O_CREAT | _CLOEXEC | _NOFOLLOW | _NONBLOCK
 __all__ = [
     "UnsafeLogFileError",
     "create_private_file",
+    "is_own_regular_file",
     "make_private_dirs",
     "open_log_file",
     "open_log_for_reading",
@@ -56,6 +57,11 @@ def create_private_file(path: Path, flags: int = os.O_WRONLY) -> int:
     """Create ``path``, which must not exist yet (a temporary file, a key), mode 0600, without following a
     symbolic link; returns the descriptor opened with ``flags`` (``os.O_WRONLY`` by default)."""
     return os.open(path, flags | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC, 0o600)
+
+
+def is_own_regular_file(info: os.stat_result) -> bool:
+    """Whether ``info`` (from ``lstat`` or ``fstat``) is a regular file, not a link, of the current user."""
+    return stat.S_ISREG(info.st_mode) and (not hasattr(os, "geteuid") or info.st_uid == os.geteuid())
 
 
 def replace_private_file(path: Path, data: bytes) -> None:

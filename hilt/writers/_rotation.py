@@ -15,7 +15,6 @@ import errno
 import gzip
 import os
 import shutil
-import stat
 import threading
 import time
 from pathlib import Path
@@ -27,7 +26,7 @@ try:
 except ImportError:  # pragma: no cover - Windows: no flock (HILT does not rotate there)
     fcntl = None  # type: ignore[assignment]
 from .._safety import guard, logger, report, report_exception
-from ._log_files import create_private_file
+from ._log_files import create_private_file, is_own_regular_file
 
 __all__ = ["Rotation", "compress_rotated", "prune_rotated", "rotated_path"]
 
@@ -139,11 +138,6 @@ def rotated_path(log: Path, now: float | None = None) -> Path:
     raise FileExistsError(errno.EEXIST, "no free name for the rotated log", str(log))
 
 
-def _private_regular_file(info: os.stat_result) -> bool:
-    """A regular file (``lstat``: not a link) of the current user."""
-    return stat.S_ISREG(info.st_mode) and (not hasattr(os, "geteuid") or info.st_uid == os.geteuid())
-
-
 def prune_rotated(log: Path, older_than: float, *, dry_run: bool = False) -> list[tuple[Path, int]]:
     """Remove ``log``'s rotated files rotated before the Unix time ``older_than``; returns ``(path, size)`` of each.
 
@@ -158,7 +152,7 @@ def prune_rotated(log: Path, older_than: float, *, dry_run: bool = False) -> lis
         for candidate in candidates:
             try:
                 info = os.lstat(candidate)
-                if not _private_regular_file(info) or rotated_time(log, candidate) >= older_than:
+                if not is_own_regular_file(info) or rotated_time(log, candidate) >= older_than:
                     continue
                 if not dry_run and not _remove_locked(candidate, log):
                     continue
@@ -220,7 +214,7 @@ def compress_rotated(log: Path, *, grace: float = 1.0) -> list[Path]:
             continue
         try:
             info = os.lstat(path)
-            if not _private_regular_file(info):
+            if not is_own_regular_file(info):
                 continue
             wait = info.st_mtime + grace - time.time()
             if wait > 0:
@@ -279,7 +273,7 @@ def _remove_stale_temporaries(log: Path) -> None:
             path = log.parent / name
             try:
                 info = os.lstat(path)
-                if _private_regular_file(info) and info.st_mtime < time.time() - 3600:
+                if is_own_regular_file(info) and info.st_mtime < time.time() - 3600:
                     os.unlink(path)
             except OSError:
                 pass
