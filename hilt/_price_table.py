@@ -14,6 +14,7 @@ a tier's start, in total input tokens, applies that tier's rate to all tokens). 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -168,13 +169,18 @@ def load_price_table(provider_id: str = "openai") -> PriceTable | LibraryTable:
 # reading it takes about a millisecond, so no background import competes with the application's first
 # calls for the GIL. It is keyed by HILT's version and the installed genai-prices data file, and is
 # re-read from genai-prices once a day (prices that change on a date are resolved when it is written).
+# Each virtualenv (each genai-prices install) has its own copy: with one shared file, two environments
+# used in turn would each find the other's copy and load genai-prices again every time.
 _CACHE_MAX_AGE_S = 24 * 3600
 
 
-def cache_path(provider_id: str = "openai") -> Path:
-    """Where the table copy lives: ``$XDG_CACHE_HOME/hilt`` (``~/.cache/hilt``)."""
+def cache_path(provider_id: str = "openai", key: str | None = None) -> Path:
+    """Where the table copy for the installed genai-prices lives: ``$XDG_CACHE_HOME/hilt`` (``~/.cache/hilt``)."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "hilt" / f"prices-{provider_id}.json"
+    source = key if key is not None else _source_key() or ""
+    folder = source.rsplit("; ", 2)[0].partition("; ")[2]  # the data file's path: one copy per install, kept across upgrades
+    install = hashlib.blake2b(folder.encode("utf-8", "surrogateescape"), digest_size=4).hexdigest()
+    return Path(base) / "hilt" / f"prices-{provider_id}-{install}.json"
 
 
 def _source_key() -> str | None:
@@ -225,17 +231,18 @@ def save_price_table(table: PriceTable, provider_id: str = "openai") -> None:
     from .writers._log_files import replace_private_file
 
     data = json.dumps({"key": key, "saved_at": time.time(), "rows": rows}).encode("utf-8")
-    replace_private_file(cache_path(provider_id), data)
+    replace_private_file(cache_path(provider_id, key), data)
 
 
 def read_cached_price_table(provider_id: str = "openai") -> PriceTable | None:
     """The table copy if it is there, current and well-formed; ``None`` otherwise (never raises)."""
     try:
-        path = cache_path(provider_id)
-        if not path.is_file():
+        key = _source_key()
+        path = cache_path(provider_id, key)
+        if key is None or not path.is_file():
             return None
         data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("key") != _source_key() or not 0 <= time.time() - float(data["saved_at"]) < _CACHE_MAX_AGE_S:
+        if data.get("key") != key or not 0 <= time.time() - float(data["saved_at"]) < _CACHE_MAX_AGE_S:
             return None
         rows = []
         for rule, rates in data["rows"]:

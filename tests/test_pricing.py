@@ -182,6 +182,23 @@ def test_cached_table_copy_is_read_without_genai_prices(monkeypatch: pytest.Monk
     assert PriceBook().price(("gpt-4o-mini",), USAGE) == Priced(0.00045, "ok", "gpt-4o-mini")
 
 
+def test_each_genai_prices_install_keeps_its_own_table_copy(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    """Two virtualenvs used in turn each find their own copy (one shared file made each reload genai-prices)."""
+    from hilt import _price_table
+    from hilt._price_table import cache_path, load_price_table, read_cached_price_table, save_price_table
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    table = load_price_table()
+    keys = {name: f"hilt 0.1.0; /venvs/{name}/genai_prices/data.py; 10; 20" for name in ("a", "b")}
+    for name in ("a", "b"):
+        monkeypatch.setattr(_price_table, "_source_key", lambda name=name: keys[name])
+        save_price_table(table)
+    for name in ("a", "b"):
+        monkeypatch.setattr(_price_table, "_source_key", lambda name=name: keys[name])
+        assert read_cached_price_table() is not None
+    assert cache_path("openai", keys["a"]) != cache_path("openai", keys["b"])
+
+
 @pytest.mark.parametrize(
     "damage",
     [
