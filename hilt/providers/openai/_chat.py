@@ -138,10 +138,11 @@ def _tool_call(call: Any) -> dict[str, Any]:
 class ChatStreamAccumulator:
     """Collects what a chat stream said, chunk by chunk, without keeping the chunks."""
 
-    __slots__ = ("_texts", "_tool_calls", "_finish", "_model", "_id", "_usage", "_extras")
+    __slots__ = ("_texts", "_first", "_tool_calls", "_finish", "_model", "_id", "_usage", "_extras")
 
     def __init__(self) -> None:
         self._texts: dict[int, TextBuffer] = {}
+        self._first: TextBuffer | None = None  # self._texts[0], read on every chunk
         self._tool_calls: dict[tuple[int, int], dict[str, Any]] = {}
         self._finish: dict[int, str] = {}
         self._model: str | None = None
@@ -161,11 +162,12 @@ class ChatStreamAccumulator:
                     choice = choices[0]
                     delta = choice.delta
                     text = delta.content
+                    index = choice.index
                     if (
-                        type(text) is str and text and choice.index == 0 and type(choice.index) is int
+                        type(text) is str and text and index == 0 and type(index) is int
                         and delta.tool_calls is None and choice.finish_reason is None
                     ):
-                        buffer = self._texts.get(0)
+                        buffer = self._first
                         if buffer is not None:
                             if buffer.chars <= buffer.limit:  # TextBuffer.add, inline
                                 buffer.parts.append(text)
@@ -204,6 +206,8 @@ class ChatStreamAccumulator:
                 buffer = self._texts.get(index)
                 if buffer is None:
                     buffer = self._texts[index] = TextBuffer()
+                    if index == 0:
+                        self._first = buffer
                 buffer.add(text)
             calls = getattr(delta, "tool_calls", None)
             if (type(calls) is list or type(calls) is tuple) and calls:
