@@ -184,13 +184,21 @@ def _copy(value: Any, depth: int, path: list[int]) -> Any:
     return _copy_other(value, depth, path)
 
 
-def _copy_mapping(value: Mapping[Any, Any], depth: int, path: list[int]) -> Any:
+def _cut_short(value: Any, depth: int, path: list[int]) -> str | None:
+    """The placeholder for a container too deep or inside itself; else None, and ``value`` is now on ``path``."""
     if depth >= _MAX_DEPTH:
         return _TOO_DEEP
     ident = id(value)
     if ident in path:
         return CYCLE
     path.append(ident)
+    return None
+
+
+def _copy_mapping(value: Mapping[Any, Any], depth: int, path: list[int]) -> Any:
+    placeholder = _cut_short(value, depth, path)
+    if placeholder is not None:
+        return placeholder
     memo = _key_kinds
     copy: dict[str, Any] = {}
     for k, v in value.items():
@@ -229,12 +237,9 @@ def _special(key_kind: int, value: Any, depth: int, path: list[int]) -> Any:
 
 
 def _copy_sequence(value: Any, depth: int, path: list[int]) -> Any:
-    if depth >= _MAX_DEPTH:
-        return _TOO_DEEP
-    ident = id(value)
-    if ident in path:
-        return CYCLE
-    path.append(ident)
+    placeholder = _cut_short(value, depth, path)
+    if placeholder is not None:
+        return placeholder
     copy = [_copy(v, depth + 1, path) for v in value]
     path.pop()
     return copy

@@ -19,6 +19,13 @@ from ._common import fields_of
 __all__ = ["read_usage"]
 
 
+# (chat field, Responses field, ((count in it, HILT key, least value kept), ...))
+_DETAILS = (
+    ("prompt_tokens_details", "input_tokens_details", (("cached_tokens", "cached", 0), ("cache_write_tokens", "cache_write", 1))),
+    ("completion_tokens_details", "output_tokens_details", (("reasoning_tokens", "reasoning", 0),)),
+)
+
+
 def read_usage(usage: Any) -> dict[str, int]:
     """HILT token counts (``prompt``, ``completion``, ``total``, ``cached``, ``cache_write``, ``reasoning``)."""
     tokens: dict[str, int] = {}
@@ -41,19 +48,12 @@ def read_usage(usage: Any) -> dict[str, int]:
         tokens["total"] = value
     elif tokens:
         tokens["total"] = tokens.get("prompt", 0) + tokens.get("completion", 0)
-    details = get("prompt_tokens_details") or get("input_tokens_details")
-    if details is not None:
-        details = fields_of(details)
-        value = details.get("cached_tokens")
-        if type(value) is int and value >= 0:
-            tokens["cached"] = value
-        value = details.get("cache_write_tokens")
-        if type(value) is int and value > 0:
-            tokens["cache_write"] = value
-    details = get("completion_tokens_details") or get("output_tokens_details")
-    if details is not None:
-        details = fields_of(details)
-        value = details.get("reasoning_tokens")
-        if type(value) is int and value >= 0:
-            tokens["reasoning"] = value
+    for chat_name, responses_name, counts in _DETAILS:
+        details = get(chat_name) or get(responses_name)
+        if details is not None:
+            details = fields_of(details)
+            for name, key, least in counts:
+                value = details.get(name)
+                if type(value) is int and value >= least:
+                    tokens[key] = value
     return tokens
