@@ -1,8 +1,9 @@
-"""Running a writer function in several processes at once (the multi-process log tests)."""
+"""Running a writer function in several processes, or threads, at once (the multi-process log tests)."""
 
 from __future__ import annotations
 
 import multiprocessing
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -21,3 +22,12 @@ def run_processes(method: str, target: Callable[..., Any], args: Sequence[tuple[
     for process in processes:
         process.join(timeout)
     return [process.exitcode for process in processes]
+
+
+def run_threads(target: Callable[[int], Any], count: int) -> None:
+    """Run ``target(0)`` ... ``target(count - 1)`` in ``count`` threads started together; return when all have ended."""
+    threads = [threading.Thread(target=target, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()

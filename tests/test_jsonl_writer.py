@@ -10,7 +10,6 @@ import os
 import stat
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from hilt.session import read_events
 from hilt.writers.jsonl import JsonlWriter, UnsafeLogFileError, dumps_event
 
 from tests._fifo import run_or_unblock
-from tests._processes import fork_ok, run_processes
+from tests._processes import fork_ok, run_processes, run_threads
 
 PROCESSES, THREADS, EVENTS = 8, 4, 500
 
@@ -53,11 +52,7 @@ def _write_many(path: str, worker: str) -> None:
         for index in range(EVENTS):
             writer.write(_event(worker, thread, index))
 
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_threads(run, THREADS)
     writer.close()
 
 

@@ -45,14 +45,19 @@ def test_erasure_reseals_and_is_reported_as_erasure(chained_log, client):
     )
 
 
-def test_deleting_more_than_the_erasure_is_still_found(chained_log, client):
-    """A line deleted after an erasure is reported: the erasure accounts only for the events it removed."""
+def _erase_bob(chained_log: Path, client) -> list[bytes]:
+    """Alice's 2 calls, bob's 1, alice's 2 more; bob forgotten; the log's lines."""
     calls(client, 2, user="alice")
     calls(client, 1, user="bob")
     calls(client, 2, user="alice")
     forget(chained_log, "bob")
     hilt.uninstrument()
-    lines = lines_of(chained_log)
+    return lines_of(chained_log)
+
+
+def test_deleting_more_than_the_erasure_is_still_found(chained_log, client):
+    """A line deleted after an erasure is reported: the erasure accounts only for the events it removed."""
+    lines = _erase_bob(chained_log, client)
     del lines[5]
     chained_log.write_bytes(b"".join(lines))
     assert findings(chained_log) == [("edited", chained_log.name, 6), ("missing", chained_log.name, 6)]
@@ -63,12 +68,7 @@ def test_deleting_more_than_the_erasure_is_still_found(chained_log, client):
 
 def test_an_edit_next_to_an_erased_gap_is_found(chained_log, client):
     """In a re-sealed file a line right after the erased events is chained across the gap, so editing it is found."""
-    calls(client, 2, user="alice")
-    calls(client, 1, user="bob")
-    calls(client, 2, user="alice")
-    forget(chained_log, "bob")
-    hilt.uninstrument()
-    lines = lines_of(chained_log)
+    lines = _erase_bob(chained_log, client)
     lines[4] = lines[4].replace(b'"Say hello"', b'"Say bye!!"', 1)
     chained_log.write_bytes(b"".join(lines))
     assert findings(chained_log) == [("edited", chained_log.name, 5)]

@@ -8,7 +8,6 @@ import logging
 import os
 import re
 import stat
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,7 @@ from hilt import Session
 from hilt.cli import main
 from hilt.logs import expand_paths, open_binary
 from hilt.writers.jsonl import JsonlWriter
-from tests._processes import fork_ok, run_processes
+from tests._processes import fork_ok, run_processes, run_threads
 
 MESSAGES = [{"role": "user", "content": "Say hello"}]
 HILT_NAME = re.compile(r"^events\.jsonl\.\d{8}T\d{6}Z(?:-\d+)?(?:\.gz)?$")
@@ -191,11 +190,7 @@ def _write_rotating(path: str, worker: str) -> None:
         for index in range(EVENTS):
             writer.write({"worker": worker, "thread": thread, "index": index, "text": "é" * (index % 200)})
 
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_threads(run, THREADS)
     writer.close()
     writer.rotation.join(30)
 
