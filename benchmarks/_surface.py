@@ -7,10 +7,13 @@ function (the one HILT wrapped) called directly, ``floor`` = that function behin
 
 from __future__ import annotations
 
+import os
+import statistics
 from collections.abc import Callable
 from typing import Any
 
 import wrapt
+from benchmarks import _floor
 from benchmarks._common import compare, interleaved, observer_overhead_us, with_client_layer
 
 from hilt.instrumentation import current
@@ -60,23 +63,37 @@ def calls(client: Any, count: int) -> dict[str, Any]:
     return results
 
 
-def stream(client: Any, count: int, chunks: int, reply: dict[str, str]) -> dict[str, Any]:
-    """End-to-end overhead per chunk of a streamed chat answer of ``chunks`` words."""
+def stream(client: Any, count: int, chunks: int, reply: dict[str, str], folder: str) -> dict[str, Any]:
+    """End-to-end overhead per chunk of a streamed chat answer of ``chunks`` words, HILT's and the floor's:
+    the least a stream recorder does (:func:`benchmarks._floor.minimal_stream_recorder`, writing to ``folder``)."""
     resource = client.chat.completions
     plain = original("chat.completions.create")
+    fd, path = _floor.append_fd(folder)
+    minimal = _floor.minimal_stream_recorder(plain, fd)
+    request = {"model": "gpt-4o-mini", "messages": MESSAGES, "stream": True, "extra_headers": reply}
 
     def off() -> None:
-        for _ in plain(resource, model="gpt-4o-mini", messages=MESSAGES, stream=True, extra_headers=reply):
+        for _ in plain(resource, **request):
             pass
 
     def on() -> None:
-        for _ in resource.create(model="gpt-4o-mini", messages=MESSAGES, stream=True, extra_headers=reply):
+        for _ in resource.create(**request):
             pass
 
-    a, b = interleaved(with_client_layer(off, False), with_client_layer(on, True), calls=count, warmup=3)
+    def least() -> None:
+        for _ in minimal(resource, **request):
+            pass
+
+    try:
+        a, b, c = interleaved(with_client_layer(off, False), with_client_layer(on, True), with_client_layer(least, False),
+                              calls=count, warmup=3)  # fmt: skip
+    finally:
+        os.close(fd)
+        os.unlink(path)
     figures = compare(a, b)
     figures["chunks"] = chunks + 2  # the role chunk and the finish chunk
     figures["overhead_per_chunk_us"] = round(figures["overhead_median_us"] / figures["chunks"], 3)
+    figures["floor_per_chunk_us"] = round((statistics.median(c) - statistics.median(a)) * 1e6 / figures["chunks"], 3)
     return figures
 
 
@@ -116,32 +133,47 @@ def _history(turns: int) -> list[dict[str, str]]:
     return _CONVERSATION[: 2 * turns]
 
 
-def conversation(client: Any, turns: int, repeats: int, pairs: int = 5) -> dict[str, Any]:
-    """Overhead of turn 1 and of turn ``turns`` of a conversation whose requests resend the whole history.
+def conversation(client: Any, turns: int, repeats: int, folder: str, pairs: int = 5) -> dict[str, Any]:
+    """Overhead of turn 1 and of turn ``turns`` of a conversation whose requests resend the whole history,
+    HILT's and the floor's (:func:`benchmarks._floor.minimal_recorder`, writing each prompt's history to ``folder``).
 
     Each repeat replays the conversation turn by turn (so threading sees a real continuation); at the
-    two measured turns, ``pairs`` original/instrumented pairs run on the same history.
+    two measured turns, ``pairs`` rounds of original / instrumented / floor calls run on the same history.
     """
     resource = client.chat.completions
     sdk_create = original("chat.completions.create")
+    fd, path = _floor.append_fd(folder)
+    minimal = _floor.minimal_recorder(sdk_create, fd)
     clock = _clock()
-    diffs: dict[int, list[float]] = {1: [], turns: []}
-    for _ in range(repeats):
-        for turn in range(1, turns + 1):
-            history = _history(turn)
-            if turn not in diffs:
-                resource.create(model="gpt-4o-mini", messages=history)
-                continue
-            plain = with_client_layer(lambda: sdk_create(resource, model="gpt-4o-mini", messages=history), False)
-            instrumented = with_client_layer(lambda: resource.create(model="gpt-4o-mini", messages=history), True)
-            for _ in range(pairs):
-                start = clock()
-                plain()
-                middle = clock()
-                instrumented()
-                diffs[turn].append((clock() - middle) - (middle - start))
-    first, last = (sorted(values)[len(values) // 2] * 1e6 for values in (diffs[1], diffs[turns]))
-    return {"turns": turns, "turn_1_us": round(first, 1), f"turn_{turns}_us": round(last, 1), "ratio": round(last / first, 2)}
+    diffs: dict[str, dict[int, list[float]]] = {"hilt": {1: [], turns: []}, "floor": {1: [], turns: []}}
+    try:
+        for _ in range(repeats):
+            for turn in range(1, turns + 1):
+                history = _history(turn)
+                if turn not in diffs["hilt"]:
+                    resource.create(model="gpt-4o-mini", messages=history)
+                    continue
+                plain = with_client_layer(lambda: sdk_create(resource, model="gpt-4o-mini", messages=history), False)
+                instrumented = with_client_layer(lambda: resource.create(model="gpt-4o-mini", messages=history), True)
+                least = with_client_layer(lambda: minimal(resource, model="gpt-4o-mini", messages=history), False)
+                for _ in range(pairs):
+                    start = clock()
+                    plain()
+                    middle = clock()
+                    instrumented()
+                    after = clock()
+                    least()
+                    diffs["hilt"][turn].append((after - middle) - (middle - start))
+                    diffs["floor"][turn].append((clock() - after) - (middle - start))
+    finally:
+        os.close(fd)
+        os.unlink(path)
+    figures: dict[str, Any] = {"turns": turns}
+    for side, prefix in (("hilt", ""), ("floor", "floor_")):
+        first, last = (statistics.median(values) * 1e6 for values in (diffs[side][1], diffs[side][turns]))
+        figures.update({f"{prefix}turn_1_us": round(first, 1), f"{prefix}turn_{turns}_us": round(last, 1),
+                        f"{prefix}ratio": round(last / first, 2)})  # fmt: skip
+    return figures
 
 
 def _own_work_pair(reply_text: str = "Hello! How can I help you today?") -> tuple[Any, Any]:
@@ -168,7 +200,6 @@ def _own_work_pair(reply_text: str = "Hello! How can I help you today?") -> tupl
 def own_work_per_call(client: Any, calls: int = 3000) -> dict[str, float]:
     """HILT's own work per chat call (no network, no SDK), warm, and cold: right after the SDK's own work
     for a call (``client``'s original ``create``), which is the situation of a real call."""
-    import statistics
     import time
 
     floor, hilt_wrapped = _own_work_pair()
@@ -193,7 +224,6 @@ def own_work_conversation(turns: int, calls: int = 3000) -> dict[str, Any]:
     """HILT's own work per call at turn 1 and at turn ``turns``, without network or the SDK: the wrapper
     around a function that returns a pre-built ``ChatCompletion``, against a pass-through wrapper. The
     conversation is played once first, so that each measured request continues a known one."""
-    import statistics
 
     floor, hilt_wrapped = _own_work_pair()
     resource = object()
