@@ -120,6 +120,7 @@ def own_work_per_chunk(chunks: int = 1000, rounds: int = 20) -> dict[str, float]
     return figures
 
 
+ASSISTANT = "Hello! How can I help you today?"  # the fake server's default answer
 _CONVERSATION: list[dict[str, str]] = [MESSAGES[0]]
 
 
@@ -129,7 +130,7 @@ def _history(turns: int) -> list[dict[str, str]]:
     while len(_CONVERSATION) < 2 * turns:
         turn = len(_CONVERSATION) // 2
         _CONVERSATION.append({"role": "user", "content": f"Question {turn}: tell me more about the sea."})
-        _CONVERSATION.append({"role": "assistant", "content": "Hello! How can I help you today?"})
+        _CONVERSATION.append({"role": "assistant", "content": ASSISTANT})
     return _CONVERSATION[: 2 * turns]
 
 
@@ -176,7 +177,7 @@ def conversation(client: Any, turns: int, repeats: int, folder: str, pairs: int 
     return figures
 
 
-def _own_work_pair(reply_text: str = "Hello! How can I help you today?") -> tuple[Any, Any]:
+def _own_work_pair(reply_text: str = ASSISTANT) -> tuple[Any, Any]:
     """A pass-through wrapper and HILT's wrapper around a fake ``create`` returning a pre-built reply."""
     from openai.types.chat import ChatCompletion
 

@@ -60,9 +60,9 @@ def _event_stream(words: int) -> bytes:
     return b"".join(b"data: " + json.dumps(chunk).encode() + b"\n\n" for chunk in chunks) + b"data: [DONE]\n\n"
 
 
-def mock_client(words: int = 2000) -> openai.OpenAI:
-    """A client whose transport answers in memory (no network, no server process); a streamed chat
-    request gets an answer of ``words`` words."""
+def mock_client(words: int = 2000, reply: str = "Hello there") -> openai.OpenAI:
+    """A client whose transport answers ``reply`` in memory (no network, no server process); a streamed
+    chat request gets an answer of ``words`` words."""
     try:
         import httpx2 as httpx  # openai >= 3
     except ImportError:
@@ -70,7 +70,7 @@ def mock_client(words: int = 2000) -> openai.OpenAI:
 
     body = {
         "id": "chatcmpl-bench", "object": "chat.completion", "created": 1700000000, "model": "gpt-4o-mini",
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": "Hello there"}, "finish_reason": "stop"}],
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": reply}, "finish_reason": "stop"}],
         "usage": {"prompt_tokens": 20, "completion_tokens": 2, "total_tokens": 22},
     }  # fmt: skip
     events = _event_stream(words)
