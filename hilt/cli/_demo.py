@@ -42,13 +42,13 @@ def _show_what_next(path: Path, summary: dict[str, Any]) -> None:
     from ..logs import last_calls
     from ._logs_data import print_stats
     from ._logs_output import Output
-    from ._logs_view import call_line
+    from ._logs_view import call_lines
 
     out = Output()
     quoted = shlex.quote(str(path))
     print(f"\nThe last calls:  hilt logs tail {quoted}")
-    for call in last_calls([path], 3):
-        print("  " + call_line(call, out))
+    for line in call_lines(last_calls([path], 3), out):
+        print("  " + line)
     print(f"\nBy model:  hilt logs stats {quoted} --by model")
     print_stats(summarize([path], by="model"), out)
     print(f"\nReport:  {_write_report(path)}")

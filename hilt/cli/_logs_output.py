@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-__all__ = ["Output", "escape_controls", "format_cost", "format_ms", "one_line"]
+__all__ = ["Output", "escape_controls", "fit", "format_cost", "format_ms", "one_line"]
 
 # C0 controls except tab/newline (handled by the callers), DEL, C1 controls, and the Unicode bidi
 # overrides and isolates that can reorder what a terminal shows.
@@ -51,6 +51,12 @@ def one_line(text: Any, width: int | None = None) -> str:
     if width is not None and len(flat) > width:
         flat = flat[: max(0, width - 1)] + "…"
     return flat
+
+
+def fit(text: Any, width: int, *, right: bool = False) -> str:
+    """:func:`one_line` ``text`` exactly ``width`` characters wide: cut with ``…``, or padded (on the left when ``right``)."""
+    flat = one_line(text, width)
+    return flat.rjust(width) if right else flat.ljust(width)
 
 
 def format_cost(value: float | None) -> str:
