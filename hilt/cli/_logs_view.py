@@ -39,7 +39,8 @@ def _tokens(call: Call) -> str:
     tokens = call.tokens
     if not tokens:
         return "-"
-    return f"{tokens.get('prompt', '?')}→{tokens.get('completion', '?')} tok"
+    # The counts come from the log, as any text in it: escaped, like the prompt.
+    return f"{one_line(tokens.get('prompt', '?'))}→{one_line(tokens.get('completion', '?'))} tok"
 
 
 def _status_text(call: Call) -> str:

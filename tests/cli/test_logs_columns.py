@@ -120,3 +120,23 @@ def test_tail_follow_uses_fixed_widths_and_cuts_long_models(tmp_path: Path) -> N
     assert [_cells(line)[4].group() for line in lines][2] == "$1,234.50"
     assert lines[0].index("ok 200") == len("2026-11-29 10:00:00") + 2 + 24 + 2
 
+
+def test_token_counts_from_the_log_are_escaped(hilt_cli, tmp_path: Path) -> None:
+    """Token counts are untrusted text like the rest of the log: a count holding ESC[2J or an OSC title is shown
+    escaped by tail and show, never sent to the terminal."""
+    hostile = call(
+        "conv_tok",
+        "2026-11-29T10:00:00Z",
+        "hi",
+        "there",
+        tokens={"prompt": "\x1b]0;pwned\x07", "completion": "\x1b[2J", "total": 3},
+    )
+    log = write_log(tmp_path / "tokens.jsonl", hostile)
+    shown = {}
+    for command in ("tail", "show"):
+        done = hilt_cli("logs", command, *(["conv_tok"] if command == "show" else []), str(log))
+        assert done.returncode == 0, done.stderr
+        assert "\x1b" not in done.stdout and "\x07" not in done.stdout
+        shown[command] = done.stdout
+    assert "  \\x1b]0;pwned\\x07…  $0.001000  " in shown["tail"]  # cut to the column's 17 characters
+    assert "  \\x1b]0;pwned\\x07→\\x1b[2J tok  $0.001000  " in shown["show"]
