@@ -17,10 +17,10 @@ from typing import Any, TextIO
 
 __all__ = ["Output", "escape_controls", "fit", "format_cost", "format_ms", "one_line"]
 
-# C0 controls except tab/newline (handled by the callers), DEL, C1 controls, and the Unicode bidi
-# overrides and isolates that can reorder what a terminal shows.
-_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-_CONTROLS_WITH_LAYOUT = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# C0 controls except tab/newline (handled by the callers), DEL, C1 controls, and the twelve Unicode bidi
+# controls (marks, embeddings, overrides, isolates) that can reorder what a terminal shows.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_CONTROLS_WITH_LAYOUT = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def create_private(path: str | os.PathLike[str]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from pathlib import Path
@@ -140,3 +141,17 @@ def test_token_counts_from_the_log_are_escaped(hilt_cli, tmp_path: Path) -> None
         shown[command] = done.stdout
     assert "  \\x1b]0;pwned\\x07…  $0.001000  " in shown["tail"]  # cut to the column's 17 characters
     assert "  \\x1b]0;pwned\\x07→\\x1b[2J tok  $0.001000  " in shown["show"]
+
+
+def test_every_bidi_control_is_escaped(hilt_cli, tmp_path: Path) -> None:
+    """All twelve Unicode bidi controls, the Arabic letter mark U+061C included, are shown escaped by tail, show
+    and --json, never sent to the terminal to reorder what it shows."""
+    controls = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+    log = write_log(tmp_path / "bidi.jsonl", call("conv_b", "2026-11-29T10:00:00Z", f"a{controls}b", "ok"))
+    tail = hilt_cli("logs", "tail", str(log)).stdout
+    show = hilt_cli("logs", "show", "conv_b", str(log)).stdout
+    as_json = hilt_cli("logs", "tail", "--json", str(log)).stdout
+    assert not set(controls) & set(tail + show + as_json)
+    assert "  a\\u061c\\u200e\\u200f" in tail  # the start of the prompt, cut to 40 characters
+    assert "  user: a" + "".join(f"\\u{ord(c):04x}" for c in controls) + "b\n" in show
+    assert json.loads(as_json)["prompt"] == f"a{controls}b"
