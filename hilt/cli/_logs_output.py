@@ -54,7 +54,8 @@ def one_line(text: Any, width: int | None = None) -> str:
 
 
 def fit(text: Any, width: int, *, right: bool = False) -> str:
-    """:func:`one_line` ``text`` exactly ``width`` characters wide: cut with ``…``, or padded (on the left when ``right``)."""
+    """:func:`one_line` ``text``, exactly ``width`` characters wide: cut with ``…``, or padded (on the left
+    when ``right``)."""
     flat = one_line(text, width)
     return flat.rjust(width) if right else flat.ljust(width)
 

@@ -26,9 +26,9 @@ _FOLLOW_INTERVAL = 0.05  # seconds between polls of the followed file: well unde
 # column from the calls it shows, up to its widest; tail -f cannot see the calls to come, so it uses fixed
 # widths. A longer value is cut with "…": the columns stay aligned whatever a model is called.
 _FOLLOW_WIDTHS = (19, 24, 14, 17, 10, 8)  # "incomplete 200", "1000000→32768 tok", "<$0.000001", "1234.5 s"
-_WIDEST = (19, 48, 14, 17, 10, 8)  # a 47-character fine-tune name ("ft:gpt-4o-mini-2024-07-18:org:name:id") whole
+_WIDEST = (19, 48, 14, 17, 10, 8)  # whole: "ft:gpt-4o-mini-2024-07-18:acme:support-bot:9x7Yz" (47)
 _RIGHT_ALIGNED = (False, False, False, True, True, True)
-_STATUS = 2
+_STATUS_COLUMN = 2
 
 
 def _when(stamp: Any) -> str:
@@ -76,7 +76,7 @@ def call_lines(calls: Iterable[Call], out: Output, widths: Sequence[int] | None 
     lines = []
     for call, cells in rows:
         parts = [fit(cell, width, right=right) for cell, width, right in zip(cells, widths, _RIGHT_ALIGNED)]
-        parts[_STATUS] = out.style(parts[_STATUS], _status_colour(call))
+        parts[_STATUS_COLUMN] = out.style(parts[_STATUS_COLUMN], _status_colour(call))
         parts.append(f"{one_line(call.prompt_text, 40)} → {one_line(call.reply_text, 50)}")
         lines.append("  ".join(parts))
     return lines

@@ -83,7 +83,8 @@ def test_demo_writes_to_an_empty_file_and_keeps_the_users_report(hilt_cli, tmp_p
     except ImportError:  # without hilt[report] the demo writes no report at all
         assert "Report:  pip install 'hilt[report]'" in done.stdout
     else:
-        assert f"Report:  hilt logs report {log} -o FILE  ({tmp_path / 'report.html'} exists: the demo does not overwrite it)" in done.stdout
+        kept = f"Report:  hilt logs report {log} -o FILE  ({tmp_path / 'report.html'} exists: the demo does not overwrite it)"
+        assert kept in done.stdout
     assert sorted(p.name for p in tmp_path.iterdir()) == ["demo.jsonl", "report.html"]
 
 
@@ -92,4 +93,7 @@ def test_demo_help_says_an_existing_log_is_refused(hilt_cli) -> None:
     done = hilt_cli("demo", "--help")
     assert done.returncode == 0
     text = " ".join(done.stdout.split())
-    assert "a new or empty file (default: a new temporary folder); a file that already holds lines, or has rotated files, is refused (exit status 2)" in text
+    assert (
+        "a new or empty file (default: a new temporary folder); a file that already holds lines, or has rotated files, "
+        "is refused (exit status 2)"
+    ) in text
