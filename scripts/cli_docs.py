@@ -108,6 +108,14 @@ forked workers (up to 4) whose sums are merged; `tail` reads the file backwards 
 searches 8 MB blocks for the conversation id and parses only the lines that hold it.
 """
 
+DEMO_TEXT = """\
+`--filepath` takes a new or empty file (default: a new temporary folder). A file that already holds lines, or
+has rotated files next to it, is refused with exit status 2 and nothing is written, so the demo's fake calls
+and costs never end up in a real log's stats and reports; a `report.html` already next to it is kept.
+
+Five calls through the real SDK, then what you can do with the log:
+"""
+
 # (title, explanation, command line after "hilt", how much output to keep)
 COMMANDS = [
     (
@@ -252,7 +260,7 @@ def render() -> str:
         first_conversation = _run(folder, "logs tail demo.jsonl -n 5 --json").split('"conversation_id": "')[1][:37]
         parts = [
             INTRO,
-            "\n## `hilt demo`\n\nFive calls through the real SDK, then what you can do with the log:\n",
+            "\n## `hilt demo`\n\n" + DEMO_TEXT,
             f"```console\n$ hilt demo --filepath demo.jsonl\n{demo}\n```\n",
         ]
         for title, text, command, keep in COMMANDS:

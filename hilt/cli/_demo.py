@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import argparse
 import shlex
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from ..logs import summarize
+from ..logs._files import rotated_siblings
+from ._parsers import EXIT_USAGE
 
-__all__ = ["converse", "register", "run_demo", "stream_reply"]
+__all__ = ["converse", "demo_path_problem", "register", "run_demo", "stream_reply"]
 
 
 def register(subparsers: Any) -> None:
@@ -18,14 +21,22 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "demo",
         help="run an instrumented chat flow against a local fake OpenAI server (offline, no API key)",
-        description=run_demo.__doc__,
+        description=(run_demo.__doc__ or "").split("\n\n")[0],
     )
-    parser.add_argument("--filepath", help="where to write the events (default: a new temporary folder)")
+    parser.add_argument(
+        "--filepath",
+        help="where to write the events: a new or empty file (default: a new temporary folder); a file that already "
+        "holds lines, or has rotated files, is refused (exit status 2): the demo's fake calls never mix into a real log",
+    )
     parser.set_defaults(func=_main)
 
 
 def _main(args: argparse.Namespace) -> int:
     path = Path(args.filepath) if args.filepath else Path(tempfile.mkdtemp(prefix="hilt-demo-")) / "demo.jsonl"
+    problem = demo_path_problem(path)
+    if problem:
+        print(f"hilt: error: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     summary = run_demo(path)
     print(f"HILT demo: {summary['calls']} calls logged to {path}")
     print(
@@ -42,13 +53,13 @@ def _show_what_next(path: Path, summary: dict[str, Any]) -> None:
     from ..logs import last_calls
     from ._logs_data import print_stats
     from ._logs_output import Output
-    from ._logs_view import call_line
+    from ._logs_view import call_lines
 
     out = Output()
     quoted = shlex.quote(str(path))
     print(f"\nThe last calls:  hilt logs tail {quoted}")
-    for call in last_calls([path], 3):
-        print("  " + call_line(call, out))
+    for line in call_lines(last_calls([path], 3), out):
+        print("  " + line)
     print(f"\nBy model:  hilt logs stats {quoted} --by model")
     print_stats(summarize([path], by="model"), out)
     print(f"\nReport:  {_write_report(path)}")
@@ -59,29 +70,66 @@ def _show_what_next(path: Path, summary: dict[str, Any]) -> None:
 
 
 def _write_report(path: Path) -> str:
-    """Write the HTML report next to the log; say how to get it when plotly is not installed."""
+    """Write the HTML report next to the log (never over an existing file); say how to get it when plotly is
+    not installed."""
     from ..logs import report_data
     from ._logs_report import render_report
 
+    command = "hilt logs report " + shlex.quote(str(path))
     try:
         page = render_report(report_data([path]))
     except ImportError:
-        return "pip install 'hilt[report]', then: hilt logs report " + shlex.quote(str(path))
+        return f"pip install 'hilt[report]', then: {command}"
     report = path.with_name("report.html")
-    report.write_text(page, encoding="utf-8")
+    try:
+        with report.open("x", encoding="utf-8") as out:  # "x": a report.html of the user's stays as it is
+            out.write(page)
+    except FileExistsError:
+        return f"{command} -o FILE  ({report} exists: the demo does not overwrite it)"
     return f"{report}  (open it in a browser; hilt logs report --serve for a live one)"
+
+
+def demo_path_problem(path: Path) -> str | None:
+    """Why the demo must not write to ``path`` (a folder, a file holding lines, a log with rotated files: a
+    real log would get the demo's fake calls and costs in its stats and reports); ``None`` for a new or empty file."""
+    if path.is_dir():
+        return f"not writing the demo to {path}: it is a folder. Name a new file (e.g. --filepath {_free_name(path)})"
+    size = path.stat().st_size if path.exists() else 0
+    siblings = rotated_siblings(path)
+    if not size and not siblings:
+        return None
+    why = f"it already holds {size:,} bytes" if size else f"it has rotated files ({', '.join(p.name for p in siblings)})"
+    return (
+        f"not writing the demo to {path}: {why}, so it may be a real log, and the demo's fake calls and costs "
+        f"would mix into its stats and reports. Name a new file (e.g. --filepath {_free_name(path.parent)}), or leave "
+        "out --filepath for a temporary folder"
+    )
+
+
+def _free_name(folder: Path) -> str:
+    """A ``demo.jsonl`` (or ``demo-2.jsonl``...) in ``folder`` that does not exist, shell-quoted."""
+    for number in range(1, 1000):
+        candidate = folder / ("demo.jsonl" if number == 1 else f"demo-{number}.jsonl")
+        if not candidate.exists() and not rotated_siblings(candidate):
+            return shlex.quote(str(candidate))
+    return shlex.quote(str(folder / "demo.jsonl"))
 
 
 def run_demo(path: Path) -> dict[str, Any]:
     """Start a fake OpenAI server on 127.0.0.1, make a multi-turn conversation, a streamed answer, a tool
-    call and a rate-limited call through the real ``openai`` SDK with HILT on, and summarise the log."""
+    call and a rate-limited call through the real ``openai`` SDK with HILT on, and summarise the log.
+
+    Raises:
+        ValueError: ``path`` is not a new or empty file (see :func:`demo_path_problem`); nothing is written.
+    """
     import openai
 
     import hilt
     from hilt.testing import FakeOpenAIServer
 
-    if path.exists():
-        path.unlink()
+    problem = demo_path_problem(path)
+    if problem:
+        raise ValueError(problem)
     was_instrumented = hilt.is_instrumented()
     with FakeOpenAIServer() as server:
         hilt.instrument(backend="local", filepath=str(path))

@@ -15,12 +15,12 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-__all__ = ["Output", "escape_controls", "format_cost", "format_ms", "one_line"]
+__all__ = ["Output", "escape_controls", "fit", "format_cost", "format_ms", "one_line"]
 
-# C0 controls except tab/newline (handled by the callers), DEL, C1 controls, and the Unicode bidi
-# overrides and isolates that can reorder what a terminal shows.
-_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-_CONTROLS_WITH_LAYOUT = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# C0 controls except tab/newline (handled by the callers), DEL, C1 controls, and the twelve Unicode bidi
+# controls (marks, embeddings, overrides, isolates) that can reorder what a terminal shows.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_CONTROLS_WITH_LAYOUT = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def create_private(path: str | os.PathLike[str]) -> None:
@@ -51,6 +51,13 @@ def one_line(text: Any, width: int | None = None) -> str:
     if width is not None and len(flat) > width:
         flat = flat[: max(0, width - 1)] + "…"
     return flat
+
+
+def fit(text: Any, width: int, *, right: bool = False) -> str:
+    """:func:`one_line` ``text``, exactly ``width`` characters wide: cut with ``…``, or padded (on the left
+    when ``right``)."""
+    flat = one_line(text, width)
+    return flat.rjust(width) if right else flat.ljust(width)
 
 
 def format_cost(value: float | None) -> str:

@@ -15,11 +15,20 @@ from ..logs import Call, ReadReport, iter_calls, iter_events
 from ..logs._calls import get
 from ..logs._rows import CALL_COLUMNS, call_row
 from ._logs import EXIT_OK, filters_from, report_corrupt
-from ._logs_output import Output, escape_controls, format_cost, format_ms, one_line
+from ._logs_output import Output, escape_controls, fit, format_cost, format_ms, one_line
 
-__all__ = ["logs_search", "logs_show", "logs_tail"]
+__all__ = ["call_lines", "logs_search", "logs_show", "logs_tail"]
 
 _FOLLOW_INTERVAL = 0.05  # seconds between polls of the followed file: well under the 200 ms promised
+
+
+# The columns before the prompt and answer: time, model, status, tokens, cost, latency. A listing sizes each
+# column from the calls it shows, up to its widest; tail -f cannot see the calls to come, so it uses fixed
+# widths. A longer value is cut with "…": the columns stay aligned whatever a model is called.
+_FOLLOW_WIDTHS = (19, 24, 14, 17, 10, 8)  # "incomplete 200", "1000000→32768 tok", "<$0.000001", "1234.5 s"
+_WIDEST = (19, 48, 14, 17, 10, 8)  # whole: "ft:gpt-4o-mini-2024-07-18:acme:support-bot:9x7Yz" (47)
+_RIGHT_ALIGNED = (False, False, False, True, True, True)
+_STATUS_COLUMN = 2
 
 
 def _when(stamp: Any) -> str:
@@ -30,38 +39,57 @@ def _tokens(call: Call) -> str:
     tokens = call.tokens
     if not tokens:
         return "-"
-    return f"{tokens.get('prompt', '?')}→{tokens.get('completion', '?')} tok"
+    # The counts come from the log, as any text in it: escaped, like the prompt.
+    return f"{one_line(tokens.get('prompt', '?'))}→{one_line(tokens.get('completion', '?'))} tok"
+
+
+def _status_text(call: Call) -> str:
+    return call.status if call.status_code is None else f"{call.status} {call.status_code}"
+
+
+def _status_colour(call: Call) -> str:
+    return "32" if call.status == "ok" else "31" if call.status == "error" else "33"
 
 
 def _status(call: Call, out: Output) -> str:
-    text = call.status if call.status_code is None else f"{call.status} {call.status_code}"
-    colour = "32" if call.status == "ok" else "31" if call.status == "error" else "33"
-    return out.style(one_line(text).ljust(9), colour)
+    return out.style(one_line(_status_text(call)), _status_colour(call))
 
 
-def call_line(call: Call, out: Output) -> str:
-    """One line for a call: time, model, status, tokens, cost, latency, the first words of prompt and answer."""
-    answer = call.reply_text
-    return "  ".join(
-        (
-            _when(call.timestamp),
-            one_line(call.model or "-", 22).ljust(14),
-            _status(call, out),
-            _tokens(call).rjust(13),
-            (format_cost(call.cost_usd) if call.status != "error" else "-").rjust(9),
-            format_ms(call.latency_ms).rjust(8),
-            f"{one_line(call.prompt_text, 40)!s} → {one_line(answer, 50)}",
-        )
+def _columns(call: Call) -> tuple[str, ...]:
+    """The call's time, model, status, tokens, cost and latency, each on one line, not yet padded."""
+    return (
+        _when(call.timestamp),
+        one_line(call.model or "-"),
+        one_line(_status_text(call)),
+        _tokens(call),
+        format_cost(call.cost_usd) if call.status != "error" else "-",
+        format_ms(call.latency_ms),
     )
 
 
-def _print_calls(calls: Iterable[Call], out: Output) -> None:
-    for call in calls:
-        if out.json_mode:
+def call_lines(calls: Iterable[Call], out: Output, widths: Sequence[int] | None = None) -> list[str]:
+    """One line per call: time, model, status, tokens, cost, latency, the first words of prompt and answer;
+    the columns sized from these calls (each at most its widest), or ``widths`` wide."""
+    rows = [(call, _columns(call)) for call in calls]
+    if widths is None:
+        widths = [min(max([len(cells[i]) for _, cells in rows], default=1), top) for i, top in enumerate(_WIDEST)]
+    lines = []
+    for call, cells in rows:
+        parts = [fit(cell, width, right=right) for cell, width, right in zip(cells, widths, _RIGHT_ALIGNED)]
+        parts[_STATUS_COLUMN] = out.style(parts[_STATUS_COLUMN], _status_colour(call))
+        parts.append(f"{one_line(call.prompt_text, 40)} → {one_line(call.reply_text, 50)}")
+        lines.append("  ".join(parts))
+    return lines
+
+
+def _print_calls(calls: Iterable[Call], out: Output, widths: Sequence[int] | None = None) -> None:
+    if out.json_mode:
+        for call in calls:
             out.json(dict(zip(CALL_COLUMNS, call_row(call))), indent=None)
-        else:
-            out.line(call_line(call, out))
-        out.stream.flush()
+    else:
+        for line in call_lines(calls, out, widths):
+            out.line(line)
+    out.stream.flush()
 
 
 def logs_tail(args: argparse.Namespace) -> int:
@@ -81,8 +109,10 @@ def logs_tail(args: argparse.Namespace) -> int:
     # The follower opens first and the tail stops where it starts: no call is missed or printed twice.
     follower = Follower(target) if args.follow else None
     end = follower.position if follower is not None else None
+    widths = _FOLLOW_WIDTHS if follower is not None else None  # the same columns for the calls to come
     if args.lines > 0 and paths:
-        _print_calls(last_calls(paths, args.lines, filters=filters, report=report, rotated=False, end=end), out)
+        calls = last_calls(paths, args.lines, filters=filters, report=report, rotated=False, end=end)
+        _print_calls(calls, out, widths)
     report_corrupt(report)
     if follower is None:
         return EXIT_OK
@@ -96,7 +126,7 @@ def logs_tail(args: argparse.Namespace) -> int:
                 event, _ = parse_line(raw)
                 call = joiner.add(event) if event is not None else None
                 if call is not None and filters.accepts(call):
-                    _print_calls([call], out)
+                    _print_calls([call], out, widths)
             time.sleep(_FOLLOW_INTERVAL)
     except KeyboardInterrupt:
         return EXIT_OK
@@ -174,7 +204,7 @@ def _print_transcript(conversation_id: str, calls: Sequence[Call], out: Output) 
                 (
                     _when(call.timestamp),
                     one_line(call.model or "-"),
-                    _status(call, out).rstrip(),
+                    _status(call, out),
                     _tokens(call),
                     format_cost(call.cost_usd) if call.status != "error" else "-",
                     format_ms(call.latency_ms),
