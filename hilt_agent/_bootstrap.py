@@ -1,7 +1,7 @@
 """Start the agent: load and check the settings, then install the import hook.
 
 Runs at interpreter start-up (from the gate) when ``HILT_ENABLED`` is true, so it imports only
-``hilt._config``, ``hilt._ids`` and the hook. When the application imports ``openai`` (or at once,
+``hilt._config``, ``hilt._ids`` and the import hook (``hilt._import_watch``). When the application imports ``openai`` (or at once,
 if something imported it before the agent started), everything a call needs is built: the pipeline,
 the writers, the recorder and the extractors, and the price data starts loading in the background;
 the SDK's resource modules, which the SDK imports lazily, are patched as they arrive. So the first
@@ -82,7 +82,7 @@ def start() -> None:
             from hilt._ids import prefixed_id
 
             os.environ["HILT_RUN_ID"] = prefixed_id("run_")
-        from ._importhook import install
+        from hilt._import_watch import install
 
         agent = _Agent(settings)
         agent.finder = install((), agent.on_import)

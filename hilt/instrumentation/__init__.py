@@ -2,8 +2,10 @@
 
 ``instrument()`` is idempotent: a second call re-reads the configuration and switches writers, but
 never adds a second wrapper layer or leaks a file handle. ``uninstrument()`` puts the SDK's original
-methods back. If ``openai`` is already imported the patches go on at once; otherwise (agent path,
-``lazy=True``) they go on when the application first imports the SDK modules that define the classes.
+methods back. The SDK modules already imported are patched at once; the others when the SDK imports
+them (it imports its resource modules on first use: ``client.chat``...), through an import hook
+(:mod:`hilt._import_watch`; the agent's own hook does this for ``lazy=True``). So ``instrument()``
+imports none of the SDK's hundreds of resource modules that the application does not use.
 
 Everything a call needs is built here, not on the first call: the pipeline and writers, the recorder
 and the provider extractors (as soon as ``openai`` is imported), and the price data starts loading
@@ -14,7 +16,6 @@ from __future__ import annotations
 
 import atexit
 import functools
-import importlib
 import sys
 import threading
 from collections.abc import Sequence
@@ -80,8 +81,8 @@ def instrument(
         backend: ``"local"`` (a JSONL file, the default), ``"sheets"`` (a Google Sheet), ``"otlp"``
             (OpenTelemetry, ``hilt[otlp]``), or several of them: ``["local", "otlp"]``.
         filepath: the JSONL file; default: see ``docs/configuration.md``.
-        lazy: import nothing: patch the SDK modules already imported and leave the others to
-            :func:`on_module_imported` (the agent's import hook calls it).
+        lazy: patch the SDK modules already imported and leave the others to the caller's own import
+            hook, which calls :func:`on_module_imported` (the agent's does).
         settings: fully resolved settings (the agent passes them); ``options`` are ignored then.
         **options: any other setting (``capture_content``, ``prices``, ``sheet_id``, ``columns``, ...);
             ``redact=["email", my_function]`` mixes built-in redactor names and ``str -> str`` functions.
@@ -124,10 +125,11 @@ def instrument(
             old.pipeline.close()
         _register_atexit()
         state = _state
-    if not lazy and _openai_supported():
-        # Import the SDK modules with no HILT lock held: another thread importing one of them holds
-        # its module lock while our import hook waits for ours.
-        _import_target_modules()
+    if not lazy:
+        # With no HILT lock held: install() patches the modules already imported at once.
+        from .._import_watch import install
+
+        install(watched_modules() | {"openai"}, on_module_imported)
     with _lock:
         if state is _state and "openai" in sys.modules:
             _apply(state, list(TARGETS), import_modules=False)
@@ -147,20 +149,12 @@ def uninstrument() -> None:
 
 
 def on_module_imported(module_name: str) -> None:
-    """Called by the import hook after ``module_name`` (one of :func:`watched_modules`) was imported."""
+    """Called by the import hook after ``module_name`` (``openai``, or one of :func:`watched_modules`) was
+    imported: the recorder is built when ``openai`` arrives, each class patched when its module does."""
     with _lock:
         if _state is None:
             return
         _apply(_state, [t for t in TARGETS if module_name in t.modules], import_modules=False)
-
-
-def _import_target_modules() -> None:
-    for module in dict.fromkeys(m for target in TARGETS for m in target.modules):
-        with guard(f"import {module}"):
-            try:
-                importlib.import_module(module)
-            except ImportError:
-                pass  # not in this SDK version: the target is skipped and listed by hilt-agent --info
 
 
 def _apply(state: Instrumentation, targets: list[PatchTarget], *, import_modules: bool) -> None:

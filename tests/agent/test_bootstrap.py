@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from hilt_agent._bootstrap import STRICT_EXIT_STATUS
-from hilt_agent._importhook import WatchingFinder, install
+from hilt._import_watch import WatchingFinder, install
 
 REPLY = "Hello! How can I help you today?\n"
 HEAVY = ("openai", "ssl", "httpx", "httpx2", "requests", "google", "tomllib", "platformdirs", "pathlib", "typing", "wrapt")
@@ -96,7 +96,7 @@ def test_enabled_imports_nothing_heavy_and_starts_no_thread(venv, run, workdir: 
     assert result.returncode == 0, result.stderr
     roots = {n.split(".")[0] for n in imported(result.stderr)}
     assert not roots & set(HEAVY)
-    assert result.stdout == "1 ['hilt', 'hilt._config', 'hilt._forksafe', 'hilt._ids', 'hilt._trust', 'hilt._version', 'hilt.exceptions', 'hilt_agent', 'hilt_agent._bootstrap', 'hilt_agent._gate', 'hilt_agent._importhook']\n"
+    assert result.stdout == "1 ['hilt', 'hilt._config', 'hilt._forksafe', 'hilt._ids', 'hilt._import_watch', 'hilt._trust', 'hilt._version', 'hilt.exceptions', 'hilt_agent', 'hilt_agent._bootstrap', 'hilt_agent._gate']\n"
 
 
 def test_import_openai_alone_patches_nothing_yet(venv, run) -> None:

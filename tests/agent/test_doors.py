@@ -54,7 +54,7 @@ def test_explicit_instrument_without_agent(venv, run, workdir: Path) -> None:
 
 
 LAYERS = """
-import sys, wrapt, hilt, hilt_agent._gate, hilt_agent._importhook as h
+import sys, wrapt, hilt, hilt_agent._gate, hilt._import_watch as h
 hilt.instrument(filepath=sys.argv[1])          # explicit door on top of the agent
 hilt_agent._gate.run()                          # a second start (what hilt.start does on 3.15+)
 import hilt_agent._bootstrap; hilt_agent._bootstrap.start()   # even a forced second bootstrap

@@ -1,5 +1,9 @@
 """A ``sys.meta_path`` finder that calls back right after a watched module has executed.
 
+Both doors use it: the agent to learn when the application imports ``openai``, ``instrument()`` to patch
+each SDK module when the SDK imports it (the SDK imports its resource modules on first use), instead of
+importing them all up front. It imports nothing but ``sys``: the agent installs it at interpreter start.
+
 For a module it does not watch the finder returns ``None`` after one set lookup. For a watched one
 it asks the other finders (walking ``sys.meta_path`` itself rather than calling back into
 ``importlib``, so it never meets itself) and wraps the loader so that the callback runs once the
