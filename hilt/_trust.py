@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 
 from ._config_files import check_file_value, parse_table, read_bytes, read_config_file
+from ._settings import FIELDS, SECRET_FIELDS
 from ._user_dirs import user_dir
 from .exceptions import ConfigError
 
@@ -44,10 +45,12 @@ class ConfigFile:
 
     ``layer`` is ``"user config"``, ``"project"`` or ``"HILT_CONFIG"``; ``status`` says what happened
     (``"read"``, ``"not found"``, ...); ``values`` are the settings applied from it; ``ignored`` the keys
-    of an untrusted project file that were not applied; ``trusted`` is ``None`` when it did not matter.
+    of an untrusted project file that were not applied; ``invalid`` the errors of an untrusted project file's
+    values that no trust would fix (skipped: a bad key, or a bad value of a key it may set); ``trusted`` is
+    ``None`` when it did not matter.
     """
 
-    __slots__ = ("path", "layer", "status", "values", "ignored", "trusted")
+    __slots__ = ("path", "layer", "status", "values", "ignored", "trusted", "invalid")
 
     def __init__(
         self,
@@ -57,9 +60,10 @@ class ConfigFile:
         values: dict[str, Any] | None = None,
         ignored: tuple[str, ...] = (),
         trusted: bool | None = None,
+        invalid: tuple[ConfigError, ...] = (),
     ) -> None:
         self.path, self.layer, self.status = path, layer, status
-        self.values, self.ignored, self.trusted = values or {}, ignored, trusted
+        self.values, self.ignored, self.trusted, self.invalid = values or {}, ignored, trusted, invalid
 
     def describe(self) -> str:
         """One line for ``--info``: what was read and, for an untrusted file, what was ignored and how to trust it."""
@@ -71,7 +75,10 @@ class ConfigFile:
             return "read (trusted with hilt config trust)"
         if self.trusted is None:
             return "read (only keys an untrusted file may set: trust not needed)"
-        return f"read (not trusted): ignored {', '.join(self.ignored)}; to apply them run: {trust_command(self.path)}"
+        notes = [f"skipped invalid {', '.join(error.key for error in self.invalid)}"] if self.invalid else []
+        if self.ignored:
+            notes.append(f"ignored {', '.join(self.ignored)}; to apply them run: {trust_command(self.path)}")
+        return "read (not trusted): " + "; ".join(notes)
 
 
 SAFE_FILE_KEYS = frozenset({"capture_content", "prices"})
@@ -163,25 +170,23 @@ def _project_file(path: str, is_pyproject: bool, user_capture: str | None, user_
         table, problem = {}, exc
     if table is None:
         return ConfigFile(path, "project", "no [tool.hilt] table")
-    safe, ignored = {}, []
+    safe, ignored, invalid = {}, [], []
     for key, value in table.items():
-        if key == "redact":
-            try:
+        try:
+            if key == "redact":
                 safe[key], paths = _untrusted_redact(value, path, user_redact)
                 ignored.extend(f"redact {item!r}" for item in paths)
                 continue
-            except ConfigError:
-                pass
-        if key in SAFE_FILE_KEYS:
-            try:
+            if key in SAFE_FILE_KEYS or key not in FIELDS or key in SECRET_FIELDS:  # no trust needed to check these
                 checked = check_file_value(key, value, path)
-            except ConfigError:
-                checked = None
-            if checked is not None and (key != "capture_content" or _records_no_more(checked, user_capture)):
-                safe[key] = checked
-                continue
+                if key != "capture_content" or _records_no_more(checked, user_capture):
+                    safe[key] = checked
+                    continue
+        except ConfigError as exc:  # trusting the file would not fix it: say what is wrong, then go on without it
+            invalid.append(exc)
+            continue
         ignored.append(key)
-    if problem is None and not ignored:
+    if problem is None and not ignored and not invalid:
         return ConfigFile(path, "project", "read", safe)
     if is_trusted(path, data):
         if problem is not None:
@@ -190,7 +195,7 @@ def _project_file(path: str, is_pyproject: bool, user_capture: str | None, user_
     if problem is not None:
         why = "not valid TOML" if problem.key == "TOML syntax" else "[tool.hilt] is not a table"
         return ConfigFile(path, "project", "read", ignored=(f"the whole file ({why})",), trusted=False)
-    return ConfigFile(path, "project", "read", safe, tuple(ignored), trusted=False)
+    return ConfigFile(path, "project", "read", safe, tuple(ignored), trusted=False, invalid=tuple(invalid))
 
 
 def _untrusted_redact(value: Any, path: str, user_redact: tuple[Any, ...]) -> tuple[tuple[Any, ...], list[str]]:
@@ -213,11 +218,16 @@ def merge_files(files: list[ConfigFile]) -> dict[str, tuple[Any, str]]:
 
 
 def warn_ignored(files: list[ConfigFile]) -> None:
-    """One warning line per untrusted project file that had keys ignored (once per process, ``hilt`` logger)."""
+    """Warn (once per process, ``hilt`` logger) about what an untrusted project file did not apply: one line per
+    invalid value (file, key, expected), then one line for the keys that need trust."""
     for entry in files:
-        if entry.ignored:
-            from ._safety import report
+        if not (entry.invalid or entry.ignored):
+            continue
+        from ._safety import report
 
+        for error in entry.invalid:
+            report(f"invalid-config:{entry.path}:{error.key}", "%s; HILT skipped it (an untrusted project file never stops HILT)", error)
+        if entry.ignored:
             report(
                 f"untrusted-config:{entry.path}",
                 "HILT ignored %s from %s: this folder's config file is not trusted (it could redirect logs or credentials); "
