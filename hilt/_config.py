@@ -95,7 +95,7 @@ def load_settings(
     environ: Mapping[str, str] | None = None,
     override_source: str = "argument",
 ) -> Settings:
-    """Resolve settings from ``overrides``, the environment and the config files (see :func:`config_files`)."""
+    """Resolve settings from ``overrides``, the environment and the config files (see ``hilt._trust.config_files``)."""
     from ._trust import config_files, merge_files, warn_ignored
 
     files = config_files(environ)

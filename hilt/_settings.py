@@ -55,6 +55,7 @@ DEFAULTS: dict[str, Any] = {
     "integrity": False,  # the audit trail: a keyed hash chain through the JSONL log (hilt/_integrity.py)
     "redact": (),
 }
+"""Each setting's value when nothing sets it (its order is the order of :data:`FIELDS`)."""
 BOOL_FIELDS = frozenset({"propagate", "strict", "debug", "stream_usage", "compress", "dashboard", "integrity"})
 """Settings that are booleans (``hilt-agent`` gives them ``--x``/``--no-x`` flags)."""
 SECONDS_FIELDS = frozenset({"flush_interval", "shutdown_timeout"})
