@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import os
 
-from ._config_values import BACKENDS, coerce, coerce_capture, display_value, parse_bool, redact_url, rotate_limit
-from ._settings import BOOL_FIELDS, CAPTURE_MODES, FIELDS, SECRET_FIELDS, Settings, env_name
+from ._config_values import coerce, display_value, parse_bool, rotate_limit
+from ._settings import BOOL_FIELDS, FIELDS, SECRET_FIELDS, Settings, env_name
 from ._user_dirs import default_log_file, default_log_path
 from .exceptions import ConfigError
 
@@ -30,21 +30,17 @@ if TYPE_CHECKING:
     from typing import Any
 
 __all__ = [
-    "BACKENDS",
     "BOOL_FIELDS",
-    "CAPTURE_MODES",
     "FIELDS",
     "SECRET_FIELDS",
     "Settings",
     "coerce",
-    "coerce_capture",
     "default_log_file",
     "default_log_path",
     "display_value",
     "env_name",
     "load_settings",
     "parse_bool",
-    "redact_url",
     "resolve_settings",
     "rotate_limit",
     "settings_from_env",
