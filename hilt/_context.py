@@ -14,7 +14,7 @@ from typing import Any
 
 from ._ids import prefixed_id
 
-__all__ = ["ConversationContext", "conversation", "current_context", "suppress"]
+__all__ = ["ConversationContext", "conversation", "current_context", "current_conversation", "suppress"]
 
 
 @dataclass(frozen=True)
@@ -28,12 +28,13 @@ class ConversationContext:
     capture_content: str | None = None
 
 
-_current: ContextVar[ConversationContext | None] = ContextVar("hilt_conversation", default=None)
+current_conversation: ContextVar[ConversationContext | None] = ContextVar("hilt_conversation", default=None)
+"""The innermost active :func:`conversation` (``.get()`` on the recording path saves a call to :func:`current_context`)."""
 
 
 def current_context() -> ConversationContext | None:
     """The innermost active :func:`conversation`, or ``None``."""
-    return _current.get()
+    return current_conversation.get()
 
 
 @contextlib.contextmanager
@@ -59,9 +60,9 @@ def conversation(
     Raises:
         hilt.ConfigError: ``capture_content`` is not a capture mode.
     """
-    outer = _current.get()
+    outer = current_conversation.get()
     if capture_content is not None:
-        from ._config import coerce_capture
+        from ._config_values import coerce_capture
 
         capture_content = coerce_capture(capture_content, "hilt.conversation()")
     elif outer is not None:
@@ -76,11 +77,11 @@ def conversation(
         metadata=merged_metadata,
         capture_content=capture_content,
     )
-    token = _current.set(context)
+    token = current_conversation.set(context)
     try:
         yield context
     finally:
-        _current.reset(token)
+        current_conversation.reset(token)
 
 
 @contextlib.contextmanager

@@ -23,7 +23,7 @@ import os
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from ._config import _user_dir
+from ._user_dirs import user_dir
 
 __all__ = [
     "Chain",
@@ -55,7 +55,7 @@ _TAIL_LIMIT = 1 << 20
 
 
 def _state_file(*parts: str) -> Path:
-    return Path(_user_dir("state"), *parts)
+    return Path(user_dir("state"), *parts)
 
 
 def integrity_key(*, create: bool = True) -> bytes:

@@ -15,9 +15,10 @@ a file exists, ``hashlib`` only when an untrusted file sets a key that trust wou
 from __future__ import annotations
 
 import os
-import sys
 
-from ._config import _check_file_value, _user_dir
+from ._config_files import check_file_value, parse_table, read_bytes, read_config_file
+from ._settings import FIELDS, SECRET_FIELDS
+from ._user_dirs import user_dir
 from .exceptions import ConfigError
 
 TYPE_CHECKING = False
@@ -31,7 +32,6 @@ __all__ = [
     "config_files",
     "is_trusted",
     "merge_files",
-    "read_config_file",
     "trust",
     "trust_command",
     "trusted_files",
@@ -45,10 +45,12 @@ class ConfigFile:
 
     ``layer`` is ``"user config"``, ``"project"`` or ``"HILT_CONFIG"``; ``status`` says what happened
     (``"read"``, ``"not found"``, ...); ``values`` are the settings applied from it; ``ignored`` the keys
-    of an untrusted project file that were not applied; ``trusted`` is ``None`` when it did not matter.
+    of an untrusted project file that were not applied; ``invalid`` the errors of an untrusted project file's
+    values that no trust would fix (skipped: a bad key, or a bad value of a key it may set); ``trusted`` is
+    ``None`` when it did not matter.
     """
 
-    __slots__ = ("path", "layer", "status", "values", "ignored", "trusted")
+    __slots__ = ("path", "layer", "status", "values", "ignored", "trusted", "invalid")
 
     def __init__(
         self,
@@ -58,9 +60,10 @@ class ConfigFile:
         values: dict[str, Any] | None = None,
         ignored: tuple[str, ...] = (),
         trusted: bool | None = None,
+        invalid: tuple[ConfigError, ...] = (),
     ) -> None:
         self.path, self.layer, self.status = path, layer, status
-        self.values, self.ignored, self.trusted = values or {}, ignored, trusted
+        self.values, self.ignored, self.trusted, self.invalid = values or {}, ignored, trusted, invalid
 
     def describe(self) -> str:
         """One line for ``--info``: what was read and, for an untrusted file, what was ignored and how to trust it."""
@@ -72,7 +75,10 @@ class ConfigFile:
             return "read (trusted with hilt config trust)"
         if self.trusted is None:
             return "read (only keys an untrusted file may set: trust not needed)"
-        return f"read (not trusted): ignored {', '.join(self.ignored)}; to apply them run: {trust_command(self.path)}"
+        notes = [f"skipped invalid {', '.join(error.key for error in self.invalid)}"] if self.invalid else []
+        if self.ignored:
+            notes.append(f"ignored {', '.join(self.ignored)}; to apply them run: {trust_command(self.path)}")
+        return "read (not trusted): " + "; ".join(notes)
 
 
 SAFE_FILE_KEYS = frozenset({"capture_content", "prices"})
@@ -106,7 +112,7 @@ def config_files(environ: Mapping[str, str] | None = None, cwd: str | None = Non
     explicit_path = os.path.abspath(os.path.join(cwd, os.path.expanduser(explicit))) if explicit else ""
     if explicit_path and not os.path.isfile(explicit_path):
         raise ConfigError(explicit_path, "HILT_CONFIG", "an existing TOML file")
-    user = _trusted_file(os.path.join(_user_dir("config"), "hilt.toml"), "user config", False)
+    user = _trusted_file(os.path.join(user_dir("config"), "hilt.toml"), "user config", False)
     files = [user, *_project_files(cwd, user, explicit_path)]
     if explicit_path:
         files.append(_trusted_file(explicit_path, "HILT_CONFIG", os.path.basename(explicit_path) == "pyproject.toml"))
@@ -114,13 +120,13 @@ def config_files(environ: Mapping[str, str] | None = None, cwd: str | None = Non
 
 
 def _trusted_file(path: str, layer: str, is_pyproject: bool) -> ConfigFile:
-    data = _read_bytes(path)
+    data = read_bytes(path)
     if data is None:
         return ConfigFile(path, layer, "not found")
-    table = _parse_table(path, data, is_pyproject)
+    table = parse_table(path, data, is_pyproject)
     if table is None:
         return ConfigFile(path, layer, "no [tool.hilt] table")
-    return ConfigFile(path, layer, "read", {key: _check_file_value(key, value, path) for key, value in table.items()}, trusted=True)
+    return ConfigFile(path, layer, "read", {key: check_file_value(key, value, path) for key, value in table.items()}, trusted=True)
 
 
 def _project_files(cwd: str, user: ConfigFile, explicit_path: str) -> list[ConfigFile]:
@@ -151,7 +157,7 @@ def _records_no_more(mode: str, user_mode: str | None) -> bool:
 def _project_file(path: str, is_pyproject: bool, user_capture: str | None, user_redact: tuple[Any, ...] = ()) -> ConfigFile:
     """Read ``path``; an untrusted one contributes only its safe keys and never raises."""
     try:
-        data = _read_bytes(path, MAX_PROJECT_FILE_BYTES)
+        data = read_bytes(path, MAX_PROJECT_FILE_BYTES)
     except ConfigError:
         return ConfigFile(path, "project", "not read (unreadable)")  # it cannot be hashed, so it cannot be trusted
     if data is not None and len(data) > MAX_PROJECT_FILE_BYTES:  # e.g. a symlink to a huge file: never stall start-up
@@ -159,39 +165,37 @@ def _project_file(path: str, is_pyproject: bool, user_capture: str | None, user_
     if data is None or (is_pyproject and b"hilt" not in data):  # most pyproject.toml have no [tool.hilt]: skip tomllib
         return ConfigFile(path, "project", "not found" if data is None else "no [tool.hilt] table")
     try:
-        table, problem = _parse_table(path, data, is_pyproject), None
+        table, problem = parse_table(path, data, is_pyproject), None
     except ConfigError as exc:
         table, problem = {}, exc
     if table is None:
         return ConfigFile(path, "project", "no [tool.hilt] table")
-    safe, ignored = {}, []
+    safe, ignored, invalid = {}, [], []
     for key, value in table.items():
-        if key == "redact":
-            try:
+        try:
+            if key == "redact":
                 safe[key], paths = _untrusted_redact(value, path, user_redact)
                 ignored.extend(f"redact {item!r}" for item in paths)
                 continue
-            except ConfigError:
-                pass
-        if key in SAFE_FILE_KEYS:
-            try:
-                checked = _check_file_value(key, value, path)
-            except ConfigError:
-                checked = None
-            if checked is not None and (key != "capture_content" or _records_no_more(checked, user_capture)):
-                safe[key] = checked
-                continue
+            if key in SAFE_FILE_KEYS or key not in FIELDS or key in SECRET_FIELDS:  # checked alike, trusted or not
+                checked = check_file_value(key, value, path)
+                if key != "capture_content" or _records_no_more(checked, user_capture):
+                    safe[key] = checked
+                    continue
+        except ConfigError as exc:  # trusting the file would not fix it: say what is wrong, then go on without it
+            invalid.append(exc)
+            continue
         ignored.append(key)
-    if problem is None and not ignored:
+    if problem is None and not ignored and not invalid:
         return ConfigFile(path, "project", "read", safe)
     if is_trusted(path, data):
         if problem is not None:
             raise problem
-        return ConfigFile(path, "project", "read", {key: _check_file_value(key, value, path) for key, value in table.items()}, trusted=True)
+        return ConfigFile(path, "project", "read", {key: check_file_value(key, value, path) for key, value in table.items()}, trusted=True)
     if problem is not None:
         why = "not valid TOML" if problem.key == "TOML syntax" else "[tool.hilt] is not a table"
         return ConfigFile(path, "project", "read", ignored=(f"the whole file ({why})",), trusted=False)
-    return ConfigFile(path, "project", "read", safe, tuple(ignored), trusted=False)
+    return ConfigFile(path, "project", "read", safe, tuple(ignored), trusted=False, invalid=tuple(invalid))
 
 
 def _untrusted_redact(value: Any, path: str, user_redact: tuple[Any, ...]) -> tuple[tuple[Any, ...], list[str]]:
@@ -200,50 +204,9 @@ def _untrusted_redact(value: Any, path: str, user_redact: tuple[Any, ...]) -> tu
     Returns the redactors that apply (the user file's, then the file's built-in names) and the file's
     ``"module:function"`` entries, which are ignored (and reported with the other ignored keys).
     """
-    chosen = _check_file_value("redact", value, path)
+    chosen = check_file_value("redact", value, path)
     paths = [item for item in chosen if ":" in item]
     return tuple(dict.fromkeys([*user_redact, *(item for item in chosen if ":" not in item)])), paths
-
-
-def _read_bytes(path: str, limit: int = -1) -> bytes | None:
-    """The content of ``path`` (at most ``limit`` + 1 bytes), or ``None`` when there is no such file."""
-    if not os.path.isfile(path):
-        return None
-    try:
-        with open(path, "rb") as f:
-            return f.read(limit + 1 if limit >= 0 else -1)
-    except OSError as exc:
-        raise ConfigError(path, "file", f"a readable file ({exc.strerror})") from None
-
-
-def _parse_table(path: str, data: bytes, is_pyproject: bool) -> dict[str, Any] | None:
-    """The HILT table in ``data`` (``None`` when a pyproject.toml has no ``[tool.hilt]``)."""
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - Python 3.10
-        import tomli as tomllib
-    try:
-        parsed = tomllib.loads(data.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(path, "TOML syntax", f"valid TOML ({exc})") from None
-    if not is_pyproject:
-        return parsed
-    tool = parsed.get("tool")
-    table = tool.get("hilt") if isinstance(tool, dict) else None
-    if table is not None and not isinstance(table, dict):
-        raise ConfigError(path, "tool.hilt", "a table of HILT settings", table)
-    return table
-
-
-def read_config_file(path: str) -> tuple[bytes, dict[str, Any]]:
-    """The bytes and checked settings of ``path`` read as a trusted file (``hilt config trust`` checks it first)."""
-    data = _read_bytes(path)
-    if data is None:
-        raise ConfigError(path, "file", "an existing TOML file")
-    table = _parse_table(path, data, os.path.basename(path) == "pyproject.toml")
-    if table is None:
-        raise ConfigError(path, "tool.hilt", "a [tool.hilt] table of HILT settings")
-    return data, {key: _check_file_value(key, value, path) for key, value in table.items()}
 
 
 def merge_files(files: list[ConfigFile]) -> dict[str, tuple[Any, str]]:
@@ -255,11 +218,16 @@ def merge_files(files: list[ConfigFile]) -> dict[str, tuple[Any, str]]:
 
 
 def warn_ignored(files: list[ConfigFile]) -> None:
-    """One warning line per untrusted project file that had keys ignored (once per process, ``hilt`` logger)."""
+    """Warn (once per process, ``hilt`` logger) about what an untrusted project file did not apply: one line per
+    invalid value (file, key, expected), then one line for the keys that need trust."""
     for entry in files:
-        if entry.ignored:
-            from ._safety import report
+        if not (entry.invalid or entry.ignored):
+            continue
+        from ._safety import report
 
+        for error in entry.invalid:
+            report(f"invalid-config:{entry.path}:{error.key}", "%s; HILT skipped it (an untrusted project file never stops HILT)", error)
+        if entry.ignored:
             report(
                 f"untrusted-config:{entry.path}",
                 "HILT ignored %s from %s: this folder's config file is not trusted (it could redirect logs or credentials); "
@@ -275,7 +243,7 @@ def warn_ignored(files: list[ConfigFile]) -> None:
 
 def store_path() -> str:
     """``trusted`` in the user's state folder (``$XDG_STATE_HOME/hilt/trusted`` on Linux)."""
-    return os.path.join(_user_dir("state"), "trusted")
+    return os.path.join(user_dir("state"), "trusted")
 
 
 def _digest(data: bytes) -> str:

@@ -38,28 +38,6 @@ def _file_lines(files: list[ConfigFile], environ: Mapping[str, str]) -> list[str
     return lines
 
 
-def _label(target: Any) -> str:
-    return f"{target.endpoint} ({'async' if target.is_async else 'sync'})"
-
-
-def target_rows() -> list[tuple[str, str, str]]:
-    """``(status, endpoint, where or why)`` for every patch target in the installed SDK."""
-    from hilt.instrumentation._patching import _find_class
-    from hilt.instrumentation._targets import TARGETS
-
-    rows = []
-    for target in TARGETS:
-        try:
-            owner, reason = _find_class(target, import_modules=True)
-        except Exception as exc:  # an SDK that fails to import is a finding, not a crash
-            owner, reason = None, f"{type(exc).__name__}: {exc}"
-        if owner is None:
-            rows.append(("missing", _label(target), reason))
-        else:
-            rows.append(("ok", _label(target), f"{owner.__module__}.{target.attribute}"))
-    return rows
-
-
 def render_info(flags: Mapping[str, Any] | None = None, *, config: str | None = None) -> str:
     """The ``--info`` report; ``flags`` are settings given on the command line (source ``"flag"``)."""
     environ = dict(os.environ)
@@ -86,6 +64,8 @@ def render_info(flags: Mapping[str, Any] | None = None, *, config: str | None = 
     for key in FIELDS:
         lines.append(f"  {key:<{width}}  {display_value(key, getattr(settings, key)):<40}  {settings.sources[key]}")
     lines += ["", f"patch targets in openai {_version('openai')}:"]
-    for status, attribute, where in target_rows():
+    from hilt.instrumentation._patching import target_report
+
+    for status, attribute, where in target_report():
         lines.append(f"  {status:<7}  {attribute:<40}  {where}")
     return "\n".join(lines) + "\n"

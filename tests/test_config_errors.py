@@ -32,7 +32,8 @@ def test_bad_price_table_in_hilt_config_names_file_and_key(cwd: Path, monkeypatc
 def test_untrusted_bad_price_table_is_ignored_and_calls_are_logged(
     cwd: Path, client, caplog: pytest.LogCaptureFixture  # noqa: F811
 ) -> None:
-    """A malformed price table in an untrusted ./hilt.toml is ignored with the warning; instrument() works and logs the call."""
+    """A malformed price table in an untrusted ./hilt.toml is skipped with a warning naming the file, prices and what is
+    expected; instrument() works and logs the call."""
     (cwd / "hilt.toml").write_text(BAD_PRICES)
     with caplog.at_level("WARNING", logger="hilt"):
         assert load_settings().prices == {}
@@ -41,7 +42,11 @@ def test_untrusted_bad_price_table_is_ignored_and_calls_are_logged(
     hilt.uninstrument()
     lines = (cwd / "events.jsonl").read_text().splitlines()
     assert [json.loads(line)["action"] for line in lines] == ["prompt", "completion"]
-    assert [r.getMessage().split(" from ")[0] for r in caplog.records if r.name == "hilt"] == ["HILT ignored prices"]
+    assert [r.getMessage() for r in caplog.records if r.name == "hilt"] == [
+        f"{cwd / 'hilt.toml'}: prices: expected a table with 'input' and 'output' (and optionally 'cached_input', "
+        "'cache_write') for 'my-model', in USD per million tokens, got {'input': 'x'}; HILT skipped it (an untrusted "
+        "project file never stops HILT)"
+    ]
 
 
 @pytest.mark.parametrize("source", ["file", "env"])

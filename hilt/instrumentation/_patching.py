@@ -19,9 +19,9 @@ from typing import Any
 import wrapt
 
 from .._safety import guard, logger
-from ._targets import PatchTarget
+from ._targets import TARGETS, PatchTarget
 
-__all__ = ["AppliedPatch", "Patcher"]
+__all__ = ["AppliedPatch", "Patcher", "find_class", "target_report"]
 
 _MISSING = object()
 
@@ -48,7 +48,7 @@ class AppliedPatch:
     switch: _Switch = field(default_factory=_Switch)
 
 
-def _find_class(target: PatchTarget, import_modules: bool) -> tuple[type | None, str]:
+def find_class(target: PatchTarget, import_modules: bool) -> tuple[type | None, str]:
     """The class to patch, or ``(None, reason)`` (``hilt-agent --info`` lists the reason)."""
     reason = "module not found"
     for module_name in target.modules:
@@ -66,6 +66,25 @@ def _find_class(target: PatchTarget, import_modules: bool) -> tuple[type | None,
             return owner, ""
         reason = f"{module_name} has no {target.attribute}"
     return None, reason
+
+
+def target_report() -> list[tuple[str, str, str]]:
+    """``(status, endpoint, where or why)`` for every patch target in the installed SDK (``hilt-agent --info``).
+
+    Status is ``"ok"`` (where: ``module.Class.method``) or ``"missing"`` (why). Imports the SDK's modules.
+    """
+    rows = []
+    for target in TARGETS:
+        label = f"{target.endpoint} ({'async' if target.is_async else 'sync'})"
+        try:
+            owner, reason = find_class(target, import_modules=True)
+        except Exception as exc:  # an SDK that fails to import is a finding, not a crash
+            owner, reason = None, f"{type(exc).__name__}: {exc}"
+        if owner is None:
+            rows.append(("missing", label, reason))
+        else:
+            rows.append(("ok", label, f"{owner.__module__}.{target.attribute}"))
+    return rows
 
 
 def _reachable(current: Any, wrapper: Any) -> bool:
@@ -94,7 +113,7 @@ class Patcher:
     ) -> bool:
         """Wrap one target; return True when HILT's layer is in place. Never raises."""
         with guard(f"patch {target.attribute}"):
-            owner, _ = _find_class(target, import_modules)
+            owner, _ = find_class(target, import_modules)
             if owner is None:
                 return False
             key = (owner, target.method_name)

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
 
-from .._context import _current as current_conversation
+from .._context import current_conversation
 from .._record import STATUS_CANCELLED, STATUS_ERROR, CallRecord
 from .._safety import guard, is_cancellation
 from ._raw import follow_streaming_response

@@ -12,7 +12,7 @@ from typing import Any
 
 from ._calls import event_time
 
-__all__ = ["ANALYTICS_EXTRA", "arrow_schema", "record_batches", "require"]
+__all__ = ["ANALYTICS_EXTRA", "arrow_schema", "record_batches", "require", "to_batch"]
 
 ANALYTICS_EXTRA = "hilt[analytics]"
 
@@ -78,13 +78,14 @@ def record_batches(rows: Iterable[Sequence[Any]], columns: Sequence[str], batch_
     for row in rows:
         batch.append(row)
         if len(batch) >= batch_size:
-            yield _to_batch(pa, schema, batch)
+            yield to_batch(pa, schema, batch)
             batch = []
     if batch:
-        yield _to_batch(pa, schema, batch)
+        yield to_batch(pa, schema, batch)
 
 
-def _to_batch(pa: Any, schema: Any, rows: list[Sequence[Any]]) -> Any:
+def to_batch(pa: Any, schema: Any, rows: list[Sequence[Any]]) -> Any:
+    """One Arrow ``RecordBatch`` of ``rows`` (tuples in ``schema``'s column order); ``pa`` is the imported ``pyarrow``."""
     by_column = list(zip(*rows))
     arrays = [_column(pa, list(values), field.type) for values, field in zip(by_column, schema)]
     return pa.RecordBatch.from_arrays(arrays, schema=schema)

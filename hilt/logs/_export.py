@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
 
-from ._arrow import _to_batch, arrow_schema, record_batches, require
+from ._arrow import to_batch, arrow_schema, record_batches, require
 from ._filters import Filters
 from ._reader import ReadReport, iter_events
 from ._rows import EVENT_COLUMNS, event_row
@@ -52,7 +52,7 @@ class _ArrowPart:
             os.close(descriptor)
             self._sink = pa.OSFile(self.path, "wb")
             self._writer = pa.ipc.new_file(self._sink, schema)
-        self._writer.write_batch(_to_batch(pa, schema, self._pending))
+        self._writer.write_batch(to_batch(pa, schema, self._pending))
         self.rows += len(self._pending)
         self._pending = []
 

@@ -27,7 +27,7 @@ from ._calls import Call, get, iter_calls
 from ._files import open_binary
 from ._filters import Filters
 from ._reader import ReadReport, iter_events, parse_line
-from ._stats import GROUP_KEYS, Summary, _facts
+from ._stats import GROUP_KEYS, Summary, call_facts
 
 __all__ = ["ReportCollector", "collect_filtered", "finish_report"]
 
@@ -55,7 +55,7 @@ class ReportCollector:
 
     def add(self, call: Call) -> None:
         """Count one call."""
-        facts = _facts(call)
+        facts = call_facts(call)
         for summary in (self.summary, self.by_day, self.by_hour, self.by_model):
             summary.add_facts(call, facts)
         stamp, replied, error, tokens, cost, latency, _ttft, rate = facts

@@ -26,7 +26,7 @@ from ._calls import Call, event_time, iter_calls, to_number
 from ._filters import Filters
 from ._reader import ReadReport, iter_events
 
-__all__ = ["GROUP_KEYS", "TOKEN_KINDS", "percentile", "summarize", "summarize_calls"]
+__all__ = ["GROUP_KEYS", "TOKEN_KINDS", "call_facts", "percentile", "summarize", "summarize_calls"]
 
 TOKEN_KINDS = ("prompt", "completion", "cached", "reasoning", "total")
 PERCENTILES = (50, 95, 99)
@@ -146,7 +146,7 @@ def _reply_facts(reply: dict[str, Any]) -> _Facts:
     return (stamp if type(stamp) is str else None, True, error, counts, cost, latency, ttft, rate)
 
 
-def _facts(call: Call) -> _Facts:
+def call_facts(call: Call) -> _Facts:
     """:func:`_reply_facts`, or the facts of a call still waiting for its reply."""
     if call.reply is not None:
         return _reply_facts(call.reply)  # type: ignore[arg-type]
@@ -283,7 +283,7 @@ class Summary:
 
     def add(self, call: Call) -> None:
         """Count one call."""
-        self.add_facts(call, _facts(call))
+        self.add_facts(call, call_facts(call))
 
     def add_facts(self, call: Call, facts: _Facts) -> None:
         """Count one call whose facts were already read (several summaries can share them)."""

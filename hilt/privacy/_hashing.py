@@ -13,7 +13,7 @@ import hmac
 import threading
 from pathlib import Path
 
-from .._config import _user_dir
+from .._user_dirs import user_dir
 from .._keys import load_key as _load_key
 
 __all__ = ["HASH_PREFIX", "TextHasher", "key_path", "load_key"]
@@ -23,7 +23,7 @@ HASH_PREFIX = "hmac-sha256:"
 
 def key_path() -> Path:
     """``hash.key`` in the user's state folder."""
-    return Path(_user_dir("state")) / "hash.key"
+    return Path(user_dir("state")) / "hash.key"
 
 
 def load_key(path: Path | None = None) -> bytes:

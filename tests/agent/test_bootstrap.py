@@ -96,7 +96,7 @@ def test_enabled_imports_nothing_heavy_and_starts_no_thread(venv, run, workdir: 
     assert result.returncode == 0, result.stderr
     roots = {n.split(".")[0] for n in imported(result.stderr)}
     assert not roots & set(HEAVY)
-    assert result.stdout == "1 ['hilt', 'hilt._config', 'hilt._forksafe', 'hilt._ids', 'hilt._import_watch', 'hilt._trust', 'hilt._version', 'hilt.exceptions', 'hilt_agent', 'hilt_agent._bootstrap', 'hilt_agent._gate']\n"
+    assert result.stdout == "1 ['hilt', 'hilt._config', 'hilt._config_files', 'hilt._config_values', 'hilt._forksafe', 'hilt._ids', 'hilt._import_watch', 'hilt._settings', 'hilt._trust', 'hilt._user_dirs', 'hilt._version', 'hilt.exceptions', 'hilt_agent', 'hilt_agent._bootstrap', 'hilt_agent._gate']\n"
 
 
 def test_import_openai_alone_patches_nothing_yet(venv, run) -> None:

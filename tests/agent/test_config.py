@@ -8,7 +8,8 @@ from pathlib import Path
 import platformdirs
 import pytest
 
-from hilt._config import FIELDS, _user_dir, default_log_path, load_settings
+from hilt._config import FIELDS, default_log_path, load_settings
+from hilt._user_dirs import user_dir
 from hilt._trust import trust
 from hilt.exceptions import ConfigError
 
@@ -128,9 +129,9 @@ def test_user_dirs_match_platformdirs(monkeypatch: pytest.MonkeyPatch, env: dict
     """The start-up shortcut for the user config/log folders agrees with platformdirs."""
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    assert _user_dir("config") == platformdirs.user_config_dir("hilt", appauthor=False)
-    assert _user_dir("log") == platformdirs.user_log_dir("hilt", appauthor=False)
-    assert _user_dir("state") == platformdirs.user_state_dir("hilt", appauthor=False)
+    assert user_dir("config") == platformdirs.user_config_dir("hilt", appauthor=False)
+    assert user_dir("log") == platformdirs.user_log_dir("hilt", appauthor=False)
+    assert user_dir("state") == platformdirs.user_state_dir("hilt", appauthor=False)
     assert default_log_path() == platformdirs.user_log_path("hilt", appauthor=False) / "hilt.jsonl"
 
 

@@ -14,6 +14,7 @@ from hilt._config import FIELDS, load_settings
 from hilt._trust import SAFE_FILE_KEYS, config_files, store_path, trust, trusted_files, untrust
 from hilt.cli import main as hilt_main
 from hilt.exceptions import ConfigError
+from hilt.privacy._names import BUILTIN_NAMES
 from hilt_agent._bootstrap import STRICT_EXIT_STATUS
 
 REPLY = "Hello! How can I help you today?\n"
@@ -42,6 +43,9 @@ IGNORED = (
     "backend, filepath, journal_path, sheet_id, credentials_path, worksheet_name, sheets_endpoint, columns, "
     "flush_interval, shutdown_timeout, strict, propagate, debug"
 )
+
+
+SKIPPED = "HILT skipped it (an untrusted project file never stops HILT)"
 
 
 def warnings_of(caplog: pytest.LogCaptureFixture) -> list[str]:
@@ -109,13 +113,57 @@ def test_untrusted_broken_file_never_raises(cwd: Path, monkeypatch: pytest.Monke
     (cwd / "hilt.toml").write_text("filepath = \n")
     assert load_settings().sources == dict.fromkeys(FIELDS, "default")
     assert [f.describe() for f in config_files() if f.layer == "project"][0].startswith("read (not trusted): ignored the whole file (not valid TOML)")
-    assert [m.split(" from ")[0] for m in warnings_of(caplog)] == ["HILT ignored capture_content, filepth, prices"]
+    path = cwd / "hilt.toml"
+    assert [m.split(": expected ")[0].split(" from ")[0] for m in warnings_of(caplog)] == [
+        f"{path}: capture_content",
+        f"{path}: filepth",
+        f"{path}: prices",
+        "HILT ignored the whole file (not valid TOML)",
+    ]
     with pytest.raises(ConfigError):
         trust("hilt.toml")  # trust checks the file first
     monkeypatch.setenv("HILT_CONFIG", "hilt.toml")  # HILT_CONFIG is trusted: its errors surface
     with pytest.raises(ConfigError) as info:
         load_settings()
     assert (info.value.source, info.value.key) == (str(cwd / "hilt.toml"), "TOML syntax")
+
+
+def test_untrusted_bad_value_for_an_allowed_key_names_file_key_and_expected(cwd: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A bad capture_content or prices value in an untrusted ./hilt.toml is skipped with a warning naming the file, the key
+    and what is expected; the keys that need trust keep the usual warning."""
+    (cwd / "hilt.toml").write_text('capture_content = "maybe"\nfilepath = "x.jsonl"\n[prices.my-model]\ninput = 1.0\n')
+    with caplog.at_level("DEBUG", logger="hilt"):
+        settings = load_settings()
+        load_settings()
+    path = cwd / "hilt.toml"
+    assert settings.sources == dict.fromkeys(FIELDS, "default")
+    assert warnings_of(caplog) == [
+        f"{path}: capture_content: expected one of \"full\", \"metadata\", \"hash\" (or a boolean: true is full, false is "
+        f"metadata), got 'maybe'; {SKIPPED}",
+        f"{path}: prices: expected a table with 'input' and 'output' (and optionally 'cached_input', 'cache_write') for "
+        f"'my-model', in USD per million tokens, got {{'input': 1.0}}; {SKIPPED}",
+        f"HILT ignored filepath from {path}: this folder's config file is not trusted (it could redirect logs or "
+        f"credentials); if you wrote it, run: hilt config trust '{path}'",
+    ]
+    assert [f.describe() for f in config_files() if f.layer == "project"][0] == (
+        f"read (not trusted): skipped invalid capture_content, prices; ignored filepath; to apply them run: hilt config trust '{path}'"
+    )
+
+
+def test_untrusted_unknown_key_or_redactor_names_what_is_expected(cwd: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """An unknown key or an unknown built-in redactor in an untrusted file gets the file/key/expected warning (trust would
+    not fix it), and the file's valid keys still apply."""
+    (cwd / "hilt.toml").write_text('capture_contnet = false\nredact = ["emial"]\ncapture_content = false\n')
+    with caplog.at_level("DEBUG", logger="hilt"):
+        settings = load_settings()
+    path = cwd / "hilt.toml"
+    assert (settings.capture_content, settings.redact, settings.sources["capture_content"]) == ("metadata", (), str(path))
+    settings_list = ", ".join(key for key in FIELDS if key != "credentials_json")
+    redactors = ", ".join(BUILTIN_NAMES)
+    assert warnings_of(caplog) == [
+        f"{path}: capture_contnet: expected one of the HILT settings: {settings_list}; {SKIPPED}",
+        f"{path}: redact: expected built-in redactor names ({redactors}), \"module:function\" paths or functions, got 'emial'; {SKIPPED}",
+    ]
 
 
 def test_huge_project_file_is_not_read(cwd: Path) -> None:

@@ -125,7 +125,7 @@ def test_core_methods_are_patched_not_skipped():
 
 def test_every_target_exists_in_this_sdk_or_is_version_gated():
     """A target row that names nothing in the installed SDK is fine only for surfaces newer than it."""
-    from hilt.instrumentation._patching import _find_class
+    from hilt.instrumentation._patching import find_class
 
     from tests._surfaces import HAS_BETA_RESPONSES, HAS_CHAT_PARSE, HAS_RESPONSES, HAS_RESPONSES_PARSE
 
@@ -139,7 +139,7 @@ def test_every_target_exists_in_this_sdk_or_is_version_gated():
         ("chat.completions", "parse", HAS_CHAT_PARSE),
     ]
     for target in TARGETS:
-        if _find_class(target, True)[0] is not None:
+        if find_class(target, True)[0] is not None:
             continue
         present = next((has for part, method, has in gated if part in target.modules[0] and method == target.method_name), True)
         if present:
