@@ -64,7 +64,7 @@ def render_info(flags: Mapping[str, Any] | None = None, *, config: str | None = 
     for key in FIELDS:
         lines.append(f"  {key:<{width}}  {display_value(key, getattr(settings, key)):<40}  {settings.sources[key]}")
     lines += ["", f"patch targets in openai {_version('openai')}:"]
-    from hilt.instrumentation._patching import target_report
+    from hilt.instrumentation import target_report
 
     for status, attribute, where in target_report():
         lines.append(f"  {status:<7}  {attribute:<40}  {where}")

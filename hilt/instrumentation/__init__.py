@@ -26,7 +26,7 @@ from .._config import Settings, load_settings
 from .._safety import guard, logger
 from ._targets import OPENAI_REQUIREMENT, TARGETS, PatchTarget
 
-__all__ = ["Instrumentation", "instrument", "is_instrumented", "uninstrument", "watched_modules"]
+__all__ = ["Instrumentation", "instrument", "is_instrumented", "target_report", "uninstrument", "watched_modules"]
 
 
 @dataclass
@@ -55,6 +55,14 @@ _atexit_registered = False
 def watched_modules() -> frozenset[str]:
     """The SDK modules whose import triggers patching (for the agent's import hook)."""
     return frozenset(module for target in TARGETS for module in target.modules)
+
+
+def target_report() -> list[tuple[str, str, str]]:
+    """``(status, endpoint, where or why)`` for every method HILT patches, in the installed SDK (``"ok"`` with
+    ``module.Class.method``, or ``"missing"`` with the reason); imports the SDK's modules (``hilt-agent --info``)."""
+    from ._patching import target_report as report
+
+    return report()
 
 
 def is_instrumented() -> bool:

@@ -85,7 +85,7 @@ def make_lowlevel_wrapper(recorder: Any, is_async: bool) -> Callable[..., Any]:
     Calls that a resource wrapper records pass straight through unless ``stream_usage`` is on (then a
     streamed chat request may ask for usage, see :mod:`._stream_usage`).
     """
-    extractors = recorder._provider.EXTRACTORS
+    extractors = recorder.provider.EXTRACTORS
     routes = {key: (extractors[name], endpoint) for key, (name, endpoint) in ROUTES.items()}
     usage = UsageSwitch()
 

@@ -45,7 +45,8 @@ class Recorder:
     """Builds the wrappers for a pipeline.
 
     ``pipeline`` and ``capture_content`` (the capture mode of the settings: ``"full"``, ``"metadata"``
-    or ``"hash"``) may be swapped by a later ``instrument()``.
+    or ``"hash"``) may be swapped by a later ``instrument()``; ``provider`` is the provider module
+    (:mod:`hilt.providers.openai`: its extractors, client description and error reader).
     """
 
     def __init__(self, pipeline: Any, capture_content: str = "full") -> None:
@@ -54,7 +55,7 @@ class Recorder:
         self._plain_types: set[type] = set()
         from ..providers import openai as provider
 
-        self._provider = provider
+        self.provider = provider
 
     def make_wrapper(self, target: PatchTarget) -> Callable[..., Any]:
         """The ``wrapt`` wrapper for one target (an ``async def`` for async methods)."""
@@ -62,7 +63,7 @@ class Recorder:
             from ._lowlevel import make_lowlevel_wrapper
 
             return make_lowlevel_wrapper(self, target.is_async)
-        extractor = self._provider.EXTRACTORS[target.extractor]
+        extractor = self.provider.EXTRACTORS[target.extractor]
         endpoint = target.endpoint
         record_sync, record_async = self.record_sync, self.record_async
         select = extractor.select
@@ -124,7 +125,7 @@ class Recorder:
 
     def _begin(self, extractor: Any, endpoint: str, instance: Any, kwargs: dict) -> CallRecord | None:
         try:
-            provider, server = self._provider.describe_client(instance)
+            provider, server = self.provider.describe_client(instance)
             context = current_conversation.get()
             mode = self.capture_content if context is None or context.capture_content is None else context.capture_content
             record = CallRecord(endpoint=endpoint, provider=provider, server=server, started_ns=0, capture_mode=mode)
@@ -148,7 +149,7 @@ class Recorder:
 
     def _fill_error(self, record: CallRecord, exc: BaseException) -> None:
         """The error fields; in metadata mode without the message, which may echo the prompt."""
-        self._provider.fill_error(record, exc)
+        self.provider.fill_error(record, exc)
         if record.capture_mode == "metadata" and record.error_message:
             record.error_message = ERROR_MESSAGE_OMITTED
 
@@ -159,7 +160,7 @@ class Recorder:
             record.ended_ns = time.perf_counter_ns()
             record.status_code = 200
             if type(result) not in self._plain_types:
-                raw = self._provider.raw_kind(result)
+                raw = self.provider.raw_kind(result)
                 if raw is not None:
                     return self._succeed_raw(extractor, record, result, raw, is_async)
             if self._observe(extractor, record, result):
@@ -217,7 +218,7 @@ class Recorder:
         """
         if not record.stream and type(result) in self._plain_types:
             return False
-        provider = self._provider
+        provider = self.provider
         if not (provider.is_sync_stream(result) or provider.is_async_stream(result)):
             if not record.stream:
                 if len(self._plain_types) < 64:

@@ -104,7 +104,7 @@ def test_import_openai_alone_patches_nothing_yet(venv, run) -> None:
     client.chat access patches it."""
     code = (
         "import sys, openai\n"
-        "print(sorted(m for m in sys.modules if m.startswith('openai.resources')))\n"
+        "print(sorted(m for m in list(sys.modules) if m.startswith('openai.resources')))\n"  # list(): a thread may import
         "openai.OpenAI(api_key='k').chat.completions\n"
         "from openai.resources.chat.completions import Completions\n"
         "print(type(Completions.__dict__['create']).__name__)\n"
