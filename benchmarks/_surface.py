@@ -134,18 +134,18 @@ def _history(turns: int) -> list[dict[str, str]]:
     return _CONVERSATION[: 2 * turns]
 
 
-def conversation(client: Any, turns: int, repeats: int, folder: str, pairs: int = 5) -> dict[str, Any]:
+def conversation(client: Any, turns: int, repeats: int, folder: str, rounds: int = 15) -> dict[str, Any]:
     """Overhead of turn 1 and of turn ``turns`` of a conversation whose requests resend the whole history,
     HILT's and the floor's (:func:`benchmarks._floor.minimal_recorder`, writing each prompt's history to ``folder``).
 
     Each repeat replays the conversation turn by turn (so threading sees a real continuation); at the
-    two measured turns, ``pairs`` rounds of original / instrumented / floor calls run on the same history.
+    two measured turns, ``rounds`` rounds of original / instrumented / floor calls (interleaved, the order
+    rotating) run on the same history; each figure is the median of the per-round differences.
     """
     resource = client.chat.completions
     sdk_create = original("chat.completions.create")
     fd, path = _floor.append_fd(folder)
     minimal = _floor.minimal_recorder(sdk_create, fd)
-    clock = _clock()
     diffs: dict[str, dict[int, list[float]]] = {"hilt": {1: [], turns: []}, "floor": {1: [], turns: []}}
     try:
         for _ in range(repeats):
@@ -157,15 +157,9 @@ def conversation(client: Any, turns: int, repeats: int, folder: str, pairs: int 
                 plain = with_client_layer(lambda: sdk_create(resource, model="gpt-4o-mini", messages=history), False)
                 instrumented = with_client_layer(lambda: resource.create(model="gpt-4o-mini", messages=history), True)
                 least = with_client_layer(lambda: minimal(resource, model="gpt-4o-mini", messages=history), False)
-                for _ in range(pairs):
-                    start = clock()
-                    plain()
-                    middle = clock()
-                    instrumented()
-                    after = clock()
-                    least()
-                    diffs["hilt"][turn].append((after - middle) - (middle - start))
-                    diffs["floor"][turn].append((clock() - after) - (middle - start))
+                off, on, floor = interleaved(plain, instrumented, least, calls=rounds, warmup=0)
+                diffs["hilt"][turn] += [b - a for a, b in zip(off, on)]
+                diffs["floor"][turn] += [c - a for a, c in zip(off, floor)]
     finally:
         os.close(fd)
         os.unlink(path)
@@ -242,9 +236,3 @@ def own_work_conversation(turns: int, calls: int = 3000) -> dict[str, Any]:
         figures[f"turn_{turn}_us"] = round((statistics.median(on) - statistics.median(off)) * 1e6, 1)
     figures["ratio"] = round(figures[f"turn_{turns}_us"] / figures["turn_1_us"], 2)
     return figures
-
-
-def _clock() -> Callable[[], float]:
-    import time
-
-    return time.perf_counter
