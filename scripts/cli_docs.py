@@ -45,7 +45,7 @@ SDK against a local fake server) and then each command on the log it wrote.
 - **Filters.** `--since WHEN` / `--until WHEN` (`30m`, `2h`, `7d`, `1w`, `today`, `yesterday` or an ISO
   date/time, UTC when it has no zone), `--model NAME` (glob patterns such as `'gpt-4o*'`), `--user ID`,
   `--tag TAG` (each repeatable), `--errors`, `--conversation ID` (an id or a prefix).
-- **Output.** On a terminal: aligned tables, colour unless `NO_COLOR` is set. In a pipe: plain text.
+- **Output.** On a terminal: aligned tables, colour unless `NO_COLOR` is set to a non-empty value. In a pipe: plain text.
   `--json` prints JSON (`tail` and `search`: one object per line).
   A file written with `-o` (`export`, `report`) is created 0600, like the log: it holds the prompts.
 - **Untrusted text.** Prompts and answers can contain terminal control sequences (`ESC[2J`, an OSC

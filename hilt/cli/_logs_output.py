@@ -87,7 +87,8 @@ class Output:
         self.stream = stream if stream is not None else sys.stdout
         self.json_mode = json_mode
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
-        self.color = self.tty and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+        # no-color.org: NO_COLOR turns colour off when it is set to a non-empty value
+        self.color = self.tty and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
 
     def line(self, text: str = "") -> None:
         """Print one line (the caller has escaped logged text already)."""

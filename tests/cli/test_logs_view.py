@@ -212,7 +212,7 @@ def _run_in_terminal(args: list[str], env: dict[str, str]) -> str:
 
 
 def test_terminal_output_has_colour_unless_no_color(tmp_path: Path) -> None:
-    """On a terminal, tail colours the status (green ok) and escapes logged controls; NO_COLOR turns colour off;
+    """On a terminal, tail colours the status (green ok) and escapes logged controls; a non-empty NO_COLOR turns colour off;
     stats draws a bold header over a rule; export to a terminal escapes controls too."""
     log = write_log(tmp_path / "t.jsonl", call("conv_t", "2026-11-29T10:00:00Z", HOSTILE, "fine"))
     coloured = _run_in_terminal(["logs", "tail", str(log)], {"TERM": "xterm"})
@@ -221,6 +221,8 @@ def test_terminal_output_has_colour_unless_no_color(tmp_path: Path) -> None:
     assert "hi\\x1b[2J\\x1b]0;pwned\\x07there" in coloured  # the logged controls, shown as text
     plain = _run_in_terminal(["logs", "tail", str(log)], {"NO_COLOR": "1", "TERM": "xterm"})
     assert "\x1b" not in plain
+    empty = _run_in_terminal(["logs", "tail", str(log)], {"NO_COLOR": "", "TERM": "xterm"})  # no-color.org: empty = unset
+    assert "\x1b[32mok 200" in empty
     table = _run_in_terminal(["logs", "stats", "--by", "model", str(log)], {"TERM": "xterm"}).splitlines()
     assert table[0].startswith("\x1b[1mmodel") and set(table[1]) == {"─"} and len(table[1]) == len(table[2].rstrip())
     exported = _run_in_terminal(["logs", "export", "--rows", "calls", str(log)], {"TERM": "xterm"})
