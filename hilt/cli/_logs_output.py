@@ -15,7 +15,9 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-__all__ = ["Output", "escape_controls", "fit", "format_cost", "format_ms", "one_line"]
+from wcwidth import wcswidth, wcwidth
+
+__all__ = ["Output", "display_width", "escape_controls", "fit", "format_cost", "format_ms", "one_line", "pad"]
 
 # C0 controls except tab/newline (handled by the callers), DEL, C1 controls, and the twelve Unicode bidi
 # controls (marks, embeddings, overrides, isolates) that can reorder what a terminal shows.
@@ -44,20 +46,45 @@ def escape_controls(text: str, *, keep_newlines: bool = False) -> str:
     return pattern.sub(_visible, text)
 
 
+def display_width(text: str) -> int:
+    """The terminal columns ``text`` takes: two for a wide East Asian character or an emoji, none for a
+    combining mark (``wcwidth``); controls are escaped before this is asked."""
+    if text.isascii():
+        return len(text)
+    width = wcswidth(text)
+    return width if width >= 0 else len(text)
+
+
+def _cut(text: str, columns: int) -> str:
+    """The longest start of ``text`` that fits in ``columns`` terminal columns."""
+    used = 0
+    for index, char in enumerate(text):
+        used += max(wcwidth(char), 0)
+        if used > columns:
+            return text[:index]
+    return text
+
+
 def one_line(text: Any, width: int | None = None) -> str:
-    """Logged text on one line: whitespace runs collapsed, controls escaped, cut to ``width`` with ``…``."""
+    """Logged text on one line: whitespace runs collapsed, controls escaped, cut to ``width`` terminal
+    columns with ``…``."""
     flat = " ".join(("" if text is None else str(text)).split())
     flat = escape_controls(flat)
-    if width is not None and len(flat) > width:
-        flat = flat[: max(0, width - 1)] + "…"
+    if width is not None and display_width(flat) > width:
+        flat = _cut(flat, max(0, width - 1)) + "…"
     return flat
 
 
+def pad(text: str, width: int, *, right: bool = False) -> str:
+    """``text`` padded with spaces to ``width`` terminal columns (on the left when ``right``)."""
+    spaces = " " * (width - display_width(text))
+    return spaces + text if right else text + spaces
+
+
 def fit(text: Any, width: int, *, right: bool = False) -> str:
-    """:func:`one_line` ``text``, exactly ``width`` characters wide: cut with ``…``, or padded (on the left
-    when ``right``)."""
-    flat = one_line(text, width)
-    return flat.rjust(width) if right else flat.ljust(width)
+    """:func:`one_line` ``text``, exactly ``width`` terminal columns wide: cut with ``…``, or padded (on the
+    left when ``right``)."""
+    return pad(one_line(text, width), width, right=right)
 
 
 def format_cost(value: float | None) -> str:
@@ -108,14 +135,14 @@ class Output:
     def table(self, headers: Sequence[str], rows: Sequence[Sequence[Any]], *, numeric: Sequence[bool] = ()) -> None:
         """Aligned columns: a ruled table with a bold header on a terminal, plain space-aligned text in a pipe."""
         cells = [[one_line(cell) for cell in row] for row in rows]
-        widths = [len(h) for h in headers]
+        widths = [display_width(h) for h in headers]
         for row in cells:
             for index, cell in enumerate(row):
-                widths[index] = max(widths[index], len(cell))
+                widths[index] = max(widths[index], display_width(cell))
         right = list(numeric) + [False] * (len(headers) - len(numeric))
 
         def render(row: Sequence[str]) -> str:
-            parts = [cell.rjust(w) if r else cell.ljust(w) for cell, w, r in zip(row, widths, right)]
+            parts = [pad(cell, w, right=r) for cell, w, r in zip(row, widths, right)]
             return "  ".join(parts).rstrip()
 
         if self.tty:

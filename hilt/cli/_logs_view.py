@@ -15,7 +15,7 @@ from ..logs import Call, ReadReport, iter_calls, iter_events
 from ..logs._calls import get
 from ..logs._rows import CALL_COLUMNS, call_row
 from ._logs import EXIT_OK, filters_from, report_corrupt
-from ._logs_output import Output, escape_controls, fit, format_cost, format_ms, one_line
+from ._logs_output import Output, display_width, escape_controls, fit, format_cost, format_ms, one_line
 
 __all__ = ["call_lines", "logs_search", "logs_show", "logs_tail"]
 
@@ -72,7 +72,7 @@ def call_lines(calls: Iterable[Call], out: Output, widths: Sequence[int] | None 
     the columns sized from these calls (each at most its widest), or ``widths`` wide."""
     rows = [(call, _columns(call)) for call in calls]
     if widths is None:
-        widths = [min(max([len(cells[i]) for _, cells in rows], default=1), top) for i, top in enumerate(_WIDEST)]
+        widths = [min(max([display_width(cells[i]) for _, cells in rows], default=1), top) for i, top in enumerate(_WIDEST)]
     lines = []
     for call, cells in rows:
         parts = [fit(cell, width, right=right) for cell, width, right in zip(cells, widths, _RIGHT_ALIGNED)]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from hilt.cli._logs_output import display_width
 from tests.cli._make import append_events, call, write_log
 from tests.cli._run import running_cli
 
@@ -155,3 +156,28 @@ def test_every_bidi_control_is_escaped(hilt_cli, tmp_path: Path) -> None:
     assert "  a\\u061c\\u200e\\u200f" in tail  # the start of the prompt, cut to 40 characters
     assert "  user: a" + "".join(f"\\u{ord(c):04x}" for c in controls) + "b\n" in show
     assert json.loads(as_json)["prompt"] == f"a{controls}b"
+
+
+def _column_starts(line: str) -> list[int]:
+    """The terminal column where each cell of ``line`` starts (a wide character takes two columns)."""
+    return [display_width(line[: cell.start()]) for cell in _cells(line)]
+
+
+def test_wide_characters_keep_the_columns_aligned(hilt_cli, tmp_path: Path) -> None:
+    """A model or user name in CJK characters (two terminal columns each) or with an emoji lines up like any
+    other: tail and stats count widths in terminal columns, not characters."""
+    wide_model = "通义千问-max"  # 4 wide characters + 4 narrow: 12 columns
+    log = write_log(
+        tmp_path / "wide.jsonl",
+        call("conv_1", "2026-11-29T10:00:00Z", "q1", "a1", user="alice"),
+        call("conv_2", "2026-11-29T10:01:00Z", "q2", "a2", model=wide_model, user="山田太郎"),
+        call("conv_3", "2026-11-29T10:02:00Z", "q3", "a3", user="zoë 🚀"),
+    )
+    tail = hilt_cli("logs", "tail", str(log)).stdout.splitlines()
+    # time (19) | model (12 columns) | "ok 200" | "10→5 tok" | "$0.001000" | latency, two spaces between
+    assert {tuple(_column_starts(line)[:6]) for line in tail} == {(0, 21, 35, 43, 53, 64)}
+    assert _cells(tail[1])[1].group() == wide_model
+    stats = hilt_cli("logs", "stats", "--by", "user", str(log)).stdout.splitlines()
+    rows = [line for line in stats if line.startswith(("alice", "山田太郎", "zoë"))]
+    ends = {tuple(display_width(line[: cell.end()]) for cell in _cells(line)[1:]) for line in rows}  # numbers: right-aligned
+    assert len(rows) == 3 and len(ends) == 1, stats
