@@ -2,7 +2,8 @@
 
 The calls go through the SDK's in-memory mock transport (no network). Each step HILT runs per call is
 wrapped in a ``perf_counter_ns`` timer (a fraction of a µs each), and its median is printed for the
-two turns. Pricing does the same work at every turn; whatever it gains at turn N is what the SDK's
+two turns, next to the same steps around a function that returns a pre-built reply (no SDK: warm
+caches). Pricing does the same work at every turn; whatever more it takes at turn N is what the SDK's
 longer work for the bigger request (about 15 ms at turn 50, against 0.8 ms at turn 1) costs HILT in
 CPU-cache misses, not work that grows with the history.
 
