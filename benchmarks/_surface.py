@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import statistics
-from collections.abc import Callable
 from typing import Any
 
 import wrapt
