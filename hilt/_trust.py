@@ -177,7 +177,10 @@ def _project_file(path: str, is_pyproject: bool, user_capture: str | None, user_
                 safe[key], paths = _untrusted_redact(value, path, user_redact)
                 ignored.extend(f"redact {item!r}" for item in paths)
                 continue
-            if key in SAFE_FILE_KEYS or key not in FIELDS or key in SECRET_FIELDS:  # checked alike, trusted or not
+            if key not in FIELDS or key in SECRET_FIELDS:  # an unknown key or a secret: never applied from a file
+                check_file_value(key, value, path)  # raises the error naming the file, the key and what is expected
+                raise ConfigError(path, key, "a HILT setting that a config file may hold")
+            if key in SAFE_FILE_KEYS:  # checked alike, trusted or not
                 checked = check_file_value(key, value, path)
                 if key != "capture_content" or _records_no_more(checked, user_capture):
                     safe[key] = checked
