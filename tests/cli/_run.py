@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -44,3 +45,14 @@ def running_cli(*args: str) -> Iterator[subprocess.Popen[str]]:
         finally:
             process.terminate()
             process.wait(10)
+
+
+def read_output_lines(stream: Any, count: int, timeout: float = 10.0) -> list[str]:
+    """Up to ``count`` lines from a running command's ``stream`` (newlines stripped), waiting at most ``timeout`` seconds."""
+    lines: list[str] = []
+    deadline = time.monotonic() + timeout
+    while len(lines) < count and time.monotonic() < deadline:
+        line = stream.readline()
+        if line:
+            lines.append(line.rstrip("\n"))
+    return lines

@@ -11,7 +11,7 @@ import pytest
 
 from hilt.cli._logs_output import display_width
 from tests.cli._make import append_events, call, write_log
-from tests.cli._run import running_cli
+from tests.cli._run import read_output_lines, running_cli
 
 FINE_TUNE = "ft:gpt-4o-mini-2024-07-18:acme:support-bot:9x7Yz"  # 47 characters
 AZURE = "azure/my-company-production-gpt-4o-2024-08-06-deployment-eastus2"  # 64 characters
@@ -82,16 +82,6 @@ def test_status_column_fits_cancelled_and_incomplete_calls(hilt_cli, tmp_path: P
     assert [_cells(line)[2].group() for line in lines] == ["ok 200", "cancelled 499", "incomplete 200"]
 
 
-def _read_lines(stream, count: int, timeout: float = 10.0) -> list[str]:
-    lines: list[str] = []
-    deadline = time.monotonic() + timeout
-    while len(lines) < count and time.monotonic() < deadline:
-        line = stream.readline()
-        if line:
-            lines.append(line.rstrip("\n"))
-    return lines
-
-
 def test_tail_follow_uses_fixed_widths_and_cuts_long_models(tmp_path: Path) -> None:
     """tail -f cannot see the calls to come: its lines, the first ones included, use fixed widths (a model name
     cut to 24 characters with "…"), so a call logged later with a long model and large counts lines up too."""
@@ -101,7 +91,7 @@ def test_tail_follow_uses_fixed_widths_and_cuts_long_models(tmp_path: Path) -> N
         call("conv_2", "2026-11-29T10:01:00Z", "tuned", "two", model=FINE_TUNE),
     )
     with running_cli("logs", "tail", "-f", "-n", "5", str(log)) as process:
-        lines = _read_lines(process.stdout, 2)
+        lines = read_output_lines(process.stdout, 2)
         time.sleep(0.2)
         append_events(
             log,
@@ -115,7 +105,7 @@ def test_tail_follow_uses_fixed_widths_and_cuts_long_models(tmp_path: Path) -> N
                 cost=1234.5,
             ),
         )
-        lines += _read_lines(process.stdout, 1)
+        lines += read_output_lines(process.stdout, 1)
     _assert_aligned(lines)
     assert [_cells(line)[1].group() for line in lines] == ["gpt-4o-mini", "ft:gpt-4o-mini-2024-07-…", "openai/gpt-oss-120b"]
     assert [_cells(line)[3].group() for line in lines][2] == "1000000→32768 tok"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli._make import append_events, call, write_log
-from tests.cli._run import running_cli
+from tests.cli._run import read_output_lines, running_cli
 
 
 def test_tail_prints_the_last_calls_oldest_first(hilt_cli, known_log: Path) -> None:
@@ -49,22 +49,12 @@ def test_tail_on_a_real_log(hilt_cli, real_log: Path) -> None:
     assert "error 429" in lines[3] and "again? → RateLimitError" in lines[3]
 
 
-def _wait_for_lines(stream, count: int, timeout: float = 10.0) -> list[str]:
-    lines: list[str] = []
-    deadline = time.monotonic() + timeout
-    while len(lines) < count and time.monotonic() < deadline:
-        line = stream.readline()
-        if line:
-            lines.append(line.rstrip("\n"))
-    return lines
-
-
 def test_tail_follow_across_rotation_and_truncation(tmp_path: Path) -> None:
     """tail -f prints a new call within 200 ms, keeps following after the file is rotated away and
     replaced, and after it is truncated in place."""
     log = write_log(tmp_path / "app.jsonl", call("conv_1", "2026-11-29T10:00:00Z", "before", "old"))
     with running_cli("logs", "tail", "-f", "-n", "1", "--no-rotated", str(log)) as process:
-        assert _wait_for_lines(process.stdout, 1)[0].endswith("before → old")
+        assert read_output_lines(process.stdout, 1)[0].endswith("before → old")
         delays = []
         for step, prompt in enumerate(("appended", "rotated", "truncated")):
             if prompt == "rotated":
@@ -75,7 +65,7 @@ def test_tail_follow_across_rotation_and_truncation(tmp_path: Path) -> None:
             time.sleep(0.3)  # let the follower see the new or emptied file first
             started = time.monotonic()
             append_events(log, call(f"conv_{step}", "2026-11-29T11:00:00Z", prompt, "new"))
-            line = _wait_for_lines(process.stdout, 1)[0]
+            line = read_output_lines(process.stdout, 1)[0]
             delays.append(time.monotonic() - started)
             assert line.endswith(f"{prompt} → new")
         assert max(delays) < 0.2, delays
@@ -87,7 +77,7 @@ def test_tail_follow_waits_for_a_log_not_written_yet(tmp_path: Path) -> None:
     with running_cli("logs", "tail", "-f", str(log)) as process:
         time.sleep(1.0)  # the command is up and polling
         append_events(log, call("conv_late", "2026-11-29T10:00:00Z", "late", "arrival"))
-        assert _wait_for_lines(process.stdout, 1)[0].endswith("late → arrival")
+        assert read_output_lines(process.stdout, 1)[0].endswith("late → arrival")
 
 
 def test_show_prints_a_transcript_by_unique_prefix(hilt_cli, real_log: Path) -> None:
@@ -270,9 +260,9 @@ def test_tail_follow_shows_the_prompt_of_a_call_in_flight(tmp_path: Path) -> Non
     prompt, reply = call("conv_f", "2026-11-29T10:00:00Z", "asked before", "answered after")
     log = write_log(tmp_path / "flight.jsonl", *call("conv_e", "2026-11-29T09:00:00Z", "earlier", "done"), prompt)
     with running_cli("logs", "tail", "-f", "-n", "5", str(log)) as process:
-        assert _wait_for_lines(process.stdout, 1)[0].endswith("earlier → done")
+        assert read_output_lines(process.stdout, 1)[0].endswith("earlier → done")
         append_events(log, [reply])
-        assert _wait_for_lines(process.stdout, 1)[0].endswith("asked before → answered after")
+        assert read_output_lines(process.stdout, 1)[0].endswith("asked before → answered after")
 
 
 def test_tail_follow_prints_the_calls_of_a_file_rotated_between_two_polls(tmp_path: Path) -> None:
