@@ -30,14 +30,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from ..writers._log_files import lock_exclusive, names_open_file  # no flock on Windows: the rename is still atomic
 from ._files import expand_paths
 from ._filters import Filters
 from ._reader import ReadReport, iter_lines, parse_line
-
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows: no flock; the rename is still atomic
-    fcntl = None  # type: ignore[assignment]
 
 __all__ = ["EventMatcher", "RewriteResult", "forget_events", "original_lines", "rewrite_log_file"]
 
@@ -189,7 +185,7 @@ def rewrite_log_file(path: str | os.PathLike[str], drop: Drop, *, dry_run: bool 
                 for number, (raw, offset) in enumerate(_lines(stream, complete_only=False), start=1):
                     sorter.keep(raw, number, offset)
             return result
-        _locked(fd, True)
+        lock_exclusive(fd, True)
         try:
             temp, copied_end, lines = _copy_kept(path, fd, info, compressed, sorter)
             if temp is None:
@@ -197,21 +193,21 @@ def rewrite_log_file(path: str | os.PathLike[str], drop: Drop, *, dry_run: bool 
             seen = os.fstat(fd).st_size  # bytes past copied_end and before seen: a line still being written (or torn)
             # The new file stays locked until it is re-sealed: a chained writer waits for the lock, so its
             # next line follows the erasure event rather than an unsealed tail.
-            _locked(temp[1], True)
+            lock_exclusive(temp[1], True)
             try:
                 _replace(path, temp, fd)
             except BaseException:
                 _discard(temp)
                 raise
         finally:
-            _locked(fd, False)
+            lock_exclusive(fd, False)
         result.rewritten = True
         try:
             if not compressed:
                 _move_late_lines(fd, temp[1], (copied_end, seen, lines), sorter)
             _after_rewrite(path, result, temp[1])
         finally:
-            _locked(temp[1], False)
+            lock_exclusive(temp[1], False)
             os.close(temp[1])
     finally:
         os.close(fd)
@@ -239,11 +235,6 @@ def _reader(fd: int, compressed: bool) -> Iterator[IO[bytes]]:
                 yield stream  # type: ignore[misc]
         else:
             yield raw
-
-
-def _locked(fd: int, take: bool) -> None:
-    if fcntl is not None:
-        fcntl.flock(fd, fcntl.LOCK_EX if take else fcntl.LOCK_UN)
 
 
 def _copy_kept(
@@ -292,12 +283,7 @@ def _discard(temp: tuple[Path, int]) -> None:
 
 def _replace(path: Path, temp: tuple[Path, int], fd: int) -> None:
     """Rename the temporary file over ``path``, if ``path`` still names the file that was read."""
-    before = os.fstat(fd)
-    try:
-        now = os.lstat(path)
-    except FileNotFoundError:
-        now = None
-    if now is None or (before.st_dev, before.st_ino) != (now.st_dev, now.st_ino):
+    if not names_open_file(path, fd):
         raise OSError(errno.EAGAIN, "was replaced (rotated or compressed?) while being rewritten; run the command again", str(path))
     os.rename(temp[0], path)
     folder = os.open(path.parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))

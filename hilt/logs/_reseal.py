@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .._integrity import PLACEHOLDER, ZERO_MAC, anchor_path, integrity_key, parse_link, seal_line, template_of, write_anchor
+from ..writers._log_files import lock_exclusive, names_open_file, replace_private_file
 
 __all__ = ["erasure_event", "erasure_of", "reseal_after_erasure"]
 
@@ -77,7 +78,7 @@ def reseal_after_erasure(
     when = when or utc_now_iso()
     fd = _own_descriptor(rewritten) if rewritten is not None else os.open(path, os.O_RDWR | _NOFOLLOW | _CLOEXEC)
     try:
-        _lock(fd)
+        lock_exclusive(fd)
         compressed = os.pread(fd, 2, 0) == b"\x1f\x8b"
         data = _read_all(fd, compressed)
         if not any(parse_link(raw) for raw in data.splitlines()):
@@ -103,7 +104,7 @@ def reseal_after_erasure(
         line, mac = seal_line(key, dumps_event(erasure_event(when, removed_count)), last_seq, mac, first)
         out.append(line if not out or out[-1].endswith(b"\n") else b"\n" + line)
         _write_back(path, fd, b"".join(out), compressed)
-        if anchor_path(path).exists() and _names(path, fd):
+        if anchor_path(path).exists() and names_open_file(path, fd):
             write_anchor(path, last_seq, mac)
     finally:
         os.close(fd)
@@ -119,23 +120,6 @@ def _own_descriptor(fd: int) -> int:
         return own
     fcntl.fcntl(own, fcntl.F_SETFL, fcntl.fcntl(own, fcntl.F_GETFL) & ~os.O_APPEND)
     return own
-
-
-def _names(path: Path, fd: int) -> bool:
-    """Whether ``path`` still names the file open as ``fd``."""
-    try:
-        now, info = os.lstat(path), os.fstat(fd)
-    except FileNotFoundError:
-        return False
-    return (now.st_dev, now.st_ino) == (info.st_dev, info.st_ino)
-
-
-def _lock(fd: int) -> None:
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows
-        return
-    fcntl.flock(fd, fcntl.LOCK_EX)
 
 
 def _read_all(fd: int, compressed: bool) -> bytes:
@@ -156,13 +140,4 @@ def _write_back(path: Path, fd: int, data: bytes, compressed: bool) -> None:
         return
     import gzip
 
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.reseal.tmp")
-    from ..writers._log_files import create_private_file
-
-    out = create_private_file(temporary)
-    try:
-        os.write(out, gzip.compress(data))
-        os.fsync(out)
-    finally:
-        os.close(out)
-    os.replace(temporary, path)
+    replace_private_file(path, gzip.compress(data))

@@ -28,7 +28,9 @@ __all__ = [
     "UnsafeLogFileError",
     "create_private_file",
     "is_own_regular_file",
+    "lock_exclusive",
     "make_private_dirs",
+    "names_open_file",
     "open_log_file",
     "open_log_for_reading",
     "replace_private_file",
@@ -80,6 +82,22 @@ def replace_private_file(path: Path, data: bytes) -> None:
         if os.path.lexists(temporary):
             os.unlink(temporary)
         raise
+
+
+def names_open_file(path: Path, fd: int) -> bool:
+    """Whether ``path`` still names the file open as ``fd`` (not renamed away, rotated, replaced or deleted)."""
+    try:
+        now = os.lstat(path)
+    except FileNotFoundError:
+        return False
+    info = os.fstat(fd)
+    return (now.st_dev, now.st_ino) == (info.st_dev, info.st_ino)
+
+
+def lock_exclusive(fd: int, take: bool = True) -> None:
+    """Take (or, with ``take=False``, release) the ``flock`` every HILT writer of a log takes; nothing on Windows."""
+    if fcntl is not None:
+        fcntl.flock(fd, fcntl.LOCK_EX if take else fcntl.LOCK_UN)
 
 
 class UnsafeLogFileError(OSError):
