@@ -20,13 +20,8 @@ import time
 from pathlib import Path
 
 from .._config import rotate_limit
-
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows: no flock (HILT does not rotate there)
-    fcntl = None  # type: ignore[assignment]
 from .._safety import guard, logger, report, report_exception
-from ._log_files import create_private_file, is_own_regular_file
+from ._log_files import create_private_file, is_own_regular_file, lock_exclusive, names_open_file
 
 __all__ = ["Rotation", "compress_rotated", "prune_rotated", "rotated_path"]
 
@@ -179,14 +174,8 @@ def _remove_locked(path: Path, log: Path) -> bool:
 def _lock_if_still_named(fd: int, path: Path) -> bool:
     """Take ``fd``'s exclusive ``flock`` (held by ``hilt logs forget`` while it replaces a file, and by a
     compression or a prune of it), then check that ``path`` still names that file."""
-    if fcntl is not None:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-    info = os.fstat(fd)
-    try:
-        now = os.lstat(path)
-    except FileNotFoundError:
-        return False
-    return info.st_nlink > 0 and (info.st_dev, info.st_ino) == (now.st_dev, now.st_ino)
+    lock_exclusive(fd)
+    return os.fstat(fd).st_nlink > 0 and names_open_file(path, fd)
 
 
 def _record_pruned(path: Path, log: Path) -> None:
